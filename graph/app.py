@@ -1,0 +1,74 @@
+"""The GraphQL schema and its Starlette-mounted view (HTTP + graphql-transport-ws)."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from graph.context import Context, bearer_token, client_info
+from graph.hardening import SafeQueryDepthLimiter, UidpMaskErrors
+from graph.schema.root import Mutation, Query
+from uidp.config import Settings
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    """The schema with the hardening extensions these settings ask for (factories, never instances)."""
+    extensions: list[Any] = [
+        partial(ParserCache, maxsize=512),
+        partial(ValidationCache, maxsize=512),
+        partial(SafeQueryDepthLimiter, max_depth=settings.max_query_depth),
+        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        UidpMaskErrors,
+    ]
+    if not settings.introspection_enabled:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+    )
+
+
+class UidpGraphQL(GraphQL):
+    """Strawberry's ASGI view with our context; GET queries and batching stay off."""
+
+    def __init__(self, settings: Settings, schema: strawberry.Schema) -> None:
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.ide_enabled else None,
+            allow_queries_via_get=False,
+            multipart_uploads_enabled=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        )
+        self.trusted = settings.list_of(settings.trusted_proxies)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        return Context(
+            request=request,
+            response=response,
+            rt=request.app.state.runtime,
+            client=client_info(request, self.trusted),
+            token=bearer_token(request),
+        )
+
+
+def graphql_endpoint(settings: Settings) -> UidpGraphQL:
+    """What uidp.app mounts at /graphql (HTTP and WebSocket)."""
+    return UidpGraphQL(settings, build_schema(settings))

@@ -1,0 +1,72 @@
+"""The per-request GraphQL context: the runtime, the caller's address, and the session, resolved once."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+
+from uidp.models.session import Session
+from uidp.runtime import Runtime
+from uidp.services.principal import ClientInfo, Principal
+from uidp.services.sessions import Sessions
+
+SESSION_COOKIE = "uidp_session"
+
+
+@dataclass
+class Context:
+    request: HTTPConnection
+    response: Response | Any
+    rt: Runtime
+    client: ClientInfo
+    token: str | None
+    _resolved: bool = False
+    _principal: Principal | None = None
+    _session: Session | None = None
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+    async def principal(self) -> Principal | None:
+        """The authenticated subject of this request, or None; looked up once per request."""
+        if not self._resolved:
+            self._resolved = True
+            session = await Sessions(self.rt).resolve(self.token)
+            if session is not None:
+                roles: tuple[str, ...] = ()
+                if session.subject_kind == "staff":
+                    from uidp.models.staff import StaffAccount
+
+                    staff = await StaffAccount.get_or_none(id=session.subject_id, active=True)
+                    if staff is None:
+                        return None
+                    roles = tuple(staff.roles)
+                self._session = session
+                self._principal = Principal(session.subject_kind, session.subject_id, session.id, roles)
+        return self._principal
+
+
+def client_info(connection: HTTPConnection, trusted_proxies: list[str]) -> ClientInfo:
+    """The caller's address: the socket peer, or X-Forwarded-For's last untrusted hop behind our proxies."""
+    peer = connection.client.host if connection.client else "unknown"
+    address = peer
+    if peer in trusted_proxies:
+        hops = [h.strip() for h in connection.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+        for hop in reversed(hops):
+            address = hop
+            if hop not in trusted_proxies:
+                break
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        address = "unknown"
+    return ClientInfo(address=address, user_agent=connection.headers.get("user-agent", "")[:200])
+
+
+def bearer_token(connection: HTTPConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return connection.cookies.get(SESSION_COOKIE) or None

@@ -1,0 +1,44 @@
+"""Shared resolver plumbing: context access, domain errors to error types, session requirements."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.schema.errors import Error, Forbidden, NotAuthenticated, to_error
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.services.principal import Principal
+
+T = TypeVar("T")
+
+
+def ctx(info: Info) -> Context:
+    return info.context
+
+
+async def guarded(call: Callable[[], Awaitable[T]], *allowed: type) -> T | Error:
+    """Run a service call; a DomainError becomes the most specific error type the union allows."""
+    try:
+        return await call()
+    except DomainError as error:
+        return to_error(error, allowed)
+
+
+async def require_principal(info: Info, kind: str | None = None, roles: tuple[str, ...] = ()) -> Principal:
+    """The caller's principal, or a DomainError that resolvers turn into NotAuthenticated / Forbidden."""
+    principal = await ctx(info).principal()
+    if principal is None:
+        raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+    if kind is not None and principal.kind != kind:
+        raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
+    if roles and not set(roles) & set(principal.roles):
+        raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
+    return principal
+
+
+def auth_error(error: DomainError) -> Any:
+    base = {"code": error.code, "message": error.message, "field": error.field}
+    return NotAuthenticated(**base) if error.code == ErrorCode.NOT_AUTHENTICATED else Forbidden(**base)

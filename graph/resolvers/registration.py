@@ -1,0 +1,162 @@
+"""checkCertificate, uploadDocument, registerPerson (P1a-P1e) and activatePerson (P2)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.resolvers.common import ctx, guarded
+from graph.schema.errors import (
+    AccountConflict,
+    ActivationRequired,
+    FieldError,
+    RateLimited,
+    RegistrationWindowClosed,
+)
+from graph.schema.inputs import (
+    ActivatePersonInput,
+    CheckCertificateInput,
+    DocumentsInput,
+    RegisterPersonInput,
+    UploadDocumentInput,
+)
+from graph.schema.types import (
+    CertificateAvailable,
+    PersonAccount,
+    PersonActivated,
+    PersonRegistered,
+    UploadedDocument,
+)
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.person import PersonStatus
+from uidp.models.upload import DocumentKind
+from uidp.services.activation import ActivationService, PersonActivation
+from uidp.services.persons import PersonViews
+from uidp.services.registration import PersonRegistration, RegistrationService
+from uidp.services.request_limits import limit_per_client
+from uidp.services.uploads import Uploads
+
+CheckCertificateResult = Annotated[
+    CertificateAvailable | ActivationRequired | AccountConflict | RateLimited | FieldError,
+    strawberry.union("CheckCertificateResult"),
+]
+UploadDocumentResult = Annotated[UploadedDocument | FieldError, strawberry.union("UploadDocumentResult")]
+RegisterPersonResult = Annotated[
+    PersonRegistered | ActivationRequired | AccountConflict | RegistrationWindowClosed | RateLimited | FieldError,
+    strawberry.union("RegisterPersonResult"),
+]
+ActivatePersonResult = Annotated[
+    PersonActivated | AccountConflict | RateLimited | FieldError, strawberry.union("ActivatePersonResult")
+]
+
+
+async def check_certificate(info: Info, input: CheckCertificateInput) -> CheckCertificateResult:
+    c = ctx(info)
+
+    async def call() -> CertificateAvailable:
+        await limit_per_client(c.rt, "check-certificate", c.client, per_hour=30)
+        result = await RegistrationService(c.rt).check_certificate(input.certificate_type, input.certificate_number)
+        if result.available:
+            return CertificateAvailable(certificate_type=input.certificate_type)
+        if result.activation is not None:
+            raise DomainError(
+                ErrorCode.ACTIVATION_REQUIRED,
+                "您的身份信息已由政务系统预置，请直接激活账号",
+                "certificateNumber",
+                activation=result.activation,
+            )
+        raise DomainError(
+            ErrorCode.CERTIFICATE_TAKEN,
+            "该证件号码已注册。如非本人注册，可提交账号申诉",
+            "certificateNumber",
+            appeal="CERTIFICATE_REGISTERED_WITH_OTHER_PHONE",
+        )
+
+    return await guarded(call, ActivationRequired, AccountConflict, RateLimited, FieldError)
+
+
+async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocumentResult:
+    c = ctx(info)
+
+    async def call() -> UploadedDocument:
+        await limit_per_client(c.rt, "upload", c.client, per_hour=60)
+        limit = c.rt.settings.upload_max_bytes
+        data = await input.file.read(limit + 1)
+        upload = await Uploads(c.rt).store(DocumentKind(input.kind), input.file.content_type or "", data, c.client)
+        return UploadedDocument(
+            id=strawberry.ID(str(upload.id)),
+            kind=upload.kind,
+            content_type=upload.content_type,
+            size=upload.size,
+        )
+
+    return await guarded(call, FieldError)
+
+
+def _documents(documents: DocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
+    if documents is None:
+        return {}
+    found: dict[DocumentKind, uuid.UUID] = {}
+    for kind, value in (
+        (DocumentKind.CERTIFICATE_FRONT, documents.certificate_front),
+        (DocumentKind.CERTIFICATE_BACK, documents.certificate_back),
+        (DocumentKind.SUPPORTING, documents.supporting),
+    ):
+        if value:
+            try:
+                found[kind] = uuid.UUID(str(value))
+            except ValueError:
+                raise DomainError(
+                    ErrorCode.UPLOAD_NOT_FOUND, "上传的文件不存在，请重新上传", f"documents.{kind.value}"
+                ) from None
+    return found
+
+
+async def register_person(info: Info, input: RegisterPersonInput) -> RegisterPersonResult:
+    c = ctx(info)
+
+    async def call() -> PersonRegistered:
+        form = PersonRegistration(
+            name=input.name,
+            certificate_type=input.certificate_type,
+            certificate_number=input.certificate_number,
+            phone=input.phone,
+            sms_code=input.sms_code,
+            password=input.password,
+            password_confirmation=input.password_confirmation,
+            accept_terms=input.accept_terms,
+            valid_from=input.valid_from,
+            validity_period=input.validity_period,
+            gender=input.gender,
+            birth_date=input.birth_date,
+            documents=_documents(input.documents),
+        )
+        person = await RegistrationService(c.rt).register(form, c.client)
+        account = PersonAccount.of(PersonViews(c.rt).view(person))
+        return PersonRegistered(account=account, needs_review=person.status == PersonStatus.PENDING_REVIEW)
+
+    return await guarded(call, ActivationRequired, AccountConflict, RegistrationWindowClosed, RateLimited, FieldError)
+
+
+async def activate_person(info: Info, input: ActivatePersonInput) -> ActivatePersonResult:
+    c = ctx(info)
+
+    async def call() -> PersonActivated:
+        form = PersonActivation(
+            certificate_type=input.certificate_type,
+            certificate_number=input.certificate_number,
+            valid_from=input.valid_from,
+            validity_period=input.validity_period,
+            sms_code=input.sms_code,
+            password=input.password,
+            password_confirmation=input.password_confirmation,
+            accept_terms=input.accept_terms,
+            new_phone=input.new_phone,
+        )
+        person = await ActivationService(c.rt).activate(form, c.client)
+        return PersonActivated(account=PersonAccount.of(PersonViews(c.rt).view(person)))
+
+    return await guarded(call, AccountConflict, RateLimited, FieldError)

@@ -1,0 +1,97 @@
+"""The Error interface and the error types that mutation result unions are made of."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+
+from uidp.domain.errors import DomainError
+from uidp.domain.errors import ErrorCode as DomainErrorCode
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Stable error codes.")
+
+
+@strawberry.interface(description="Every expected failure: a stable code, a zh-CN message, the input field.")
+class Error:
+    code: ErrorCode
+    message: str
+    field: str | None = None
+
+
+@strawberry.type(description="Input that breaks a rule; `field` names the input field.")
+class FieldError(Error):
+    pass
+
+
+@strawberry.type(description="Too many attempts; try again after `retryAfterSeconds`.")
+class RateLimited(Error):
+    retry_after_seconds: int
+
+
+@strawberry.type(description="Out-of-province registration outside the daily window (P1d).")
+class RegistrationWindowClosed(Error):
+    opens_at: datetime
+
+
+@strawberry.enum(description="Which appeal fits a conflict (P9a / P9b).")
+class AppealKind(Enum):
+    PHONE_TAKEN_BY_OTHER = "PHONE_TAKEN_BY_OTHER"
+    CERTIFICATE_REGISTERED_WITH_OTHER_PHONE = "CERTIFICATE_REGISTERED_WITH_OTHER_PHONE"
+
+
+@strawberry.type(description="The certificate or phone already has an account; an appeal is offered (P1e).")
+class AccountConflict(Error):
+    appeal: AppealKind
+
+
+@strawberry.type(description="The certificate belongs to a pre-provisioned account: activate it instead (P2).")
+class ActivationRequired(Error):
+    masked_name: str
+    masked_certificate_number: str
+    masked_phone: str
+
+
+@strawberry.type(description="Login failed. Wrong, unknown and locked accounts all look the same.")
+class LoginFailed(Error):
+    captcha_required: bool
+
+
+@strawberry.type(description="This operation needs a logged-in session.")
+class NotAuthenticated(Error):
+    pass
+
+
+@strawberry.type(description="The session may not do this.")
+class Forbidden(Error):
+    pass
+
+
+def to_error(error: DomainError, allowed: tuple[type, ...]) -> Error:
+    """The most specific allowed error type for a domain error (FieldError otherwise)."""
+    base = {"code": error.code, "message": error.message, "field": error.field}
+    details = error.details
+    candidates: list[Error] = []
+    if "retry_after" in details:
+        candidates.append(RateLimited(**base, retry_after_seconds=int(details["retry_after"])))
+    if "opens_at" in details:
+        candidates.append(RegistrationWindowClosed(**base, opens_at=details["opens_at"]))
+    if "appeal" in details:
+        candidates.append(AccountConflict(**base, appeal=AppealKind(details["appeal"])))
+    if "activation" in details:
+        masked = details["activation"]
+        candidates.append(
+            ActivationRequired(
+                **base,
+                masked_name=masked.masked_name,
+                masked_certificate_number=masked.masked_certificate_number,
+                masked_phone=masked.masked_phone,
+            )
+        )
+    if "captcha_required" in details:
+        candidates.append(LoginFailed(**base, captcha_required=bool(details["captcha_required"])))
+    for candidate in candidates:
+        if type(candidate) in allowed:
+            return candidate
+    return FieldError(**base)

@@ -1,0 +1,152 @@
+"""Output types: accounts (masked), captchas, codes, sessions, plugin listings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+import strawberry
+
+from uidp.domain.certificates import CertificateType as DomainCertificateType
+from uidp.domain.certificates import Gender as DomainGender
+from uidp.domain.certificates import ValidityPeriod as DomainValidityPeriod
+from uidp.domain.levels import AssuranceLevel as DomainAssuranceLevel
+from uidp.models.person import PersonStatus as DomainPersonStatus
+from uidp.models.upload import DocumentKind as DomainDocumentKind
+from uidp.services.persons import PersonView
+from uidp.services.sms import SmsPurpose as DomainSmsPurpose
+
+CertificateType = strawberry.enum(DomainCertificateType, name="CertificateType")
+Gender = strawberry.enum(DomainGender, name="Gender")
+ValidityPeriod = strawberry.enum(DomainValidityPeriod, name="ValidityPeriod")
+PersonStatus = strawberry.enum(DomainPersonStatus, name="PersonStatus")
+DocumentKind = strawberry.enum(DomainDocumentKind, name="DocumentKind")
+SmsPurpose = strawberry.enum(DomainSmsPurpose, name="SmsPurpose")
+AssuranceLevel = strawberry.enum(
+    DomainAssuranceLevel, name="AssuranceLevel", description="1 初级, 2 中级, 3 高级 (P7)."
+)
+
+
+@strawberry.type(description="A natural person's own account; every piece of PII is masked (X4).")
+class PersonAccount:
+    id: strawberry.ID
+    status: PersonStatus
+    level: AssuranceLevel
+    level_label: str
+    certificate_type: CertificateType
+    masked_name: str
+    masked_certificate_number: str
+    masked_phone: str
+    gender: Gender | None
+    certificate_valid_until: date | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, view: PersonView) -> PersonAccount:
+        return cls(
+            id=strawberry.ID(str(view.id)),
+            status=DomainPersonStatus(view.status),
+            level=view.level,
+            level_label=view.level.label,
+            certificate_type=view.certificate_type,
+            masked_name=view.masked_name,
+            masked_certificate_number=view.masked_certificate_number,
+            masked_phone=view.masked_phone,
+            gender=DomainGender(view.gender) if view.gender else None,
+            certificate_valid_until=view.certificate_valid_until,
+            created_at=view.created_at,
+        )
+
+
+@strawberry.type(description="A staff member's own account.")
+class StaffMember:
+    id: strawberry.ID
+    username: str
+    display_name: str
+    roles: list[str]
+
+
+Viewer = Annotated[PersonAccount | StaffMember, strawberry.union("Viewer", description="Who is logged in.")]
+
+
+@strawberry.type(description="A certificate type a person can register with, and how (P1a-P1c).")
+class CertificateTypeInfo:
+    type: CertificateType
+    label: str
+    route: str = strawberry.field(description="ID_CARD, PERMIT or MANUAL (staff review, needs uploads).")
+
+
+@strawberry.type(description="A login method offered by an installed plugin.")
+class LoginMethodInfo:
+    id: str
+    label: str
+    sandbox: bool
+
+
+@strawberry.type(description="Registration rules a form can show before submitting.")
+class RegistrationRules:
+    password_rule: str
+    window_opens: str
+    window_closes: str
+    home_province: str
+    upload_max_bytes: int
+    upload_types: list[str]
+    certificate_types: list[CertificateTypeInfo]
+
+
+@strawberry.type(description="An image captcha: show `imagePng` (a data URL) and send the answer with `id`.")
+class Captcha:
+    id: str
+    image_png: str
+    expires_at: datetime
+
+
+@strawberry.type(description="A code was sent (or would have been: the answer does not reveal accounts).")
+class SmsCodeSent:
+    masked_phone: str | None
+    expires_at: datetime
+    resend_after: datetime
+
+
+@strawberry.type(description="The certificate is free to register.")
+class CertificateAvailable:
+    certificate_type: CertificateType
+
+
+@strawberry.type(description="A stored document, waiting to be claimed by a registration or appeal.")
+class UploadedDocument:
+    id: strawberry.ID
+    kind: DocumentKind
+    content_type: str
+    size: int
+
+
+@strawberry.type(description="The registration was accepted.")
+class PersonRegistered:
+    account: PersonAccount
+    needs_review: bool = strawberry.field(description="True for manual registrations (P1c): wait for staff.")
+
+
+@strawberry.type(description="The pre-provisioned account is active now; log in with the new password.")
+class PersonActivated:
+    account: PersonAccount
+
+
+@strawberry.type(description="Logged in. The token also arrives as an HttpOnly cookie for browsers.")
+class LoginSuccess:
+    token: str
+    expires_at: datetime
+    viewer: Viewer
+
+
+@strawberry.type(description="The session has ended.")
+class LoggedOut:
+    ok: bool = True
+
+
+@strawberry.type(description="A message in the sandbox SMS outbox (dev profile only).")
+class SandboxSms:
+    at: datetime
+    phone: str
+    purpose: str
+    text: str

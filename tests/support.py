@@ -1,0 +1,135 @@
+"""Test helpers: valid identity numbers, and an API driver that talks GraphQL over HTTP."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from uidp.domain.certificates import gb11643_check_char
+from uidp.services.captcha import CaptchaService
+from uidp.services.sandbox import sandbox_messages
+
+PASSWORD = "Hubei#2026ok"
+
+
+def resident_id(region: str = "420102", birth: str = "19900101", seq: str = "121") -> str:
+    first17 = f"{region}{birth}{seq}"
+    return first17 + gb11643_check_char(first17)
+
+
+REGISTER = """
+mutation($i: RegisterPersonInput!) { registerPerson(input: $i) {
+  __typename
+  ... on PersonRegistered { needsReview account { id status level maskedName maskedCertificateNumber maskedPhone } }
+  ... on Error { code message field }
+  ... on ActivationRequired { maskedName maskedCertificateNumber maskedPhone }
+  ... on AccountConflict { appeal }
+  ... on RegistrationWindowClosed { opensAt }
+  ... on RateLimited { retryAfterSeconds }
+} }"""
+
+SEND_CODE = """
+mutation($i: SendSmsCodeInput!) { sendSmsCode(input: $i) {
+  __typename
+  ... on SmsCodeSent { maskedPhone expiresAt resendAfter }
+  ... on Error { code message field }
+  ... on RateLimited { retryAfterSeconds }
+} }"""
+
+LOGIN = """
+mutation($i: LoginWithPasswordInput!) { loginWithPassword(input: $i) {
+  __typename
+  ... on LoginSuccess { token expiresAt viewer { __typename ... on PersonAccount { id level maskedPhone } } }
+  ... on LoginFailed { code message field captchaRequired }
+  ... on FieldError { code message field }
+} }"""
+
+ME = "{ me { __typename ... on PersonAccount { id status level levelLabel maskedName maskedPhone maskedCertificateNumber certificateType } ... on StaffMember { username roles } } }"
+
+
+class Api:
+    """Drives the app through /graphql like a front end would; reads sandbox secrets like staff would."""
+
+    def __init__(self, client: httpx.AsyncClient, rt: Any) -> None:
+        self.client = client
+        self.rt = rt
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        all_headers = {"authorization": f"Bearer {token}"} if token else {}
+        all_headers.update(headers or {})
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+
+    async def gql(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        response = await self.post(query, variables, **kwargs)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+        body = await self.gql(query, variables, **kwargs)
+        assert "errors" not in body, body
+        return body["data"]
+
+    async def captcha(self) -> tuple[str, str]:
+        data = await self.data("mutation { requestCaptcha { id imagePng expiresAt } }")
+        captcha_id = data["requestCaptcha"]["id"]
+        answer = CaptchaService(self.rt).peek(captcha_id)
+        assert answer
+        return captcha_id, answer
+
+    async def send_code(self, purpose: str, phone: str | None = None, **target: Any) -> dict[str, Any]:
+        captcha_id, answer = await self.captcha()
+        variables = {"purpose": purpose, "captchaId": captcha_id, "captchaAnswer": answer, **target}
+        if phone:
+            variables["phone"] = phone
+        return (await self.data(SEND_CODE, {"i": variables}))["sendSmsCode"]
+
+    def last_code(self, phone: str) -> str:
+        messages = sandbox_messages(self.rt, phone=phone, limit=1)
+        assert messages, f"no SMS for {phone}"
+        found = re.search(r"验证码(\d{6})", messages[0]["text"])
+        assert found
+        return found.group(1)
+
+    async def code_for(self, purpose: str, phone: str) -> str:
+        sent = await self.send_code(purpose, phone)
+        assert sent["__typename"] == "SmsCodeSent", sent
+        return self.last_code(phone)
+
+    def id_card_form(self, **overrides: Any) -> dict[str, Any]:
+        form = {
+            "name": "陈心",
+            "certificateType": "RESIDENT_ID",
+            "certificateNumber": resident_id(),
+            "validFrom": "2020-01-01",
+            "validityPeriod": "YEARS_20",
+            "phone": "15012340058",
+            "smsCode": "000000",
+            "password": PASSWORD,
+            "passwordConfirmation": PASSWORD,
+            "acceptTerms": True,
+        }
+        form.update(overrides)
+        return form
+
+    async def register(self, form: dict[str, Any], *, with_code: bool = True) -> dict[str, Any]:
+        if with_code:
+            form = {**form, "smsCode": await self.code_for("REGISTER", form["phone"])}
+        return (await self.data(REGISTER, {"i": form}))["registerPerson"]
+
+    async def login(self, identifier: str, password: str = PASSWORD, **extra: Any) -> dict[str, Any]:
+        variables = {"identifier": identifier, "password": password, **extra}
+        return (await self.data(LOGIN, {"i": variables}))["loginWithPassword"]
+
+    async def me(self, token: str | None = None) -> dict[str, Any] | None:
+        return (await self.data(ME, token=token))["me"]

@@ -1,0 +1,83 @@
+"""create_app(): the Starlette application with its lifespan (Tortoise, store, plugins) and routes."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from uidp.clock import Clock
+from uidp.config import Settings
+from uidp.db import tortoise_config
+from uidp.http_guards import HttpGuards
+from uidp.plugin_host import PluginHost
+from uidp.runtime import Runtime
+from uidp.store.base import Store
+
+log = logging.getLogger("uidp")
+
+# uidp never imports the GraphQL adapter; it loads it by name, as it loads plugins.
+GRAPHQL_ADAPTER = "graph.app"
+
+
+async def health(request: Request) -> JSONResponse:
+    """Liveness and readiness: the database answers a query and the store answers a read."""
+    runtime: Runtime = request.app.state.runtime
+    checks: dict[str, str] = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "error"
+    try:
+        await runtime.store.get("health")
+        checks["store"] = "ok"
+    except Exception:
+        checks["store"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    extra_plugins: Iterable[object] = (),
+) -> Starlette:
+    """The ASGI app. ``uidp serve`` calls it with settings from the environment."""
+    settings = settings or Settings.from_env()
+    plugins = PluginHost(settings, extra_plugins)
+    plugins.check_production()
+    graphql = importlib.import_module(GRAPHQL_ADAPTER).graphql_endpoint(settings)
+    routes: list[BaseRoute] = [
+        Route("/health", health, methods=["GET"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),
+    ]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            runtime = Runtime.build(settings, clock=clock, store=store, plugins=plugins)
+            app.state.runtime = runtime
+            try:
+                yield
+            finally:
+                await runtime.close()
+
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(HttpGuards, max_body_bytes=settings.max_body_bytes)],
+    )

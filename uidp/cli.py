@@ -1,0 +1,195 @@
+"""The `uidp` command: serve, migrate, staff and data chores, dev sandbox readers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from uidp.config import ConfigError, Settings, settings_docs
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as error:
+        sys.exit(f"uidp: {error}")
+
+
+def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    """Run ``work`` with Tortoise initialised (for commands that touch data)."""
+    from tortoise import Tortoise
+
+    from uidp.db import tortoise_config
+
+    async def main() -> Any:
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            return await work()
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(main())
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = _settings()
+    if not args.no_migrate:
+        cmd_migrate(args)
+    from uidp.app import create_app
+    from uidp.server import serve
+
+    create_app(settings)  # fail fast, in one line, before any worker starts
+    serve(factory="uidp.app:create_app", host=args.host, port=args.port, workers=args.workers)
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    from uidp.db import migrate
+
+    asyncio.run(migrate(_settings()))
+    print("migrations applied", file=sys.stderr)
+
+
+def cmd_create_staff(args: argparse.Namespace) -> None:
+    from uidp.domain.errors import DomainError
+    from uidp.runtime import Runtime
+    from uidp.services.staff import StaffRole, StaffService
+
+    settings = _settings()
+    password = args.password or getpass.getpass("password: ")
+
+    async def work() -> None:
+        rt = Runtime.build(settings)
+        try:
+            staff = await StaffService(rt).create(
+                args.username, args.display_name or args.username, password, [StaffRole(r) for r in args.role]
+            )
+            print(f"created staff {staff.username} ({', '.join(staff.roles)})")
+        except DomainError as error:
+            sys.exit(f"uidp: {error.field}: {error.message}")
+        finally:
+            await rt.close()
+
+    _with_db(settings, work)
+
+
+def cmd_import_persons(args: argparse.Namespace) -> None:
+    from uidp.runtime import Runtime
+    from uidp.services.activation import ActivationService
+
+    settings = _settings()
+    text = Path(args.file).read_text(encoding="utf-8-sig")
+
+    async def work() -> int:
+        rt = Runtime.build(settings)
+        try:
+            report = await ActivationService(rt).import_csv(text)
+        finally:
+            await rt.close()
+        for line, field, message in report.errors:
+            print(f"{args.file}:{line}: {field}: {message}", file=sys.stderr)
+        print(f"imported {report.created} persons, rejected {len(report.errors)} rows")
+        return 1 if report.errors else 0
+
+    sys.exit(_with_db(settings, work))
+
+
+def cmd_sms_outbox(args: argparse.Namespace) -> None:
+    from uidp.services.sandbox import outbox
+
+    settings = _settings()
+    match = {"phone": args.phone} if args.phone else {}
+    for message in outbox(settings.data_dir).read(limit=args.limit, **match):
+        print(f"{message['at']}  {message['phone']}  {message['purpose']}  {message['text']}")
+
+
+def cmd_captcha_answer(args: argparse.Namespace) -> None:
+    from uidp.sandbox_outbox import JsonLinesOutbox
+
+    settings = _settings()
+    if not settings.dev_peek_enabled:
+        sys.exit("uidp: captcha answers are recorded on the dev profile only")
+    found = JsonLinesOutbox(settings.data_dir / "dev-captcha-answers.jsonl").read(limit=1, captchaId=args.captcha_id)
+    if not found:
+        sys.exit("uidp: no such captcha")
+    print(found[0]["answer"])
+
+
+def cmd_seed_persons(args: argparse.Namespace) -> None:
+    from uidp.services.seeding import seed_persons
+
+    settings = _settings()
+    if settings.is_production:
+        sys.exit("uidp: seed-persons is for the dev profile only")
+    for phone in _with_db(settings, lambda: seed_persons(settings, args.count, args.password)):
+        print(phone)
+
+
+def cmd_settings(args: argparse.Namespace) -> None:
+    print("| variable | default | meaning |\n|---|---|---|")
+    for doc in settings_docs():
+        print(f"| `{doc.env}` | {doc.default} | {doc.meaning} |")
+
+
+def cmd_schema(args: argparse.Namespace) -> None:
+    import importlib
+    import tempfile
+
+    from uidp.app import GRAPHQL_ADAPTER
+
+    adapter = importlib.import_module(GRAPHQL_ADAPTER)
+    with tempfile.TemporaryDirectory() as scratch:
+        print(adapter.build_schema(Settings.from_env({}, data_dir=Path(scratch))).as_str())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="uidp", description="unified identity authentication platform")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (migrates first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    staff = sub.add_parser("create-staff", help="create a staff account")
+    staff.add_argument("username")
+    staff.add_argument("--display-name")
+    staff.add_argument("--role", action="append", default=[], choices=["reviewer", "operator", "administrator"])
+    staff.add_argument("--password", help="prompted when left out")
+    staff.set_defaults(func=cmd_create_staff)
+
+    imp = sub.add_parser("import-persons", help="pre-provision persons from CSV (P2)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_import_persons)
+
+    outbox = sub.add_parser("sms-outbox", help="dev: show the sandbox SMS outbox")
+    outbox.add_argument("--phone")
+    outbox.add_argument("--limit", type=int, default=10)
+    outbox.set_defaults(func=cmd_sms_outbox)
+
+    captcha = sub.add_parser("captcha-answer", help="dev: print a captcha's answer")
+    captcha.add_argument("captcha_id")
+    captcha.set_defaults(func=cmd_captcha_answer)
+
+    seed = sub.add_parser("seed-persons", help="dev: create active persons with one password (benchmarks)")
+    seed.add_argument("--count", type=int, default=10)
+    seed.add_argument("--password", required=True)
+    seed.set_defaults(func=cmd_seed_persons)
+
+    sub.add_parser("settings", help="print every setting as a Markdown table").set_defaults(func=cmd_settings)
+    sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(func=cmd_schema)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

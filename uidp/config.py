@@ -1,0 +1,280 @@
+"""Settings from ``UIDP_*`` environment variables, with the profiles "dev" (default) and "production".
+
+Every setting is listed in ``SETTINGS`` with its variable, default and meaning; the README's table is
+generated from it (``uidp settings --markdown``), so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """The configuration cannot run; the message is one line that says what is wrong."""
+
+
+@dataclass(frozen=True)
+class SettingDoc:
+    name: str
+    env: str
+    default: str
+    meaning: str
+
+
+def _doc(default: str, meaning: str) -> dict[str, Any]:
+    return {"default_doc": default, "meaning": meaning}
+
+
+@dataclass
+class Settings:
+    """Resolved settings. Build with ``Settings.from_env()``; tests may pass overrides."""
+
+    profile: str = field(default="dev", metadata=_doc("dev", "`dev` or `production`"))
+    data_dir: Path = field(
+        default=Path("data"),
+        metadata=_doc("./data", "folder for the SQLite file, dev keys, the sandbox outbox and uploads"),
+    )
+    database_url: str = field(
+        default="", metadata=_doc("sqlite://DATA_DIR/uidp.sqlite3", "Tortoise URL (sqlite:// or postgres://)")
+    )
+    db_pool_max: int = field(default=20, metadata=_doc("20", "PostgreSQL pool size per worker"))
+    store_url: str = field(
+        default="memory://", metadata=_doc("memory://", "ephemeral store: memory:// or redis://host:port/db")
+    )
+    store_prefix: str = field(default="uidp:", metadata=_doc("uidp:", "key prefix in the store"))
+    pii_keys: str = field(
+        default="",
+        metadata=_doc("generated in dev", "comma list of KEYID:BASE64KEY for PII encryption; the first is active"),
+    )
+    pii_algorithm: str = field(default="aes-256-gcm", metadata=_doc("aes-256-gcm", "`aes-256-gcm` or `sm4-gcm`"))
+    blind_index_key: str = field(
+        default="", metadata=_doc("generated in dev", "base64 key (>= 32 bytes) for blind indexes")
+    )
+    password_pepper: str = field(
+        default="", metadata=_doc("generated in dev", "base64 pepper (>= 32 bytes) for password pre-hash")
+    )
+    secret_key: str = field(
+        default="",
+        metadata=_doc("generated in dev", "base64 key (>= 32 bytes) for one-time value digests"),
+    )
+    bcrypt_rounds: int = field(default=12, metadata=_doc("12", "bcrypt cost (production needs >= 12)"))
+    plugins: str = field(default="", metadata=_doc("", "extra plugins by dotted module name, comma list"))
+    disabled_plugins: str = field(default="", metadata=_doc("", "plugin names to leave out, comma list"))
+    allow_sandbox: bool = field(default=False, metadata=_doc("false", "production only: allow sandbox plugins anyway"))
+    graphql_ide: bool | None = field(
+        default=None, metadata=_doc("on in dev, off in production", "serve GraphiQL at /graphql")
+    )
+    introspection: bool | None = field(
+        default=None, metadata=_doc("on in dev, off in production", "allow schema introspection")
+    )
+    session_idle_minutes: int = field(default=30, metadata=_doc("30", "session idle timeout"))
+    session_absolute_hours: int = field(default=12, metadata=_doc("12", "session absolute lifetime"))
+    cookie_secure: bool | None = field(
+        default=None, metadata=_doc("off in dev, on in production", "Secure flag on the session cookie")
+    )
+    registration_window: str = field(
+        default="08:00-18:00",
+        metadata=_doc("08:00-18:00", "Asia/Shanghai hours in which out-of-province residents register"),
+    )
+    home_province: str = field(
+        default="42", metadata=_doc("42", "province code (first two ID digits) exempt from the window")
+    )
+    captcha_ttl_seconds: int = field(default=120, metadata=_doc("120", "image captcha lifetime"))
+    sms_code_ttl_seconds: int = field(default=300, metadata=_doc("300", "SMS code lifetime"))
+    sms_max_attempts: int = field(default=5, metadata=_doc("5", "wrong tries before an SMS code dies"))
+    sms_resend_seconds: int = field(default=60, metadata=_doc("60", "minimum interval between codes"))
+    sms_daily_per_phone: int = field(default=10, metadata=_doc("10", "codes per phone per day"))
+    sms_daily_per_client: int = field(default=50, metadata=_doc("50", "codes per client address per day"))
+    login_captcha_after: int = field(
+        default=3, metadata=_doc("3", "failed logins (per account or address) before a captcha is needed")
+    )
+    login_lock_after: int = field(default=5, metadata=_doc("5", "failed logins in the window that lock"))
+    login_window_seconds: int = field(default=900, metadata=_doc("900", "window for counting failures"))
+    login_lock_seconds: int = field(default=900, metadata=_doc("900", "how long a lock lasts"))
+    client_failure_limit: int = field(
+        default=50, metadata=_doc("50", "failed logins per client address in the window before it is slowed")
+    )
+    upload_max_bytes: int = field(default=5 * 1024 * 1024, metadata=_doc("5242880", "largest upload"))
+    max_body_bytes: int = field(default=12 * 1024 * 1024, metadata=_doc("12582912", "largest HTTP request body"))
+    max_query_depth: int = field(default=10, metadata=_doc("10", "GraphQL depth limit"))
+    max_aliases: int = field(default=15, metadata=_doc("15", "GraphQL alias limit per document"))
+    max_tokens: int = field(default=2000, metadata=_doc("2000", "GraphQL token limit per document"))
+    trusted_proxies: str = field(
+        default="", metadata=_doc("", "proxy addresses whose X-Forwarded-For is believed, comma list")
+    )
+    dev_peek: bool | None = field(
+        default=None,
+        metadata=_doc("on in dev, off in production", "record captcha answers for staff and the CLI"),
+    )
+
+    # ---- derived -------------------------------------------------------------------------------
+
+    @property
+    def is_production(self) -> bool:
+        return self.profile == "production"
+
+    @property
+    def window(self) -> tuple[time, time]:
+        opens, closes = self.registration_window.split("-")
+        return time.fromisoformat(opens.strip()), time.fromisoformat(closes.strip())
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite://{self.data_dir / 'uidp.sqlite3'}"
+
+    def _on_in_dev(self, value: bool | None) -> bool:
+        return (not self.is_production) if value is None else value
+
+    @property
+    def ide_enabled(self) -> bool:
+        return self._on_in_dev(self.graphql_ide)
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self._on_in_dev(self.introspection)
+
+    @property
+    def dev_peek_enabled(self) -> bool:
+        return self._on_in_dev(self.dev_peek)
+
+    @property
+    def secure_cookie(self) -> bool:
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
+
+    def list_of(self, value: str) -> list[str]:
+        return [item.strip() for item in value.split(",") if item.strip()]
+
+    def pii_key_map(self) -> tuple[dict[str, bytes], str]:
+        keys: dict[str, bytes] = {}
+        for item in self.list_of(self.pii_keys):
+            key_id, _, encoded = item.partition(":")
+            keys[key_id] = _b64(encoded, "UIDP_PII_KEYS")
+        if not keys:
+            raise ConfigError("UIDP_PII_KEYS is empty: set KEYID:BASE64KEY")
+        return keys, next(iter(keys))
+
+    def key_bytes(self, name: str) -> bytes:
+        value = _b64(getattr(self, name), f"UIDP_{name.upper()}")
+        if len(value) < 32:
+            raise ConfigError(f"UIDP_{name.upper()} must decode to at least 32 bytes")
+        return value
+
+    # ---- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read ``UIDP_*`` variables, apply overrides, fill dev keys, and check the profile."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"UIDP_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.type, raw, f.name)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.data_dir = Path(settings.data_dir)
+        settings.prepare()
+        return settings
+
+    def prepare(self) -> None:
+        if self.profile not in ("dev", "production"):
+            raise ConfigError(f"UIDP_PROFILE must be dev or production, not {self.profile!r}")
+        if not self.is_production:
+            self._fill_dev_keys()
+        self.check()
+
+    def _fill_dev_keys(self) -> None:
+        """Generate keys once and keep them in the data folder, so dev data stays readable."""
+        path = self.data_dir / "dev-keys.json"
+        stored: dict[str, str] = {}
+        if path.exists():
+            stored = json.loads(path.read_text())
+        wanted = {
+            "pii_keys": lambda: "dev1:" + _new_key(32 if self.pii_algorithm == "aes-256-gcm" else 16),
+            "blind_index_key": lambda: _new_key(32),
+            "password_pepper": lambda: _new_key(32),
+            "secret_key": lambda: _new_key(32),
+        }
+        changed = False
+        for name, make in wanted.items():
+            if getattr(self, name):
+                continue
+            if name not in stored:
+                stored[name] = make()
+                changed = True
+            setattr(self, name, stored[name])
+        if changed:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored, indent=2))
+            path.chmod(0o600)
+
+    def check(self) -> None:
+        """Refuse settings that cannot run safely; one line each."""
+        for name in ("pii_keys", "blind_index_key", "password_pepper", "secret_key"):
+            if not getattr(self, name):
+                raise ConfigError(f"UIDP_{name.upper()} is required in the {self.profile} profile")
+        self.pii_key_map()
+        for name in ("blind_index_key", "password_pepper", "secret_key"):
+            self.key_bytes(name)
+        if self.pii_algorithm not in ("aes-256-gcm", "sm4-gcm"):
+            raise ConfigError("UIDP_PII_ALGORITHM must be aes-256-gcm or sm4-gcm")
+        try:
+            self.window  # noqa: B018 - parsing is the check
+        except ValueError as exc:
+            raise ConfigError("UIDP_REGISTRATION_WINDOW must look like 08:00-18:00") from exc
+        if self.is_production:
+            if self.ide_enabled:
+                raise ConfigError("UIDP_GRAPHQL_IDE must be off in production")
+            if self.introspection_enabled:
+                raise ConfigError("UIDP_INTROSPECTION must be off in production")
+            if self.dev_peek_enabled:
+                raise ConfigError("UIDP_DEV_PEEK must be off in production")
+            if self.bcrypt_rounds < 12:
+                raise ConfigError("UIDP_BCRYPT_ROUNDS must be at least 12 in production")
+            if not self.database_url:
+                raise ConfigError("UIDP_DATABASE_URL is required in production")
+
+
+def settings_docs() -> list[SettingDoc]:
+    """Every setting with its variable, default and meaning (for the README and `uidp settings`)."""
+    return [
+        SettingDoc(f.name, f"UIDP_{f.name.upper()}", f.metadata["default_doc"], f.metadata["meaning"])
+        for f in fields(Settings)
+    ]
+
+
+def _parse(type_name: Any, raw: str, name: str) -> Any:
+    kind = str(type_name)
+    if "bool" in kind:
+        lowered = raw.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"UIDP_{name.upper()} must be true or false, not {raw!r}")
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"UIDP_{name.upper()} must be a whole number, not {raw!r}") from exc
+    if kind == "Path":
+        return Path(raw)
+    return raw
+
+
+def _b64(value: str, variable: str) -> bytes:
+    try:
+        return base64.b64decode(value.encode(), validate=True)
+    except ValueError as exc:
+        raise ConfigError(f"{variable} is not valid base64") from exc
+
+
+def _new_key(size: int) -> str:
+    return base64.b64encode(secrets.token_bytes(size)).decode()

@@ -1,0 +1,10 @@
+"""Tortoise models, one module per aggregate. ``MODEL_MODULES`` is what Tortoise loads."""
+
+MODEL_MODULES = [
+    "uidp.models.person",
+    "uidp.models.credential",
+    "uidp.models.session",
+    "uidp.models.upload",
+    "uidp.models.audit",
+    "uidp.models.staff",
+]

@@ -1,0 +1,44 @@
+"""A natural person's account (自然人). PII columns hold ciphertext; ``*_index`` columns hold blind indexes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class PersonStatus(StrEnum):
+    PROVISIONED = "PROVISIONED"  # imported by staff, waits for activation (P2)
+    PENDING_REVIEW = "PENDING_REVIEW"  # manual registration waits for staff (P1c)
+    ACTIVE = "ACTIVE"
+    REJECTED = "REJECTED"  # manual registration refused by staff
+
+
+class PersonSource(StrEnum):
+    REGISTERED = "REGISTERED"
+    IMPORTED = "IMPORTED"
+
+
+class Person(Model):
+    id = fields.UUIDField(primary_key=True)
+    status = fields.CharEnumField(PersonStatus, max_length=20)
+    source = fields.CharEnumField(PersonSource, max_length=12)
+    certificate_type = fields.CharField(max_length=32)
+    # Unique per certificate type + number: the database settles concurrent registrations.
+    certificate_index = fields.CharField(max_length=64, unique=True)
+    certificate_number_enc = fields.TextField()
+    name_enc = fields.TextField()
+    phone_index = fields.CharField(max_length=64, unique=True)
+    phone_enc = fields.TextField()
+    gender = fields.CharField(max_length=8, null=True)
+    birth_date_enc = fields.TextField(null=True)
+    valid_from = fields.DateField(null=True)
+    validity_period = fields.CharField(max_length=16, null=True)
+    level = fields.SmallIntField(default=1)
+    created_at = fields.DatetimeField()
+    updated_at = fields.DatetimeField()
+    activated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "person"

@@ -1,0 +1,75 @@
+"""The seams between the core and plugins: the protocols plugins implement and the values they return."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """What a login method proves: who the provider says this is, and what it verified.
+
+    ``subject`` is the id at the provider (for the built-in password method, the account id itself).
+    ``claims`` are verified attributes (name, certificate number, credit code ...) that the core may use
+    to match or bind an account; they are never logged.
+    """
+
+    provider: str
+    subject: str
+    subject_kind: str = "person"
+    claims: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PasswordSubject:
+    """An account found by a login identifier, as the password method needs it."""
+
+    subject_kind: str
+    subject_id: str
+    password_hash: str | None
+
+
+class LoginPorts(Protocol):
+    """What the core lends a login method: lookups, never account or session changes."""
+
+    async def find_password_subject(self, identifier: str) -> PasswordSubject | None:
+        """The account a phone / certificate number / username names, or None."""
+        ...
+
+    async def verify_password(self, password: str, password_hash: str | None) -> bool:
+        """Check a password in a worker thread; a None hash still costs one hash."""
+        ...
+
+
+class LoginFailure(Exception):
+    """Raised by a login method when the request does not prove anyone; shown as a generic failure."""
+
+
+@runtime_checkable
+class LoginMethod(Protocol):
+    """A way to log in (password, Alipay, scan ...)."""
+
+    id: str
+    label: str
+    sandbox: bool
+
+    async def authenticate(self, params: Mapping[str, str], ports: LoginPorts) -> Assertion:
+        """Return a verified assertion or raise :class:`LoginFailure`."""
+        ...
+
+
+@runtime_checkable
+class SmsGateway(Protocol):
+    """Sends text messages to mainland mobile numbers."""
+
+    id: str
+    sandbox: bool
+
+    async def send(self, phone: str, text: str, *, purpose: str) -> None:
+        """Deliver ``text`` to ``phone``; raise on failure (the core reports a generic error)."""
+        ...
+
+
+VERIFIER_KINDS: dict[str, Any] = {"sms_gateway": SmsGateway}

@@ -1,0 +1,178 @@
+"""Logging in through a registered login method, with lockout and captcha escalation (P3, X5, X7)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.masking import mask_id_number, mask_phone
+from uidp.models.person import Person, PersonStatus
+from uidp.models.staff import StaffAccount
+from uidp.ports import LoginFailure, PasswordSubject
+from uidp.runtime import Runtime
+from uidp.services.audit import Audit
+from uidp.services.captcha import CaptchaService
+from uidp.services.credentials import Passwords
+from uidp.services.login_throttle import LoginThrottle
+from uidp.services.person_lookup import PersonLookup
+from uidp.services.principal import ClientInfo
+from uidp.services.sessions import IssuedSession, Sessions
+
+FAILED_MESSAGE = "账号或密码错误"
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    issued: IssuedSession
+    subject_kind: str
+    subject_id: uuid.UUID
+
+
+class _CorePorts:
+    """The lookups lent to login methods; remembers what it found so the core can throttle by account."""
+
+    def __init__(self, rt: Runtime, realm: str) -> None:
+        self.rt = rt
+        self.realm = realm
+        self.passwords = Passwords(rt)
+        self._cache: dict[str, PasswordSubject | None] = {}
+
+    async def find_password_subject(self, identifier: str) -> PasswordSubject | None:
+        if identifier in self._cache:
+            return self._cache[identifier]
+        found: PasswordSubject | None = None
+        if self.realm == "staff":
+            staff = await StaffAccount.get_or_none(username=identifier.strip().lower(), active=True)
+            if staff is not None:
+                found = PasswordSubject("staff", str(staff.id), await self.passwords.hash_of("staff", staff.id))
+        else:
+            person = await PersonLookup(self.rt).by_identifier(identifier)
+            if person is not None:
+                found = PasswordSubject("person", str(person.id), await self.passwords.hash_of("person", person.id))
+        self._cache[identifier] = found
+        return found
+
+    async def verify_password(self, password: str, password_hash: str | None) -> bool:
+        return await self.rt.hasher.verify(password, password_hash)
+
+
+class LoginService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.audit = Audit(rt)
+        self.throttle = LoginThrottle(rt)
+        self.sessions = Sessions(rt)
+
+    async def login_with_password(
+        self,
+        identifier: str,
+        password: str,
+        client: ClientInfo,
+        *,
+        realm: str = "person",
+        captcha_id: str | None = None,
+        captcha_answer: str | None = None,
+    ) -> LoginOutcome:
+        """Check identifier + password; locked and unknown accounts fail exactly like a wrong password."""
+        identifier = (identifier or "").strip()
+        if not identifier:
+            raise DomainError(ErrorCode.REQUIRED, "请输入手机号或证件号码", "identifier")
+        if not password:
+            raise DomainError(ErrorCode.REQUIRED, "请输入密码", "password")
+        ports = _CorePorts(self.rt, realm)
+        subject = await ports.find_password_subject(identifier)
+        account_key = (
+            f"{subject.subject_kind}:{subject.subject_id}"
+            if subject
+            else self.rt.blind.digest(f"login:{realm}", identifier.upper())
+        )
+        state = await self.throttle.state(account_key, client)
+        if state.captcha_required:
+            try:
+                await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
+            except DomainError as error:
+                error.details["captcha_required"] = True
+                raise
+        method = self.rt.plugins.login_methods["password"]
+        try:
+            assertion = await method.authenticate({"identifier": identifier, "password": password}, ports)
+        except LoginFailure:
+            assertion = None
+        if assertion is None or state.locked:
+            await self._fail(account_key, client, subject, identifier)
+        assert assertion is not None and subject is not None
+        subject_id = uuid.UUID(assertion.subject)
+        if assertion.subject_kind == "person":
+            await self._check_person_can_log_in(subject_id, client)
+        await Passwords(self.rt).rehash_if_needed(
+            assertion.subject_kind, subject_id, password, subject.password_hash or ""
+        )
+        await self.throttle.success(account_key)
+        issued = await self.sessions.issue(assertion.subject_kind, subject_id, method.id, client)
+        await self.audit.record(
+            "login.succeeded",
+            subject=(assertion.subject_kind, subject_id),
+            client=client,
+            method=method.id,
+            session_id=str(issued.session.id),
+        )
+        return LoginOutcome(issued, assertion.subject_kind, subject_id)
+
+    async def _fail(
+        self, account_key: str, client: ClientInfo, subject: PasswordSubject | None, identifier: str
+    ) -> None:
+        new_state, just_locked = await self.throttle.failure(account_key, client)
+        subject_ref: Any = (subject.subject_kind, subject.subject_id) if subject else None
+        await self.audit.record(
+            "login.failed",
+            outcome="failure",
+            subject=subject_ref,
+            client=client,
+            identifier=_mask_identifier(identifier),
+            known_account=subject is not None,
+        )
+        if just_locked:
+            await self.audit.record("account.locked", outcome="failure", subject=subject_ref, client=client)
+        raise DomainError(
+            ErrorCode.INVALID_CREDENTIALS,
+            FAILED_MESSAGE,
+            "password",
+            captcha_required=new_state.captcha_required,
+        )
+
+    async def _check_person_can_log_in(self, person_id: uuid.UUID, client: ClientInfo) -> None:
+        person = await Person.get(id=person_id)
+        if person.status == PersonStatus.PENDING_REVIEW:
+            await self.audit.record(
+                "login.refused",
+                outcome="failure",
+                subject=("person", person_id),
+                client=client,
+                reason="pending_review",
+            )
+            raise DomainError(ErrorCode.ACCOUNT_PENDING_REVIEW, "您的注册申请正在人工审核中，审核通过后即可登录")
+        if person.status == PersonStatus.REJECTED:
+            await self.audit.record(
+                "login.refused",
+                outcome="failure",
+                subject=("person", person_id),
+                client=client,
+                reason="rejected",
+            )
+            raise DomainError(ErrorCode.ACCOUNT_REJECTED, "您的注册申请未通过审核，请按短信提示重新提交")
+
+    async def logout(self, session_id: uuid.UUID, subject: tuple[str, uuid.UUID], client: ClientInfo) -> None:
+        from uidp.models.session import Session
+
+        session = await Session.get(id=session_id)
+        await self.sessions.revoke(session, "logout")
+        await self.audit.record("logout", subject=subject, client=client, session_id=str(session_id))
+
+
+def _mask_identifier(identifier: str) -> str:
+    cleaned = identifier.strip()
+    if len(cleaned) == 11 and cleaned.isdigit():
+        return mask_phone(cleaned)
+    return mask_id_number(cleaned)

@@ -1,0 +1,41 @@
+"""Who is acting and from where; services take these explicitly."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    """The caller's network address (already resolved through trusted proxies) and user agent."""
+
+    address: str = "unknown"
+    user_agent: str = ""
+
+    @property
+    def masked_address(self) -> str:
+        """IPv4 keeps three octets (203.0.113.*), IPv6 its /48; enough to investigate, not to track."""
+        try:
+            ip = ipaddress.ip_address(self.address)
+        except ValueError:
+            return "unknown"
+        if ip.version == 4:
+            return ".".join(str(ip).split(".")[:3]) + ".*"
+        network = ipaddress.ip_network(f"{ip}/48", strict=False)
+        return f"{network.network_address}/48"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated subject: a person, a staff member (later an entity or an agent)."""
+
+    kind: str
+    id: UUID
+    session_id: UUID
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"

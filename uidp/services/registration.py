@@ -1,0 +1,241 @@
+"""Registering natural persons (P1a-P1e): validation, the out-of-province window, uniqueness."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from uidp.domain.certificates import (
+    CertificateType,
+    Gender,
+    RegistrationRoute,
+    ValidityPeriod,
+    check_birth_date,
+    check_certificate_validity,
+    normalize_certificate_number,
+    parse_resident_id,
+)
+from uidp.domain.contact import normalize_name, normalize_phone
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.masking import mask_id_number, mask_name, mask_phone
+from uidp.domain.password_policy import PasswordPolicy, check_password
+from uidp.domain.registration_window import RegistrationWindow, check_registration_window
+from uidp.models.person import Person, PersonSource, PersonStatus
+from uidp.models.upload import DocumentKind
+from uidp.runtime import Runtime
+from uidp.services.audit import Audit
+from uidp.services.credentials import Passwords
+from uidp.services.person_lookup import PersonLookup
+from uidp.services.pii import Pii
+from uidp.services.principal import ClientInfo
+from uidp.services.sms import SmsCodes, SmsPurpose
+from uidp.services.uploads import Uploads
+
+POLICY = PasswordPolicy()
+REQUIRED_DOCUMENTS = (DocumentKind.CERTIFICATE_FRONT, DocumentKind.CERTIFICATE_BACK, DocumentKind.SUPPORTING)
+
+
+@dataclass
+class PersonRegistration:
+    name: str
+    certificate_type: CertificateType
+    certificate_number: str
+    phone: str
+    sms_code: str
+    password: str
+    password_confirmation: str
+    accept_terms: bool
+    valid_from: date | None = None
+    validity_period: ValidityPeriod | None = None
+    gender: Gender | None = None
+    birth_date: date | None = None
+    documents: dict[DocumentKind, uuid.UUID] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MaskedPerson:
+    masked_name: str
+    masked_certificate_number: str
+    masked_phone: str
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    """What a certificate number means for registration: free, activatable (with masked data), or taken."""
+
+    available: bool
+    activation: MaskedPerson | None = None
+
+
+@dataclass
+class _Checked:
+    name: str
+    number: str
+    phone: str
+    password: str
+    gender: Gender | None
+    birth_date: date | None
+    region_code: str | None
+
+
+def _required(value: object, message: str, field_name: str) -> None:
+    if value is None or value == "":
+        raise DomainError(ErrorCode.REQUIRED, message, field_name)
+
+
+class RegistrationService:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.pii = Pii(rt)
+        self.lookup = PersonLookup(rt)
+        self.audit = Audit(rt)
+        self.codes = SmsCodes(rt)
+
+    def window(self) -> RegistrationWindow:
+        opens, closes = self.rt.settings.window
+        return RegistrationWindow(opens=opens, closes=closes, home_province=self.rt.settings.home_province)
+
+    def today(self) -> date:
+        return self.rt.clock.now().astimezone(self.window().zone).date()
+
+    async def masked(self, person: Person) -> MaskedPerson:
+        return MaskedPerson(
+            mask_name(self.pii.open("person.name", person.name_enc)),
+            mask_id_number(self.pii.open("person.certificate_number", person.certificate_number_enc)),
+            mask_phone(self.pii.open("person.phone", person.phone_enc)),
+        )
+
+    async def check_certificate(self, certificate_type: CertificateType, raw_number: str) -> CertificateCheck:
+        """Tell a registration page whether to register, offer activation (P2) or offer an appeal."""
+        number = normalize_certificate_number(certificate_type, raw_number)
+        existing = await self.lookup.by_certificate(certificate_type, number)
+        if existing is None:
+            return CertificateCheck(available=True)
+        if existing.status == PersonStatus.PROVISIONED:
+            return CertificateCheck(available=False, activation=await self.masked(existing))
+        return CertificateCheck(available=False)
+
+    def _validate(self, form: PersonRegistration) -> _Checked:
+        """Every format rule, in the order of the page's fields; the first broken one is reported."""
+        today = self.today()
+        name = normalize_name(form.name or "")
+        number = normalize_certificate_number(form.certificate_type, form.certificate_number or "")
+        gender, birth_date, region = form.gender, form.birth_date, None
+        if form.certificate_type == CertificateType.RESIDENT_ID:
+            resident = parse_resident_id(number, today=today)
+            gender, birth_date, region = resident.gender, resident.birth_date, resident.region_code
+            _required(form.valid_from, "请选择证件有效期开始时间", "validFrom")
+            _required(form.validity_period, "请选择证件有效期", "validityPeriod")
+            assert form.valid_from is not None and form.validity_period is not None
+            check_certificate_validity(form.valid_from, form.validity_period, today=today, birth_date=birth_date)
+        else:
+            _required(gender, "请选择性别", "gender")
+            _required(birth_date, "请选择出生年月", "birthDate")
+            assert birth_date is not None
+            check_birth_date(birth_date, today=today)
+        phone = normalize_phone(form.phone or "")
+        password = check_password(
+            form.password or "",
+            form.password_confirmation or "",
+            policy=POLICY,
+            phone=phone,
+            certificate_number=number,
+        )
+        if not form.accept_terms:
+            raise DomainError(ErrorCode.TERMS_NOT_ACCEPTED, "请阅读并同意《湖北政务服务注册协议》", "acceptTerms")
+        if form.certificate_type.registration_route == RegistrationRoute.MANUAL:
+            for kind in REQUIRED_DOCUMENTS:
+                _required(form.documents.get(kind), f"请上传{_DOCUMENT_LABELS[kind]}", _DOCUMENT_FIELDS[kind])
+        return _Checked(name, number, phone, password, gender, birth_date, region)
+
+    async def register(self, form: PersonRegistration, client: ClientInfo) -> Person:
+        """Create the account: ACTIVE at level 1, or PENDING_REVIEW for manual registrations (P1c)."""
+        checked = self._validate(form)
+        if region := checked.region_code:
+            check_registration_window(self.window(), region_code=region, now=self.rt.clock.now())
+        await self._check_free(form.certificate_type, checked)
+        await self.codes.check(SmsPurpose.REGISTER, checked.phone, form.sms_code)
+        password_hash = await self.rt.hasher.hash(checked.password)
+        manual = form.certificate_type.registration_route == RegistrationRoute.MANUAL
+        now = self.rt.clock.now()
+        person_id = uuid.uuid4()
+        try:
+            async with in_transaction():
+                person = await Person.create(
+                    id=person_id,
+                    status=PersonStatus.PENDING_REVIEW if manual else PersonStatus.ACTIVE,
+                    source=PersonSource.REGISTERED,
+                    certificate_type=form.certificate_type.value,
+                    certificate_index=self.pii.certificate_index(form.certificate_type.value, checked.number),
+                    certificate_number_enc=self.pii.seal("person.certificate_number", checked.number),
+                    name_enc=self.pii.seal("person.name", checked.name),
+                    phone_index=self.pii.phone_index(checked.phone),
+                    phone_enc=self.pii.seal("person.phone", checked.phone),
+                    gender=checked.gender.value if checked.gender else None,
+                    birth_date_enc=self.pii.seal_optional(
+                        "person.birth_date", checked.birth_date.isoformat() if checked.birth_date else None
+                    ),
+                    valid_from=form.valid_from,
+                    validity_period=form.validity_period.value if form.validity_period else None,
+                    level=1,
+                    created_at=now,
+                    updated_at=now,
+                    activated_at=None if manual else now,
+                )
+                await Passwords(self.rt).store_hash("person", person_id, password_hash)
+                if manual:
+                    await Uploads(self.rt).claim(form.documents, owner=("person", person_id))
+                await self.codes.consume(SmsPurpose.REGISTER, checked.phone, form.sms_code)
+        except IntegrityError:
+            await self._check_free(form.certificate_type, checked)
+            raise DomainError(ErrorCode.CERTIFICATE_TAKEN, "该证件号码已注册", "certificateNumber") from None
+        await self.audit.record(
+            "person.registered",
+            subject=("person", person_id),
+            client=client,
+            certificate_type=form.certificate_type.value,
+            status=person.status.value,
+            phone=mask_phone(checked.phone),
+        )
+        return person
+
+    async def _check_free(self, certificate_type: CertificateType, checked: _Checked) -> None:
+        existing = await self.lookup.by_certificate(certificate_type, checked.number)
+        if existing is not None:
+            if existing.status == PersonStatus.PROVISIONED:
+                masked = await self.masked(existing)
+                raise DomainError(
+                    ErrorCode.ACTIVATION_REQUIRED,
+                    "您的身份信息已由政务系统预置（如健康码），请直接激活账号",
+                    "certificateNumber",
+                    activation=masked,
+                )
+            raise DomainError(
+                ErrorCode.CERTIFICATE_TAKEN,
+                "该证件号码已注册。如非本人注册，可提交账号申诉",
+                "certificateNumber",
+                appeal="CERTIFICATE_REGISTERED_WITH_OTHER_PHONE",
+            )
+        if await self.lookup.by_phone(checked.phone) is not None:
+            raise DomainError(
+                ErrorCode.PHONE_TAKEN,
+                "该手机号已被注册。如手机号为本人所有，可提交账号申诉",
+                "phone",
+                appeal="PHONE_TAKEN_BY_OTHER",
+            )
+
+
+_DOCUMENT_LABELS = {
+    DocumentKind.CERTIFICATE_FRONT: "证件正面",
+    DocumentKind.CERTIFICATE_BACK: "证件反面",
+    DocumentKind.SUPPORTING: "辅助证明材料",
+}
+_DOCUMENT_FIELDS = {
+    DocumentKind.CERTIFICATE_FRONT: "documents.certificateFront",
+    DocumentKind.CERTIFICATE_BACK: "documents.certificateBack",
+    DocumentKind.SUPPORTING: "documents.supporting",
+}

@@ -1,0 +1,77 @@
+"""Sessions (X5): opaque tokens, idle and absolute timeouts, revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from uidp.models.session import Session
+from uidp.runtime import Runtime
+from uidp.security.tokens import new_token, token_digest
+from uidp.services.principal import ClientInfo
+
+TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    session: Session
+
+
+class Sessions:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.idle = timedelta(minutes=rt.settings.session_idle_minutes)
+        self.absolute = timedelta(hours=rt.settings.session_absolute_hours)
+
+    async def issue(self, subject_kind: str, subject_id: uuid.UUID, method: str, client: ClientInfo) -> IssuedSession:
+        """A new session; the token is returned once and only its digest is stored."""
+        now = self.rt.clock.now()
+        token = new_token()
+        session = await Session.create(
+            id=uuid.uuid4(),
+            token_hash=token_digest(token),
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            login_method=method,
+            client_address=client.masked_address,
+            user_agent=client.user_agent[:200],
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + self.absolute,
+        )
+        return IssuedSession(token, session)
+
+    async def resolve(self, token: str | None) -> Session | None:
+        """The live session for a token, or None (unknown, revoked, idle too long, or past its end)."""
+        if not token or len(token) > 128:
+            return None
+        session = await Session.get_or_none(token_hash=token_digest(token))
+        if session is None or session.revoked_at is not None:
+            return None
+        now = self.rt.clock.now()
+        if now >= session.expires_at:
+            await self.revoke(session, "expired")
+            return None
+        if now - session.last_seen_at >= self.idle:
+            await self.revoke(session, "idle")
+            return None
+        if now - session.last_seen_at >= TOUCH_EVERY:
+            session.last_seen_at = now
+            await Session.filter(id=session.id).update(last_seen_at=now)
+        return session
+
+    async def revoke(self, session: Session, reason: str) -> None:
+        now = self.rt.clock.now()
+        await Session.filter(id=session.id, revoked_at__isnull=True).update(revoked_at=now, revoked_reason=reason)
+
+    async def revoke_all(
+        self, subject_kind: str, subject_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
+    ) -> int:
+        """End every live session of a subject (password change, appeal approval, cancellation)."""
+        query = Session.filter(subject_kind=subject_kind, subject_id=subject_id, revoked_at__isnull=True)
+        if keep is not None:
+            query = query.exclude(id=keep)
+        return await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason)

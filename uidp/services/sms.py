@@ -1,0 +1,113 @@
+"""SMS verification codes (X2): 6 digits, bound to phone + purpose, expiring, single use, rate limited."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.runtime import Runtime
+from uidp.security.tokens import digest_secret, numeric_code
+from uidp.services.principal import ClientInfo
+
+log = logging.getLogger("uidp.sms")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class SmsPurpose(StrEnum):
+    REGISTER = "REGISTER"
+    ACTIVATE = "ACTIVATE"
+
+    @property
+    def label(self) -> str:
+        return {"REGISTER": "注册账号", "ACTIVATE": "激活账号"}[self.value]
+
+
+@dataclass(frozen=True)
+class SentCode:
+    expires_at: datetime
+    resend_after: datetime
+
+
+class SmsCodes:
+    """Issues and checks codes. Keys use the phone's blind index, so the store never holds a number."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.settings = rt.settings
+
+    def _key(self, kind: str, purpose: SmsPurpose, phone: str) -> str:
+        return f"sms:{kind}:{purpose.value}:{self.rt.blind.digest('phone', phone)}"
+
+    def _digest(self, purpose: SmsPurpose, phone: str, code: str) -> str:
+        return digest_secret(self.rt.secret_key, f"sms:{purpose.value}:{phone}", code)
+
+    async def send(self, purpose: SmsPurpose, phone: str, client: ClientInfo) -> SentCode:
+        """Send a new code unless the resend interval or a daily cap forbids it."""
+        s, store, now = self.settings, self.rt.store, self.rt.clock.now()
+        resend_key = self._key("resend", purpose, phone)
+        if not await store.set_if_absent(resend_key, "1", s.sms_resend_seconds):
+            left = await store.ttl(resend_key) or s.sms_resend_seconds
+            raise DomainError(
+                ErrorCode.SMS_TOO_FREQUENT,
+                f"验证码发送过于频繁，请{int(left) + 1}秒后再试",
+                "phone",
+                retry_after=int(left) + 1,
+            )
+        day = now.astimezone(SHANGHAI).date().isoformat()
+        seconds_to_midnight = _seconds_to_next_day(now)
+        phone_count = await store.incr(
+            f"sms:day:{day}:phone:{self.rt.blind.digest('phone', phone)}", seconds_to_midnight
+        )
+        client_count = await store.incr(
+            f"sms:day:{day}:client:{self.rt.blind.digest('client', client.address)}", seconds_to_midnight
+        )
+        if phone_count > s.sms_daily_per_phone or client_count > s.sms_daily_per_client:
+            raise DomainError(
+                ErrorCode.SMS_DAILY_LIMIT,
+                "今日获取验证码次数已达上限，请明日再试",
+                "phone",
+                retry_after=seconds_to_midnight,
+            )
+        code = numeric_code(6)
+        await store.set(self._key("code", purpose, phone), self._digest(purpose, phone, code), s.sms_code_ttl_seconds)
+        await store.delete(self._key("tries", purpose, phone))
+        minutes = s.sms_code_ttl_seconds // 60
+        text = f"【湖北政务服务】您正在{purpose.label}，验证码{code}，{minutes}分钟内有效。如非本人操作，请忽略。"
+        await self.rt.plugins.sms_gateway.send(phone, text, purpose=purpose.value)
+        log.info("sms code sent purpose=%s", purpose.value)
+        return SentCode(
+            expires_at=now + timedelta(seconds=s.sms_code_ttl_seconds),
+            resend_after=now + timedelta(seconds=s.sms_resend_seconds),
+        )
+
+    async def check(self, purpose: SmsPurpose, phone: str, code: str | None, *, field: str = "smsCode") -> None:
+        """Raise SMS_CODE_INVALID unless ``code`` is the live code; counts wrong tries; keeps the code."""
+        invalid = DomainError(ErrorCode.SMS_CODE_INVALID, "短信验证码错误或已失效", field)
+        code = (code or "").strip()
+        if not code:
+            raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", field)
+        code_key = self._key("code", purpose, phone)
+        tries = await self.rt.store.incr(self._key("tries", purpose, phone), self.settings.sms_code_ttl_seconds)
+        if tries > self.settings.sms_max_attempts:
+            await self.rt.store.delete(code_key)
+            raise invalid
+        stored = await self.rt.store.get(code_key)
+        if stored is None or not secrets.compare_digest(stored, self._digest(purpose, phone, code)):
+            raise invalid
+
+    async def consume(self, purpose: SmsPurpose, phone: str, code: str, *, field: str = "smsCode") -> None:
+        """Take the code for good; exactly one concurrent caller succeeds."""
+        stored = await self.rt.store.take(self._key("code", purpose, phone))
+        if stored is None or not secrets.compare_digest(stored, self._digest(purpose, phone, code.strip())):
+            raise DomainError(ErrorCode.SMS_CODE_INVALID, "短信验证码错误或已失效", field)
+
+
+def _seconds_to_next_day(now: datetime) -> int:
+    local = now.astimezone(SHANGHAI)
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - local).total_seconds()))

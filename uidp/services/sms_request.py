@@ -1,0 +1,59 @@
+"""The public "get a code" step: captcha first, then the code to a typed phone or to the phone on record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from uidp.domain.certificates import CertificateType
+from uidp.domain.contact import normalize_phone
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.masking import mask_phone
+from uidp.runtime import Runtime
+from uidp.services.activation import ActivationService
+from uidp.services.captcha import CaptchaService
+from uidp.services.principal import ClientInfo
+from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
+
+# Purposes whose code goes to the phone already on record, found by certificate number.
+TO_PHONE_ON_RECORD = {SmsPurpose.ACTIVATE}
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    purpose: SmsPurpose
+    captcha_id: str
+    captcha_answer: str
+    phone: str | None = None
+    certificate_type: CertificateType | None = None
+    certificate_number: str | None = None
+
+
+async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) -> tuple[str | None, SentCode]:
+    """Returns the masked phone (when the caller may see it) and the code's timings.
+
+    The answer never tells whether a typed phone has an account; for certificate targets that are not
+    waiting for activation the answer looks sent but nothing is sent.
+    """
+    await CaptchaService(rt).verify(request.captcha_id, request.captcha_answer)
+    codes = SmsCodes(rt)
+    if request.phone:
+        phone = normalize_phone(request.phone)
+        return mask_phone(phone), await codes.send(request.purpose, phone, client)
+    if request.purpose not in TO_PHONE_ON_RECORD:
+        raise DomainError(ErrorCode.REQUIRED, "请输入手机号码", "phone")
+    if request.certificate_type is None or not request.certificate_number:
+        raise DomainError(ErrorCode.REQUIRED, "请输入证件号码", "certificateNumber")
+    activation = ActivationService(rt)
+    try:
+        person, _ = await activation.provisioned(request.certificate_type, request.certificate_number)
+    except DomainError as error:
+        if error.code != ErrorCode.NOT_ACTIVATABLE:
+            raise
+        now = rt.clock.now()
+        return None, SentCode(
+            expires_at=now + timedelta(seconds=rt.settings.sms_code_ttl_seconds),
+            resend_after=now + timedelta(seconds=rt.settings.sms_resend_seconds),
+        )
+    phone = activation.phone_of(person)
+    return mask_phone(phone), await codes.send(request.purpose, phone, client)

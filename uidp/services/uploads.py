@@ -1,0 +1,73 @@
+"""Document uploads (P1c and appeals): size and type limits, content checked by magic bytes, encrypted."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import uuid
+from collections.abc import Mapping
+
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.upload import DocumentKind, Upload
+from uidp.runtime import Runtime
+from uidp.services.audit import Audit
+from uidp.services.principal import ClientInfo
+
+# Declared type -> the magic bytes the content must start with. Anything else is refused.
+ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "application/pdf": (b"%PDF-",),
+}
+
+
+class Uploads:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def store(
+        self, kind: DocumentKind, content_type: str, data: bytes, client: ClientInfo, *, field: str = "file"
+    ) -> Upload:
+        """Check and keep one document; it stays unclaimed until a registration or appeal claims it."""
+        limit = self.rt.settings.upload_max_bytes
+        if not data:
+            raise DomainError(ErrorCode.UPLOAD_REQUIRED, "请选择要上传的文件", field)
+        if len(data) > limit:
+            raise DomainError(ErrorCode.UPLOAD_TOO_LARGE, f"文件不能超过{limit // (1024 * 1024)}MB", field, limit=limit)
+        declared = (content_type or "").split(";")[0].strip().lower()
+        magics = ALLOWED_TYPES.get(declared)
+        if magics is None or not data.startswith(magics):
+            raise DomainError(ErrorCode.UPLOAD_TYPE_NOT_ALLOWED, "仅支持JPG、PNG或PDF格式的文件", field)
+        upload_id = uuid.uuid4()
+        sealed = self.rt.cipher.encrypt(base64.b64encode(data).decode(), context=f"upload:{upload_id}")
+        upload = await Upload.create(
+            id=upload_id,
+            kind=kind,
+            content_type=declared,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            content_enc=sealed.encode(),
+            created_at=self.rt.clock.now(),
+        )
+        await Audit(self.rt).record(
+            "upload.stored", client=client, upload_id=str(upload_id), kind=kind.value, size=len(data)
+        )
+        return upload
+
+    async def claim(self, documents: Mapping[DocumentKind, uuid.UUID], *, owner: tuple[str, uuid.UUID]) -> None:
+        """Attach unclaimed uploads of the right kinds to an owner (inside the caller's transaction)."""
+        for kind, upload_id in documents.items():
+            claimed = await Upload.filter(id=upload_id, kind=kind, owner_id__isnull=True).update(
+                owner_kind=owner[0], owner_id=owner[1]
+            )
+            if claimed != 1:
+                raise DomainError(
+                    ErrorCode.UPLOAD_NOT_FOUND,
+                    "上传的文件不存在或已被使用，请重新上传",
+                    f"documents.{kind.value}",
+                )
+
+    async def content(self, upload: Upload) -> bytes:
+        """The decrypted bytes (staff review)."""
+        token = bytes(upload.content_enc).decode()
+        return base64.b64decode(self.rt.cipher.decrypt(token, context=f"upload:{upload.id}"))

@@ -1,0 +1,105 @@
+"""The ephemeral-state seam: captcha answers, SMS codes, login tickets, counters, pub/sub.
+
+Two implementations share one contract (``tests/store/test_store_contract.py``): :class:`~uidp.store.memory.
+MemoryStore` for one process and :class:`~uidp.store.redis.RedisStore` for many workers. Keys, values, channels
+and messages are ``str``; TTLs are float seconds and always required (nothing here lives forever). Values that
+are secrets (codes, answers, tokens) must be stored as digests (see :mod:`uidp.security.tokens`).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Store", "Subscription", "check_ttl"]
+
+
+@runtime_checkable
+class Subscription(Protocol):
+    """An async iterator of the messages published on one channel, until closed or cancelled.
+
+    Iterating subscribes lazily, on the first ``__anext__``. To avoid missing a message published between
+    "read the current state" and "start listening", enter it as a context manager first: ``async with
+    store.subscribe(ch) as sub:`` subscribes before the body runs and unsubscribes on exit.
+    """
+
+    def __aiter__(self) -> Subscription:
+        """Return the subscription itself."""
+        ...
+
+    async def __anext__(self) -> str:
+        """Wait for the next message; ``StopAsyncIteration`` once closed."""
+        ...
+
+    async def __aenter__(self) -> Subscription:
+        """Subscribe now and return the subscription."""
+        ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Unsubscribe (same as :meth:`aclose`)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Unsubscribe and release resources; idempotent."""
+        ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Ephemeral key-value state with TTLs, atomic single-use reads, counters and pub/sub."""
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any previous value and TTL."""
+        ...
+
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Atomically store ``value`` only if ``key`` is missing; True if it was stored."""
+        ...
+
+    async def get(self, key: str) -> str | None:
+        """Return the value of ``key``, or None if missing or expired."""
+        ...
+
+    async def take(self, key: str) -> str | None:
+        """Atomically get and delete ``key``: of concurrent takers, exactly one gets the value."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Delete ``key`` if present."""
+        ...
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Atomically add 1 to the counter at ``key`` and return the new value.
+
+        A missing key starts at 0 and expires ``ttl`` seconds after this call; later increments do not extend
+        the TTL (a fixed window).
+        """
+        ...
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires, or None if it is missing or has no expiry."""
+        ...
+
+    async def publish(self, channel: str, message: str) -> None:
+        """Send ``message`` to every current subscriber of ``channel`` (in any worker, for Redis)."""
+        ...
+
+    def subscribe(self, channel: str) -> Subscription:
+        """Return a :class:`Subscription` (an ``AsyncIterator[str]``) of the messages on ``channel``."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections and end open subscriptions."""
+        ...
+
+
+def check_ttl(ttl: float) -> float:
+    """Return ``ttl`` if it is a positive finite number of seconds, else raise ValueError."""
+    if not (ttl > 0 and ttl != float("inf")):
+        raise ValueError(f"store TTL must be a positive number of seconds, got {ttl!r}")
+    return float(ttl)

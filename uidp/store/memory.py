@@ -1,0 +1,184 @@
+"""In-process :class:`~uidp.store.base.Store` for the embedded single-process deployment and tests.
+
+Every operation runs without an ``await`` in between its read and write, so each one is atomic with respect to
+other tasks on the event loop. Expired entries are dropped when touched and swept when the dict has grown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Final
+
+from uidp.store.base import check_ttl
+
+__all__ = ["MemoryStore"]
+
+_MIN_SWEEP_SIZE: Final = 1024
+_QUEUE_SIZE: Final = 256
+_CLOSED: Final = object()
+
+
+class MemoryStore:
+    """A dict with expiry times plus asyncio pub/sub; ``clock`` (seconds, monotonic) can be faked in tests."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._data: dict[str, tuple[str, float]] = {}
+        self._sweep_at = _MIN_SWEEP_SIZE
+        self._channels: dict[str, set[_MemorySubscription]] = {}
+
+    # -- key/value -------------------------------------------------------------------------------------------
+
+    def _live(self, key: str) -> tuple[str, float] | None:
+        entry = self._data.get(key)
+        if entry is not None and entry[1] <= self._clock():
+            del self._data[key]
+            return None
+        return entry
+
+    def _put(self, key: str, value: str, ttl: float) -> None:
+        self._data[key] = (value, self._clock() + check_ttl(ttl))
+        if len(self._data) >= self._sweep_at:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        now = self._clock()
+        for key in [k for k, (_v, expires) in self._data.items() if expires <= now]:
+            del self._data[key]
+        self._sweep_at = max(_MIN_SWEEP_SIZE, 2 * len(self._data))
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds."""
+        self._put(key, value, ttl)
+
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """Store ``value`` only if ``key`` is missing; True if stored."""
+        check_ttl(ttl)
+        if self._live(key) is not None:
+            return False
+        self._put(key, value, ttl)
+        return True
+
+    async def get(self, key: str) -> str | None:
+        """Return the value of ``key`` or None."""
+        entry = self._live(key)
+        return None if entry is None else entry[0]
+
+    async def take(self, key: str) -> str | None:
+        """Get and delete ``key`` in one step."""
+        entry = self._live(key)
+        if entry is None:
+            return None
+        del self._data[key]
+        return entry[0]
+
+    async def delete(self, key: str) -> None:
+        """Delete ``key`` if present."""
+        self._data.pop(key, None)
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Increment the counter at ``key``; the TTL is set on creation only (fixed window)."""
+        check_ttl(ttl)
+        entry = self._live(key)
+        if entry is None:
+            self._put(key, "1", ttl)
+            return 1
+        value = int(entry[0]) + 1
+        self._data[key] = (str(value), entry[1])
+        return value
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires, or None if missing."""
+        entry = self._live(key)
+        return None if entry is None else entry[1] - self._clock()
+
+    # -- pub/sub ---------------------------------------------------------------------------------------------
+
+    async def publish(self, channel: str, message: str) -> None:
+        """Deliver ``message`` to the current subscribers of ``channel``."""
+        for subscription in list(self._channels.get(channel, ())):
+            subscription._deliver(message)
+
+    def subscribe(self, channel: str) -> _MemorySubscription:
+        """Return a subscription to ``channel`` (subscribes on enter or first iteration)."""
+        return _MemorySubscription(self, channel)
+
+    def _attach(self, subscription: _MemorySubscription) -> None:
+        self._channels.setdefault(subscription.channel, set()).add(subscription)
+
+    def _detach(self, subscription: _MemorySubscription) -> None:
+        subscribers = self._channels.get(subscription.channel)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._channels[subscription.channel]
+
+    async def close(self) -> None:
+        """Drop all data and end every open subscription."""
+        self._data.clear()
+        for subscribers in list(self._channels.values()):
+            for subscription in list(subscribers):
+                subscription._end()
+        self._channels.clear()
+
+
+class _MemorySubscription:
+    """One subscriber's bounded queue; when full, the oldest message is dropped (subscribers must keep up)."""
+
+    def __init__(self, store: MemoryStore, channel: str) -> None:
+        self._store = store
+        self.channel = channel
+        self._queue: asyncio.Queue[object] = asyncio.Queue(_QUEUE_SIZE)
+        self._state = "new"  # new -> open -> closed
+
+    def _open(self) -> None:
+        if self._state == "new":
+            self._state = "open"
+            self._store._attach(self)
+
+    def _deliver(self, message: object) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()
+        self._queue.put_nowait(message)
+
+    def _end(self) -> None:
+        if self._state != "closed":
+            self._state = "closed"
+            self._store._detach(self)
+            self._deliver(_CLOSED)
+
+    def __aiter__(self) -> _MemorySubscription:
+        """Return self."""
+        return self
+
+    async def __anext__(self) -> str:
+        """Wait for the next message."""
+        self._open()
+        if self._state == "closed" and self._queue.empty():
+            raise StopAsyncIteration
+        message = await self._queue.get()
+        if message is _CLOSED:
+            raise StopAsyncIteration
+        assert isinstance(message, str)
+        return message
+
+    async def __aenter__(self) -> _MemorySubscription:
+        """Subscribe now."""
+        self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Unsubscribe."""
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Unsubscribe; pending iteration ends with StopAsyncIteration."""
+        self._end()

@@ -1,0 +1,172 @@
+"""Redis :class:`~uidp.store.base.Store` shared by all workers and hosts.
+
+Every key and channel is prefixed (``prefix`` argument), so deployments and test runs sharing one Redis do not
+see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL`` and ``incr`` a Lua
+script, so both are atomic across workers.
+
+Each open subscription holds its own pub/sub connection from the client's pool until it is closed.
+"""
+
+from __future__ import annotations
+
+import math
+from types import TracebackType
+from typing import Any, Final
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+
+from uidp.store.base import check_ttl
+
+__all__ = ["RedisStore"]
+
+# INCR; set the expiry when the key was created (or somehow has none): a fixed window, never extended.
+_INCR_SCRIPT: Final = """
+local value = redis.call('INCR', KEYS[1])
+if value == 1 or redis.call('PTTL', KEYS[1]) == -1 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+end
+return value
+"""
+
+
+def _ms(ttl: float) -> int:
+    return max(1, math.ceil(check_ttl(ttl) * 1000))
+
+
+class RedisStore:
+    """Store over ``redis.asyncio``; ``url`` is a ``redis://`` or ``rediss://`` URL."""
+
+    def __init__(self, url: str, *, prefix: str = "uidp:", **options: Any) -> None:
+        self.prefix = prefix
+        self._client: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True, **options)
+        self._incr = self._client.register_script(_INCR_SCRIPT)
+        self._subscriptions: set[_RedisSubscription] = set()
+
+    @property
+    def client(self) -> aioredis.Redis:
+        """The underlying client (keys are not prefixed automatically when you use it directly)."""
+        return self._client
+
+    def _key(self, key: str) -> str:
+        return self.prefix + key
+
+    async def ping(self) -> bool:
+        """True if Redis answers (raises the client's connection error otherwise)."""
+        return bool(await self._client.ping())
+
+    async def set(self, key: str, value: str, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds."""
+        await self._client.set(self._key(key), value, px=_ms(ttl))
+
+    async def set_if_absent(self, key: str, value: str, ttl: float) -> bool:
+        """``SET NX PX``: True if stored."""
+        return bool(await self._client.set(self._key(key), value, px=_ms(ttl), nx=True))
+
+    async def get(self, key: str) -> str | None:
+        """Return the value of ``key`` or None."""
+        value: str | None = await self._client.get(self._key(key))
+        return value
+
+    async def take(self, key: str) -> str | None:
+        """``GETDEL``: get and delete atomically."""
+        value: str | None = await self._client.getdel(self._key(key))
+        return value
+
+    async def delete(self, key: str) -> None:
+        """Delete ``key`` if present."""
+        await self._client.delete(self._key(key))
+
+    async def incr(self, key: str, ttl: float) -> int:
+        """Increment atomically; the TTL is set on creation only (fixed window)."""
+        return int(await self._incr(keys=[self._key(key)], args=[_ms(ttl)]))
+
+    async def ttl(self, key: str) -> float | None:
+        """Seconds until ``key`` expires, or None if missing or without expiry."""
+        millis = int(await self._client.pttl(self._key(key)))
+        return None if millis < 0 else millis / 1000
+
+    async def publish(self, channel: str, message: str) -> None:
+        """``PUBLISH`` to the prefixed channel (reaches subscribers in every worker)."""
+        await self._client.publish(self._key(channel), message)
+
+    def subscribe(self, channel: str) -> _RedisSubscription:
+        """Return a subscription to ``channel`` (subscribes on enter or first iteration)."""
+        return _RedisSubscription(self, self._key(channel))
+
+    async def close(self) -> None:
+        """End open subscriptions and close the connection pool."""
+        for subscription in list(self._subscriptions):
+            await subscription.aclose()
+        await self._client.aclose()
+
+
+class _RedisSubscription:
+    """One ``SUBSCRIBE`` on a dedicated pub/sub connection."""
+
+    def __init__(self, store: RedisStore, channel: str) -> None:
+        self._store = store
+        self._channel = channel
+        self._pubsub: PubSub | None = None
+        self._closed = False
+
+    async def _open(self) -> PubSub:
+        if self._pubsub is None:
+            pubsub = self._store.client.pubsub()
+            self._pubsub = pubsub
+            self._store._subscriptions.add(self)
+            await pubsub.subscribe(self._channel)
+        return self._pubsub
+
+    def __aiter__(self) -> _RedisSubscription:
+        """Return self."""
+        return self
+
+    async def __anext__(self) -> str:
+        """Wait for the next message."""
+        if self._closed:
+            raise StopAsyncIteration
+        pubsub = await self._open()
+        while True:
+            message = await self._read(pubsub)
+            if message["type"] == "message":
+                return str(message["data"])
+
+    async def __aenter__(self) -> _RedisSubscription:
+        """Subscribe now; returns once Redis confirmed, so a publish made after this is delivered."""
+        if not self._closed:
+            pubsub = await self._open()
+            while (await self._read(pubsub))["type"] != "subscribe":
+                pass
+        return self
+
+    async def _read(self, pubsub: PubSub) -> dict[str, Any]:
+        try:
+            message: dict[str, Any] | None = None
+            while message is None:
+                message = await pubsub.get_message(timeout=None)
+        except Exception:
+            if self._closed:  # closed by another task while this one was waiting
+                raise StopAsyncIteration from None
+            raise
+        if self._closed:
+            raise StopAsyncIteration
+        return message
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Unsubscribe."""
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Unsubscribe and return the connection; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._store._subscriptions.discard(self)
+        if self._pubsub is not None:
+            await self._pubsub.aclose()
