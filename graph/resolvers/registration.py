@@ -40,7 +40,7 @@ from uidp.services.request_limits import limit_per_client
 from uidp.services.uploads import Uploads
 
 CheckCertificateResult = Annotated[
-    CertificateAvailable | ActivationRequired | AccountConflict | RateLimited | FieldError,
+    CertificateAvailable | ActivationRequired | AccountConflict | RegistrationWindowClosed | RateLimited | FieldError,
     strawberry.union("CheckCertificateResult"),
 ]
 UploadDocumentResult = Annotated[UploadedDocument | FieldError, strawberry.union("UploadDocumentResult")]
@@ -75,7 +75,7 @@ async def check_certificate(info: Info, input: CheckCertificateInput) -> CheckCe
             appeal="CERTIFICATE_REGISTERED_WITH_OTHER_PHONE",
         )
 
-    return await guarded(call, ActivationRequired, AccountConflict, RateLimited, FieldError)
+    return await guarded(call, ActivationRequired, AccountConflict, RegistrationWindowClosed, RateLimited, FieldError)
 
 
 async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocumentResult:

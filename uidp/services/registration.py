@@ -114,6 +114,9 @@ class RegistrationService:
         number = normalize_certificate_number(certificate_type, raw_number)
         existing = await self.lookup.by_certificate(certificate_type, number)
         if existing is None:
+            if certificate_type == CertificateType.RESIDENT_ID:
+                resident = parse_resident_id(number, today=self.today())
+                check_registration_window(self.window(), region_code=resident.region_code, now=self.rt.clock.now())
             return CertificateCheck(available=True)
         if existing.status == PersonStatus.PROVISIONED:
             return CertificateCheck(available=False, activation=await self.masked(existing))

@@ -1,0 +1,134 @@
+"""PiiCipher: round trips, context binding, tamper detection, rotation, SM4."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from uidp.security.cipher import CipherError, PiiCipher
+
+AES_KEY = bytes(range(32))
+SM4_KEY = bytes(range(16))
+
+
+@pytest.mark.parametrize(("algorithm", "key", "tag"), [("aes-256-gcm", AES_KEY, "a"), ("sm4-gcm", SM4_KEY, "s")])
+def test_round_trip_and_token_shape(algorithm: str, key: bytes, tag: str) -> None:
+    cipher = PiiCipher({"k1": key}, "k1", algorithm)
+    token = cipher.encrypt("110101199003074514 张三", context="person.id_number")
+    assert token.startswith(f"v1.{tag}.k1.")
+    assert token.isascii() and "=" not in token
+    assert "110101" not in token
+    assert cipher.decrypt(token, context="person.id_number") == "110101199003074514 张三"
+
+
+def test_random_nonce_gives_different_tokens() -> None:
+    cipher = PiiCipher({"k1": AES_KEY}, "k1")
+    assert cipher.encrypt("13800000000", context="person.phone") != cipher.encrypt(
+        "13800000000", context="person.phone"
+    )
+
+
+def test_empty_plaintext() -> None:
+    cipher = PiiCipher({"k1": AES_KEY}, "k1", "aes-256-gcm")
+    assert cipher.decrypt(cipher.encrypt("", context="c"), context="c") == ""
+
+
+@pytest.mark.parametrize(("algorithm", "key"), [("aes-256-gcm", AES_KEY), ("sm4-gcm", SM4_KEY)])
+def test_wrong_context_fails(algorithm: str, key: bytes) -> None:
+    cipher = PiiCipher({"k1": key}, "k1", algorithm)
+    token = cipher.encrypt("13800000000", context="person.phone")
+    with pytest.raises(CipherError):
+        cipher.decrypt(token, context="entity.phone")
+
+
+@pytest.mark.parametrize(("algorithm", "key"), [("aes-256-gcm", AES_KEY), ("sm4-gcm", SM4_KEY)])
+def test_tampered_body_fails(algorithm: str, key: bytes) -> None:
+    cipher = PiiCipher({"k1": key}, "k1", algorithm)
+    token = cipher.encrypt("13800000000", context="c")
+    head, body = token.rsplit(".", 1)
+    raw = bytearray(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    for index in (0, 12, len(raw) - 1):  # nonce, ciphertext, tag
+        mutated = bytearray(raw)
+        mutated[index] ^= 1
+        forged = head + "." + base64.urlsafe_b64encode(bytes(mutated)).rstrip(b"=").decode()
+        with pytest.raises(CipherError):
+            cipher.decrypt(forged, context="c")
+
+
+def test_relabelled_key_id_fails() -> None:
+    cipher = PiiCipher({"k1": AES_KEY, "k2": AES_KEY}, "k1")
+    token = cipher.encrypt("x", context="c")
+    with pytest.raises(CipherError):
+        cipher.decrypt(token.replace("v1.a.k1.", "v1.a.k2.", 1), context="c")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "garbage",
+        "v2.a.k1.AAAA",
+        "v1.z.k1.AAAA",
+        "v1.a.k1.AAAA",
+        "v1.a.k1.!!!!",
+        "v1.a.k1.a.b",
+        "v1.a.nokey." + "A" * 40,
+    ],
+)
+def test_malformed_tokens_raise_cipher_error(token: str) -> None:
+    with pytest.raises(CipherError):
+        PiiCipher({"k1": AES_KEY}, "k1").decrypt(token, context="c")
+
+
+def test_rotation_old_tokens_still_decrypt() -> None:
+    old = PiiCipher({"2024": AES_KEY}, "2024")
+    token = old.encrypt("13800000000", context="person.phone")
+    new_key = PiiCipher.generate_key("aes-256-gcm")
+    rotated = PiiCipher({"2024": AES_KEY, "2025": new_key}, "2025")
+    assert rotated.decrypt(token, context="person.phone") == "13800000000"
+    assert rotated.needs_rotation(token)
+    fresh = rotated.encrypt("13800000000", context="person.phone")
+    assert fresh.startswith("v1.a.2025.")
+    assert not rotated.needs_rotation(fresh)
+    with pytest.raises(CipherError, match="unknown PII key id"):
+        old.decrypt(fresh, context="person.phone")
+
+
+def test_migration_from_aes_to_sm4() -> None:
+    token = PiiCipher({"a1": AES_KEY}, "a1").encrypt("张三", context="person.name")
+    sm4 = PiiCipher({"a1": AES_KEY, "s1": SM4_KEY}, "s1", "sm4-gcm")
+    assert sm4.decrypt(token, context="person.name") == "张三"
+    assert sm4.needs_rotation(token)
+    assert sm4.encrypt("张三", context="person.name").startswith("v1.s.s1.")
+
+
+def test_key_size_mismatch_with_tag_fails() -> None:
+    token = PiiCipher({"k": AES_KEY}, "k").encrypt("x", context="c")
+    with pytest.raises(CipherError):
+        PiiCipher({"k": SM4_KEY}, "k", "sm4-gcm").decrypt(token, context="c")
+
+
+def test_generate_key_sizes() -> None:
+    assert len(PiiCipher.generate_key("aes-256-gcm")) == 32
+    assert len(PiiCipher.generate_key("sm4-gcm")) == 16
+    assert PiiCipher.generate_key() != PiiCipher.generate_key()
+    with pytest.raises(ValueError):
+        PiiCipher.generate_key("des")
+
+
+@pytest.mark.parametrize(
+    ("keys", "active", "algorithm", "message"),
+    [
+        ({"k1": AES_KEY}, "k1", "rot13", "unknown PII cipher algorithm"),
+        ({"k1": AES_KEY}, "k2", "aes-256-gcm", "not in the keyring"),
+        ({"k1": SM4_KEY}, "k1", "aes-256-gcm", "needs 32"),
+        ({"k1": AES_KEY}, "k1", "sm4-gcm", "needs 16"),
+        ({"k1": b"short"}, "k1", "aes-256-gcm", "must be 16"),
+        ({"k.1": AES_KEY}, "k.1", "aes-256-gcm", "key id"),
+        ({"": AES_KEY}, "", "aes-256-gcm", "key id"),
+    ],
+)
+def test_construction_validates(keys: dict[str, bytes], active: str, algorithm: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        PiiCipher(keys, active, algorithm)

@@ -1,0 +1,302 @@
+"""One contract for every Store implementation: memory (fake clock) and Redis (real time, unique prefix)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import anyio
+import pytest
+
+from uidp.store import MemoryStore, Store, Subscription, open_store
+from uidp.store.redis import RedisStore
+
+REDIS_URL = os.environ.get("UIDP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class Harness:
+    """A store plus a way to let time pass (fake for memory, real sleep for Redis)."""
+
+    store: Store
+    advance: Callable[[float], Awaitable[None]]
+
+
+_probe_result: list[str | None] = []
+
+
+async def _redis_reachable() -> str | None:
+    """None if Redis answers, else why not (probed once per test session)."""
+    if _probe_result:
+        return _probe_result[0]
+    _probe_result.append(await _probe())
+    return _probe_result[0]
+
+
+async def _probe() -> str | None:
+    probe = RedisStore(REDIS_URL, prefix="uidp-test-probe:", socket_connect_timeout=1)
+    try:
+        await probe.ping()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        await probe.close()
+    return None
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    if request.param == "memory":
+        clock = FakeClock()
+        memory = MemoryStore(clock=clock)
+
+        async def move(seconds: float) -> None:
+            clock.now += seconds
+
+        yield Harness(memory, move)
+        await memory.close()
+        return
+
+    problem = await _redis_reachable()
+    if problem is not None:
+        if os.environ.get("UIDP_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {REDIS_URL} unreachable and UIDP_REQUIRE_REDIS=1: {problem}")
+        pytest.skip(f"Redis at {REDIS_URL} unreachable ({problem}); set UIDP_TEST_REDIS_URL or start Redis")
+    prefix = f"uidp-test:{uuid.uuid4().hex}:"
+    redis_store = RedisStore(REDIS_URL, prefix=prefix)
+    try:
+        yield Harness(redis_store, anyio.sleep)
+    finally:
+        keys = [key async for key in redis_store.client.scan_iter(match=prefix + "*")]
+        if keys:
+            await redis_store.client.delete(*keys)
+        await redis_store.close()
+
+
+@pytest.mark.anyio
+async def test_set_get_delete(harness: Harness) -> None:
+    store = harness.store
+    assert await store.get("a") is None
+    await store.set("a", "1", 10)
+    assert await store.get("a") == "1"
+    await store.set("a", "2", 10)
+    assert await store.get("a") == "2"
+    await store.delete("a")
+    assert await store.get("a") is None
+    await store.delete("a")  # deleting a missing key is fine
+
+
+@pytest.mark.anyio
+async def test_ttl_expiry(harness: Harness) -> None:
+    store = harness.store
+    await store.set("short", "v", 0.2)
+    await store.set("long", "v", 30)
+    assert await store.get("short") == "v"
+    await harness.advance(0.3)
+    assert await store.get("short") is None
+    assert await store.take("short") is None
+    assert await store.ttl("short") is None
+    assert await store.get("long") == "v"
+
+
+@pytest.mark.anyio
+async def test_ttl_reports_seconds_left(harness: Harness) -> None:
+    store = harness.store
+    assert await store.ttl("missing") is None
+    await store.set("k", "v", 10)
+    left = await store.ttl("k")
+    assert left is not None and 9.0 < left <= 10.0
+    await store.set("k", "v", 0.5)  # set replaces the TTL too
+    left = await store.ttl("k")
+    assert left is not None and 0 < left <= 0.5
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("ttl", [0, -1, float("nan"), float("inf")])
+async def test_invalid_ttl_rejected(harness: Harness, ttl: float) -> None:
+    with pytest.raises(ValueError):
+        await harness.store.set("k", "v", ttl)
+
+
+@pytest.mark.anyio
+async def test_set_if_absent(harness: Harness) -> None:
+    store = harness.store
+    assert await store.set_if_absent("lock", "first", 0.2)
+    assert not await store.set_if_absent("lock", "second", 0.2)
+    assert await store.get("lock") == "first"
+    await harness.advance(0.3)
+    assert await store.set_if_absent("lock", "third", 10)
+    assert await store.get("lock") == "third"
+
+
+@pytest.mark.anyio
+async def test_set_if_absent_concurrent_single_winner(harness: Harness) -> None:
+    wins: list[int] = []
+
+    async def claim(i: int) -> None:
+        if await harness.store.set_if_absent("claim", str(i), 10):
+            wins.append(i)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(50):
+            tg.start_soon(claim, i)
+    assert len(wins) == 1
+    assert await harness.store.get("claim") == str(wins[0])
+
+
+@pytest.mark.anyio
+async def test_take_is_single_use_under_concurrency(harness: Harness) -> None:
+    store = harness.store
+    await store.set("code", "digest", 10)
+    results: list[str | None] = []
+
+    async def taker() -> None:
+        results.append(await store.take("code"))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(taker)
+    assert len(results) == 50
+    assert results.count("digest") == 1
+    assert results.count(None) == 49
+    assert await store.get("code") is None
+
+
+@pytest.mark.anyio
+async def test_incr_fixed_window(harness: Harness) -> None:
+    store = harness.store
+    assert await store.incr("fails", 0.5) == 1
+    await harness.advance(0.2)
+    assert await store.incr("fails", 0.5) == 2
+    assert await store.incr("fails", 30) == 3  # a later, longer TTL does not extend the window
+    left = await store.ttl("fails")
+    assert left is not None and left <= 0.31
+    await harness.advance(0.4)
+    assert await store.get("fails") is None
+    assert await store.incr("fails", 0.5) == 1
+
+
+@pytest.mark.anyio
+async def test_incr_concurrent(harness: Harness) -> None:
+    async def bump() -> None:
+        await harness.store.incr("hits", 10)
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(bump)
+    assert await harness.store.get("hits") == "50"
+
+
+@pytest.mark.anyio
+async def test_pubsub_context_manager_delivers(harness: Harness) -> None:
+    store = harness.store
+    with anyio.fail_after(5):
+        async with (
+            store.subscribe("ticket:1") as first,
+            store.subscribe("ticket:1") as second,
+            store.subscribe("ticket:2") as other,
+        ):
+            await store.publish("ticket:1", "SCANNED")
+            await store.publish("ticket:2", "OTHER")
+            await store.publish("ticket:1", "CONFIRMED")
+            assert await anext(first) == "SCANNED"
+            assert await anext(first) == "CONFIRMED"
+            assert await anext(second) == "SCANNED"
+            assert await anext(other) == "OTHER"
+        await store.publish("ticket:1", "after close")  # no subscribers left: no error
+        with pytest.raises(StopAsyncIteration):
+            await anext(first)
+
+
+@pytest.mark.anyio
+async def test_pubsub_async_for_until_cancelled(harness: Harness) -> None:
+    store = harness.store
+    received: list[str] = []
+    subscription: Subscription = store.subscribe("status")
+    assert isinstance(subscription, Subscription)
+
+    async def consume() -> None:
+        async for message in subscription:
+            received.append(message)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(consume)
+            # plain iteration subscribes lazily: publish until the consumer is listening
+            while not received:
+                await store.publish("status", "ping")
+                await anyio.sleep(0.02)
+            tg.cancel_scope.cancel()
+    await subscription.aclose()
+    assert set(received) == {"ping"}
+
+
+@pytest.mark.anyio
+async def test_store_satisfies_protocol(harness: Harness) -> None:
+    assert isinstance(harness.store, Store)
+
+
+@pytest.mark.anyio
+async def test_redis_prefix_isolation() -> None:
+    if await _redis_reachable() is not None:
+        if os.environ.get("UIDP_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {REDIS_URL} unreachable and UIDP_REQUIRE_REDIS=1")
+        pytest.skip(f"Redis at {REDIS_URL} unreachable")
+    run = uuid.uuid4().hex
+    one = open_store(REDIS_URL, prefix=f"uidp-test:{run}:one:")
+    two = open_store(REDIS_URL, prefix=f"uidp-test:{run}:two:")
+    try:
+        await one.set("k", "one", 10)
+        assert await two.get("k") is None
+        assert isinstance(one, RedisStore)
+        assert await one.client.get(f"uidp-test:{run}:one:k") == "one"
+    finally:
+        await one.delete("k")
+        await one.close()
+        await two.close()
+
+
+def test_open_store_schemes() -> None:
+    assert isinstance(open_store("memory://"), MemoryStore)
+    assert isinstance(open_store("redis://127.0.0.1:6379/0", prefix="x:"), RedisStore)
+    assert isinstance(open_store("rediss://example.invalid:6380/0"), RedisStore)
+    for bad in ("postgres://db", "", "localhost:6379"):
+        with pytest.raises(ValueError, match="unsupported store URL"):
+            open_store(bad)
+
+
+@pytest.mark.anyio
+async def test_close_ends_waiting_subscribers(harness: Harness) -> None:
+    store = harness.store
+    received: list[str] = []
+
+    async def consume(subscription: Subscription) -> None:
+        async for message in subscription:
+            received.append(message)
+        received.append("<end>")
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as tg, store.subscribe("c") as subscription:
+            tg.start_soon(consume, subscription)
+            await store.publish("c", "m")
+            while not received:
+                await anyio.sleep(0.01)
+            await store.close()
+    assert received == ["m", "<end>"]
