@@ -134,7 +134,7 @@ async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[Any]:
 
 
 async def _clear_store(rt: Any) -> None:
-    client = getattr(rt.store, "redis", None) or getattr(rt.store, "_redis", None)
+    client = getattr(rt.store, "client", None)
     if client is None:
         return
     async for key in client.scan_iter(match=f"{rt.settings.store_prefix}*"):

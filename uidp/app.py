@@ -71,6 +71,7 @@ def create_app(
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             runtime = Runtime.build(settings, clock=clock, store=store, plugins=plugins)
             app.state.runtime = runtime
+            await runtime.hasher.warm_up()
             try:
                 yield
             finally:

@@ -1,0 +1,100 @@
+"""P2 through HTTP and the import CLI: pre-provisioned persons are shown masked and activate."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import PASSWORD, resident_id
+from uidp.models.person import Person, PersonStatus
+from uidp.services.activation import ActivationService
+
+pytestmark = pytest.mark.anyio
+
+ACTIVATE = """mutation($i: ActivatePersonInput!){ activatePerson(input:$i){ __typename
+  ... on PersonActivated { account { status maskedPhone level } }
+  ... on Error { code field message } } }"""
+CSV = "name,certificate_type,certificate_number,phone\n陈心,,{id},15012340058\n"
+
+
+async def provision(rt, number=None):
+    report = await ActivationService(rt).import_csv(CSV.format(id=number or resident_id(seq="121")))
+    assert report.created == 1, report.errors
+
+
+def activation_form(**overrides):
+    form = {
+        "certificateType": "RESIDENT_ID",
+        "certificateNumber": resident_id(),
+        "validFrom": "2020-01-01",
+        "validityPeriod": "YEARS_20",
+        "smsCode": "000000",
+        "password": PASSWORD,
+        "passwordConfirmation": PASSWORD,
+        "acceptTerms": True,
+    }
+    form.update(overrides)
+    return form
+
+
+async def test_register_answers_activate_instead_with_masked_data(api, rt):
+    await provision(rt)
+    result = await api.register(api.id_card_form())
+    assert result["__typename"] == "ActivationRequired", result
+    assert (result["maskedName"], result["maskedCertificateNumber"], result["maskedPhone"]) == (
+        "陈*", "***********" + resident_id()[-4:], "150****0058")
+
+
+async def test_activate_with_phone_on_record(api, rt):
+    await provision(rt)
+    sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=resident_id())
+    assert sent["maskedPhone"] == "150****0058"
+    code = api.last_code("15012340058")
+    result = (await api.data(ACTIVATE, {"i": activation_form(smsCode=code)}))["activatePerson"]
+    assert result["__typename"] == "PersonActivated", result
+    assert result["account"]["status"] == "ACTIVE"
+    assert (await api.login("15012340058"))["__typename"] == "LoginSuccess"
+    again = (await api.data(ACTIVATE, {"i": activation_form(smsCode=code)}))["activatePerson"]
+    assert again["code"] == "NOT_ACTIVATABLE"
+
+
+async def test_activate_with_new_phone(api, rt):
+    await provision(rt)
+    code = await api.code_for("ACTIVATE", "15012349999")
+    result = (await api.data(ACTIVATE, {"i": activation_form(smsCode=code, newPhone="15012349999")}))
+    assert result["activatePerson"]["account"]["maskedPhone"] == "150****9999"
+    assert (await api.login("15012349999"))["__typename"] == "LoginSuccess"
+
+
+async def test_activation_bad_input(api, rt):
+    await provision(rt)
+    unknown = (await api.data(ACTIVATE, {"i": activation_form(certificateNumber=resident_id(seq="131"))}))
+    assert unknown["activatePerson"]["code"] == "NOT_ACTIVATABLE"
+    expired = await api.data(ACTIVATE, {"i": activation_form(validFrom="2001-01-01", validityPeriod="YEARS_5")})
+    assert expired["activatePerson"]["code"] == "CERTIFICATE_EXPIRED"
+    wrong_code = await api.data(ACTIVATE, {"i": activation_form()})
+    assert (wrong_code["activatePerson"]["code"], wrong_code["activatePerson"]["field"]) == (
+        "SMS_CODE_INVALID", "smsCode")
+    person = await Person.get()
+    assert person.status == PersonStatus.PROVISIONED
+
+
+async def test_code_request_for_unknown_certificate_looks_sent(api):
+    sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=resident_id())
+    assert sent["__typename"] == "SmsCodeSent"
+    assert sent["maskedPhone"] is None
+
+
+async def test_import_reports_bad_rows_by_line(rt):
+    text = (
+        "name,certificate_type,certificate_number,phone\n"
+        f"陈心,,{resident_id()},15012340058\n"
+        f"王五,,{resident_id()[:-1]}0,15012340059\n"
+        f"赵六,,{resident_id(seq='131')},123\n"
+        f"钱七,PASSPORT_X,E123,15012340060\n"
+        f"孙八,,{resident_id()},15012340061\n"
+    )
+    report = await ActivationService(rt).import_csv(text)
+    assert report.created == 1
+    assert [(line, field) for line, field, _ in report.errors] == [
+        (3, "certificate_number"), (4, "phone"), (5, "certificate_type"), (6, "certificate_number")]
+    assert await Person.all().count() == 1
