@@ -46,7 +46,10 @@ mutation($i: LoginWithPasswordInput!) { loginWithPassword(input: $i) {
   ... on FieldError { code message field }
 } }"""
 
-ME = "{ me { __typename ... on PersonAccount { id status level levelLabel maskedName maskedPhone maskedCertificateNumber certificateType } ... on StaffMember { username roles } } }"
+ME = """{ me { __typename
+  ... on PersonAccount {
+    id status level levelLabel maskedName maskedPhone maskedCertificateNumber certificateType }
+  ... on StaffMember { username roles } } }"""
 
 
 class Api:

@@ -41,7 +41,10 @@ async def test_register_answers_activate_instead_with_masked_data(api, rt):
     result = await api.register(api.id_card_form())
     assert result["__typename"] == "ActivationRequired", result
     assert (result["maskedName"], result["maskedCertificateNumber"], result["maskedPhone"]) == (
-        "陈*", "***********" + resident_id()[-4:], "150****0058")
+        "陈*",
+        "***********" + resident_id()[-4:],
+        "150****0058",
+    )
 
 
 async def test_activate_with_phone_on_record(api, rt):
@@ -60,20 +63,22 @@ async def test_activate_with_phone_on_record(api, rt):
 async def test_activate_with_new_phone(api, rt):
     await provision(rt)
     code = await api.code_for("ACTIVATE", "15012349999")
-    result = (await api.data(ACTIVATE, {"i": activation_form(smsCode=code, newPhone="15012349999")}))
+    result = await api.data(ACTIVATE, {"i": activation_form(smsCode=code, newPhone="15012349999")})
     assert result["activatePerson"]["account"]["maskedPhone"] == "150****9999"
     assert (await api.login("15012349999"))["__typename"] == "LoginSuccess"
 
 
 async def test_activation_bad_input(api, rt):
     await provision(rt)
-    unknown = (await api.data(ACTIVATE, {"i": activation_form(certificateNumber=resident_id(seq="131"))}))
+    unknown = await api.data(ACTIVATE, {"i": activation_form(certificateNumber=resident_id(seq="131"))})
     assert unknown["activatePerson"]["code"] == "NOT_ACTIVATABLE"
     expired = await api.data(ACTIVATE, {"i": activation_form(validFrom="2001-01-01", validityPeriod="YEARS_5")})
     assert expired["activatePerson"]["code"] == "CERTIFICATE_EXPIRED"
     wrong_code = await api.data(ACTIVATE, {"i": activation_form()})
     assert (wrong_code["activatePerson"]["code"], wrong_code["activatePerson"]["field"]) == (
-        "SMS_CODE_INVALID", "smsCode")
+        "SMS_CODE_INVALID",
+        "smsCode",
+    )
     person = await Person.get()
     assert person.status == PersonStatus.PROVISIONED
 
@@ -96,5 +101,9 @@ async def test_import_reports_bad_rows_by_line(rt):
     report = await ActivationService(rt).import_csv(text)
     assert report.created == 1
     assert [(line, field) for line, field, _ in report.errors] == [
-        (3, "certificate_number"), (4, "phone"), (5, "certificate_type"), (6, "certificate_number")]
+        (3, "certificate_number"),
+        (4, "phone"),
+        (5, "certificate_type"),
+        (6, "certificate_number"),
+    ]
     assert await Person.all().count() == 1

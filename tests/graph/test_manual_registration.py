@@ -47,16 +47,22 @@ def passport_form(**overrides):
 
 async def test_manual_registration_waits_for_review(api, client, rt):
     ids = {}
-    for kind, data, ctype in (("CERTIFICATE_FRONT", PNG, "image/png"), ("CERTIFICATE_BACK", PNG, "image/png"),
-                              ("SUPPORTING", PDF, "application/pdf")):
+    for kind, data, ctype in (
+        ("CERTIFICATE_FRONT", PNG, "image/png"),
+        ("CERTIFICATE_BACK", PNG, "image/png"),
+        ("SUPPORTING", PDF, "application/pdf"),
+    ):
         response = await upload(client, kind, data, ctype)
         result = response.json()["data"]["uploadDocument"]
         assert result["__typename"] == "UploadedDocument", result
         ids[kind] = result["id"]
     stored = await Upload.get(id=ids["CERTIFICATE_FRONT"])
     assert PNG not in bytes(stored.content_enc)  # encrypted at rest
-    documents = {"certificateFront": ids["CERTIFICATE_FRONT"], "certificateBack": ids["CERTIFICATE_BACK"],
-                 "supporting": ids["SUPPORTING"]}
+    documents = {
+        "certificateFront": ids["CERTIFICATE_FRONT"],
+        "certificateBack": ids["CERTIFICATE_BACK"],
+        "supporting": ids["SUPPORTING"],
+    }
     registered = await api.register(passport_form(documents=documents))
     assert registered["__typename"] == "PersonRegistered", registered
     assert registered["needsReview"] is True

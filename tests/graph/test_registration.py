@@ -13,8 +13,11 @@ pytestmark = pytest.mark.anyio
 
 BAD_ID_CARD_FORMS = [
     ({"certificateNumber": "42010219900101121"}, "INVALID_ID_NUMBER", "certificateNumber"),
-    ({"certificateNumber": resident_id()[:-1] + ("0" if resident_id()[-1] != "0" else "1")},
-     "INVALID_ID_NUMBER", "certificateNumber"),
+    (
+        {"certificateNumber": resident_id()[:-1] + ("0" if resident_id()[-1] != "0" else "1")},
+        "INVALID_ID_NUMBER",
+        "certificateNumber",
+    ),
     ({"certificateNumber": resident_id(birth="19990230")}, "INVALID_BIRTH_DATE", "certificateNumber"),
     ({"certificateNumber": resident_id(birth="20300101")}, "INVALID_BIRTH_DATE", "certificateNumber"),
     ({"validFrom": "2005-01-01", "validityPeriod": "YEARS_10"}, "CERTIFICATE_EXPIRED", "validFrom"),
@@ -81,8 +84,9 @@ async def test_sms_code_expires(api, rt, clock, make_settings):
 async def test_sms_code_dies_after_five_wrong_tries(api):
     code = await api.code_for("REGISTER", "15012340058")
     for _ in range(5):
-        wrong = await api.register({**api.id_card_form(), "smsCode": "999999" if code != "999999" else "888888"},
-                                   with_code=False)
+        wrong = await api.register(
+            {**api.id_card_form(), "smsCode": "999999" if code != "999999" else "888888"}, with_code=False
+        )
         assert wrong["code"] == "SMS_CODE_INVALID"
     right_but_dead = await api.register({**api.id_card_form(), "smsCode": code}, with_code=False)
     assert right_but_dead["code"] == "SMS_CODE_INVALID"
@@ -96,7 +100,10 @@ async def test_taken_certificate_and_phone_offer_appeals(api):
     same_phone = await api.register(api.id_card_form(certificateNumber=resident_id(seq="131")))
     assert same_phone["__typename"] == "AccountConflict"
     assert (same_phone["code"], same_phone["appeal"], same_phone["field"]) == (
-        "PHONE_TAKEN", "PHONE_TAKEN_BY_OTHER", "phone")
+        "PHONE_TAKEN",
+        "PHONE_TAKEN_BY_OTHER",
+        "phone",
+    )
     assert await Person.all().count() == 1
 
 

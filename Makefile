@@ -1,0 +1,29 @@
+# Two commands on a fresh machine:  `make serve`  (the API on the embedded default)  and  `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: venv serve test lint schema bench
+
+$(BIN)/uidp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(BIN)/uidp
+
+venv: $(BIN)/uidp
+
+serve: venv
+	$(BIN)/uidp serve
+
+test: venv
+	$(BIN)/pytest tests
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+schema: venv
+	$(BIN)/uidp schema > schema.graphql
+
+bench: venv
+	$(BIN)/python bench/login.py
