@@ -51,7 +51,9 @@ ME_BOUND_MS = 50.0
 LOGIN_QUERY = (
     "mutation($i: LoginWithPasswordInput!){ loginWithPassword(input: $i){ __typename ... on LoginSuccess { token } } }"
 )
-ME_QUERY = "{ me { id } }"
+# `me` is the union Viewer (PersonAccount | StaffMember), so `{ me { id } }` does not validate; this is the
+# same request for a person.
+ME_QUERY = "{ me { __typename ... on PersonAccount { id } } }"
 PHONE_LINE = re.compile(r"^\+?\d{6,20}$")
 
 _spawn = multiprocessing.get_context("spawn")
@@ -125,6 +127,18 @@ def login_outcome(response: httpx.Response) -> tuple[str, str | None]:
         errors = payload.get("errors") or [{}]
         return f"errors: {str(errors[0].get('message'))[:60]}", None
     return str(result.get("__typename")), result.get("token")
+
+
+def me_outcome(response: httpx.Response) -> str:
+    """Classify a `me` response: "ok" when it names the logged-in person, else why not."""
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    payload = response.json()
+    me = (payload.get("data") or {}).get("me")
+    if me and me.get("id"):
+        return "ok"
+    errors = payload.get("errors")
+    return f"errors: {str(errors[0].get('message'))[:60]}" if errors else f"me = {me!r}"
 
 
 # -- step 1/2: the uidp command line and the server ------------------------------------------------------
@@ -323,8 +337,7 @@ async def probe_me(
             started = time.monotonic()
             try:
                 response = await client.post("/graphql", json={"query": ME_QUERY})
-                me = (response.json().get("data") or {}).get("me") if response.status_code == 200 else None
-                outcomes["ok" if me and me.get("id") else f"failed (HTTP {response.status_code})"] += 1
+                outcomes[me_outcome(response)] += 1
             except (httpx.HTTPError, ValueError) as exc:
                 outcomes[f"failed ({type(exc).__name__})"] += 1
             finished = time.monotonic()

@@ -54,6 +54,12 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     print("migrations applied", file=sys.stderr)
 
 
+def cmd_makemigrations(args: argparse.Namespace) -> None:
+    from tortoise.cli.cli import CLIContext, makemigrations
+
+    asyncio.run(makemigrations(CLIContext("uidp.db.TORTOISE_ORM", None), (), False, args.name))
+
+
 def cmd_create_staff(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
@@ -158,6 +164,10 @@ def main(argv: list[str] | None = None) -> None:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    make = sub.add_parser("makemigrations", help="developers: write a migration for model changes")
+    make.add_argument("--name")
+    make.set_defaults(func=cmd_makemigrations)
 
     staff = sub.add_parser("create-staff", help="create a staff account")
     staff.add_argument("username")

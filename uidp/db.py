@@ -47,3 +47,10 @@ async def migrate(settings: Settings, *, create_db: bool = False) -> None:
         await run_migrations(config=config)
     finally:
         await Tortoise.close_connections()
+
+
+def __getattr__(name: str) -> Any:
+    """``uidp.db.TORTOISE_ORM``: the config from the environment, for Tortoise's own CLI."""
+    if name == "TORTOISE_ORM":
+        return tortoise_config(Settings.from_env())
+    raise AttributeError(name)

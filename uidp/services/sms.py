@@ -67,6 +67,7 @@ class SmsCodes:
             f"sms:day:{day}:client:{self.rt.blind.digest('client', client.address)}", seconds_to_midnight
         )
         if phone_count > s.sms_daily_per_phone or client_count > s.sms_daily_per_client:
+            await store.delete(resend_key)  # nothing was sent, so no resend interval starts
             raise DomainError(
                 ErrorCode.SMS_DAILY_LIMIT,
                 "今日获取验证码次数已达上限，请明日再试",

@@ -1,0 +1,79 @@
+"""The `uidp` command end to end on a scratch SQLite data folder (migrate, staff, import, dev readers)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support import resident_id
+from uidp.cli import main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    for name in ("UIDP_DATABASE_URL", "UIDP_STORE_URL", "UIDP_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UIDP_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("UIDP_BCRYPT_ROUNDS", "4")
+    main(["migrate"])
+    return tmp_path / "data"
+
+
+def test_migrate_makes_the_database(env):
+    assert (env / "uidp.sqlite3").exists()
+    assert json.loads((env / "dev-keys.json").read_text())["pii_keys"].startswith("dev1:")
+
+
+def test_create_staff(env, capsys):
+    main(["create-staff", "alice", "--role", "reviewer", "--password", "Staff#2026pw"])
+    assert "created staff alice (reviewer)" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as duplicate:
+        main(["create-staff", "alice", "--role", "reviewer", "--password", "Staff#2026pw"])
+    assert "已存在" in str(duplicate.value)
+    with pytest.raises(SystemExit) as weak:
+        main(["create-staff", "bob", "--password", "weak"])
+    assert "password" in str(weak.value)
+
+
+def test_import_persons_reports_lines(env, tmp_path, capsys):
+    csv_file = tmp_path / "people.csv"
+    csv_file.write_text(
+        "name,certificate_type,certificate_number,phone\n"
+        f"陈心,,{resident_id()},15012340058\n"
+        f"王五,,{resident_id(seq='131')},1501234\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SystemExit) as done:
+        main(["import-persons", str(csv_file)])
+    assert done.value.code == 1
+    captured = capsys.readouterr()
+    assert "imported 1 persons, rejected 1 rows" in captured.out
+    assert f"{csv_file}:3: phone:" in captured.err
+    assert "1501234" not in captured.err.replace(str(csv_file), "")  # rows' PII is not echoed
+
+
+def test_sms_outbox_and_captcha_answer(env, capsys):
+    from uidp.sandbox_outbox import JsonLinesOutbox
+
+    JsonLinesOutbox(env / "sandbox-sms-outbox.jsonl").append_sync(
+        {"phone": "15012340058", "text": "验证码123456", "purpose": "REGISTER"}
+    )
+    JsonLinesOutbox(env / "dev-captcha-answers.jsonl").append_sync({"captchaId": "abc", "answer": "K7PQ"})
+    main(["sms-outbox", "--phone", "15012340058"])
+    assert "验证码123456" in capsys.readouterr().out
+    main(["captcha-answer", "abc"])
+    assert capsys.readouterr().out.strip() == "K7PQ"
+    with pytest.raises(SystemExit):
+        main(["captcha-answer", "nope"])
+
+
+def test_seed_persons(env, capsys):
+    main(["seed-persons", "--count", "3", "--password", "Bench#Pass2026"])
+    assert capsys.readouterr().out.split() == ["13900000000", "13900000001", "13900000002"]
+
+
+def test_settings_table(capsys):
+    main(["settings"])
+    out = capsys.readouterr().out
+    assert "`UIDP_PROFILE`" in out and "`UIDP_PII_ALGORITHM`" in out
