@@ -13,7 +13,7 @@ Steps (all on this machine, loopback only):
    the benchmark process), rotating over the seeded phones, for a warm-up plus ``--duration`` seconds.
    A login's share of the measuring window is counted pro rata of its duration, so the figure does not jump
    by a whole wave of concurrent logins when one ends just after the window.
-5. Meanwhile one more keep-alive client sends ``{ me { id } }`` with a bearer token every ``--interval``
+5. Meanwhile one more keep-alive client sends ``me`` (the person's id) with a bearer token every ``--interval``
    seconds; its latencies are compared to the 50 ms bound.
 6. Prints logins/s, bound/s, their ratio (target >= 0.9), me p50/p99/max and p99/50 ms (target < 1), and
    the CPU shares of the server, the load generator and this process. The server is always stopped.
@@ -323,7 +323,7 @@ def _login_process(args: tuple[Any, ...], results: Any) -> None:
 async def probe_me(
     base_url: str, token: str, interval: float, window_start: float, window_end: float, server_pid: int
 ) -> dict[str, Any]:
-    """Send ``{ me { id } }`` every ``interval`` s over the window; also sample CPU of server and self."""
+    """Send the ``me`` query every ``interval`` s over the window; also sample CPU of server and self."""
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
@@ -496,6 +496,11 @@ def run_benchmark(options: Any) -> None:
             # machine drifts, and the mean of the two brackets the login window.
             bounds = [measure_bound(options.rounds, options.bound_seconds, cores)]
             token = first_token(base_url, probe_phone)
+            check = httpx.post(
+                f"{base_url}/graphql", json={"query": ME_QUERY}, headers={"Authorization": f"Bearer {token}"}
+            )
+            if me_outcome(check) != "ok":
+                raise RuntimeError(f"the `me` query does not work: {check.text[:1000]}")
             print(f"  driving logins for {options.warmup:g} + {options.duration:g} s", flush=True)
             run = drive(base_url, load_phones, token, server.pid, options)
             bounds.append(measure_bound(options.rounds, options.bound_seconds, cores))

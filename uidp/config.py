@@ -40,7 +40,7 @@ class Settings:
     profile: str = field(default="dev", metadata=_doc("dev", "`dev` or `production`"))
     data_dir: Path = field(
         default=Path("data"),
-        metadata=_doc("./data", "folder for the SQLite file, dev keys, the sandbox outbox and uploads"),
+        metadata=_doc("./data", "folder for the SQLite file, dev keys, the sandbox SMS outbox and dev captcha answers"),
     )
     database_url: str = field(
         default="", metadata=_doc("sqlite://DATA_DIR/uidp.sqlite3", "Tortoise URL (sqlite:// or postgres://)")

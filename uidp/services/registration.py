@@ -160,7 +160,14 @@ class RegistrationService:
         checked = self._validate(form)
         if region := checked.region_code:
             check_registration_window(self.window(), region_code=region, now=self.rt.clock.now())
-        await self._check_free(form.certificate_type, checked)
+        try:
+            await self._check_free(form.certificate_type, checked)
+        except DomainError as conflict:
+            await self.audit.record(
+                "person.registration_refused", outcome="failure", client=client, reason=conflict.code.value,
+                certificate_type=form.certificate_type.value, phone=mask_phone(checked.phone),
+            )
+            raise
         await self.codes.check(SmsPurpose.REGISTER, checked.phone, form.sms_code)
         password_hash = await self.rt.hasher.hash(checked.password)
         manual = form.certificate_type.registration_route == RegistrationRoute.MANUAL

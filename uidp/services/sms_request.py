@@ -11,6 +11,7 @@ from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_phone
 from uidp.runtime import Runtime
 from uidp.services.activation import ActivationService
+from uidp.services.audit import Audit
 from uidp.services.captcha import CaptchaService
 from uidp.services.principal import ClientInfo
 from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
@@ -36,10 +37,9 @@ async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) ->
     waiting for activation the answer looks sent but nothing is sent.
     """
     await CaptchaService(rt).verify(request.captcha_id, request.captcha_answer)
-    codes = SmsCodes(rt)
     if request.phone:
         phone = normalize_phone(request.phone)
-        return mask_phone(phone), await codes.send(request.purpose, phone, client)
+        return mask_phone(phone), await _send(rt, request.purpose, phone, client)
     if request.purpose not in TO_PHONE_ON_RECORD:
         raise DomainError(ErrorCode.REQUIRED, "请输入手机号码", "phone")
     if request.certificate_type is None or not request.certificate_number:
@@ -56,4 +56,16 @@ async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) ->
             resend_after=now + timedelta(seconds=rt.settings.sms_resend_seconds),
         )
     phone = activation.phone_of(person)
-    return mask_phone(phone), await codes.send(request.purpose, phone, client)
+    return mask_phone(phone), await _send(rt, request.purpose, phone, client)
+
+
+async def _send(rt: Runtime, purpose: SmsPurpose, phone: str, client: ClientInfo) -> SentCode:
+    audit = Audit(rt)
+    try:
+        sent = await SmsCodes(rt).send(purpose, phone, client)
+    except DomainError as error:
+        await audit.record("sms_code.refused", outcome="failure", client=client, purpose=purpose.value,
+                           phone=mask_phone(phone), reason=error.code.value)
+        raise
+    await audit.record("sms_code.sent", client=client, purpose=purpose.value, phone=mask_phone(phone))
+    return sent
