@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: venv serve test lint schema bench
+.PHONY: venv serve test lint schema bench readme
 
 $(BIN)/uidp: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,3 +27,6 @@ schema: venv
 
 bench: venv
 	$(BIN)/python bench/login.py
+
+readme: venv
+	$(BIN)/python -c "import re,subprocess,pathlib; p=pathlib.Path('README.md'); t=subprocess.run(['$(BIN)/uidp','settings'],capture_output=True,text=True,check=True).stdout; s=p.read_text(); p.write_text(re.sub(r'(<!-- settings:start.*?-->\n).*?(<!-- settings:end -->)', lambda m: m.group(1)+t+m.group(2), s, flags=re.S))"

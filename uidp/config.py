@@ -66,6 +66,10 @@ class Settings:
         metadata=_doc("generated in dev", "base64 key (>= 32 bytes) for one-time value digests"),
     )
     bcrypt_rounds: int = field(default=12, metadata=_doc("12", "bcrypt cost (production needs >= 12)"))
+    hash_threads: int = field(
+        default=0,
+        metadata=_doc("0 (cores / workers)", "threads per worker that may hash passwords at once"),
+    )
     plugins: str = field(default="", metadata=_doc("", "extra plugins by dotted module name, comma list"))
     disabled_plugins: str = field(default="", metadata=_doc("", "plugin names to leave out, comma list"))
     allow_sandbox: bool = field(default=False, metadata=_doc("false", "production only: allow sandbox plugins anyway"))

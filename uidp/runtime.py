@@ -56,7 +56,9 @@ class Runtime:
             store=store,
             cipher=PiiCipher(keys, active, settings.pii_algorithm),
             blind=BlindIndex(settings.key_bytes("blind_index_key")),
-            hasher=PasswordHasher(settings.key_bytes("password_pepper"), settings.bcrypt_rounds),
+            hasher=PasswordHasher(
+                settings.key_bytes("password_pepper"), settings.bcrypt_rounds, settings.hash_threads or None
+            ),
             plugins=plugins,
             secret_key=settings.key_bytes("secret_key"),
             dev_peek=(

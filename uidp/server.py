@@ -109,6 +109,8 @@ def _address(sock: socket.socket) -> str:
 
 def _serve_workers(options: dict[str, Any], workers: int) -> None:
     """Start ``workers`` spawned uvicorn servers, one listener each, and supervise them until they end."""
+    # Each worker hashes passwords on its share of the cores; more threads would starve the event loops.
+    os.environ.setdefault("UIDP_HASH_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     try:
         sockets = bind_reuseport(options["host"], options["port"], workers)
     except OSError as exc:

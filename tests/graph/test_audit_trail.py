@@ -18,8 +18,14 @@ async def test_journey_leaves_a_masked_trail(api):
     await api.data("mutation { logout { __typename } }", token=token)
     events = await AuditEvent.all().order_by("at", "event_type")
     types = [e.event_type for e in events]
-    for expected in ("sms_code.sent", "person.registered", "person.registration_refused", "login.failed",
-                     "login.succeeded", "logout"):
+    for expected in (
+        "sms_code.sent",
+        "person.registered",
+        "person.registration_refused",
+        "login.failed",
+        "login.succeeded",
+        "logout",
+    ):
         assert expected in types, (expected, types)
     text = " ".join(f"{e.details} {e.client_address}" for e in events)
     for secret in ("15012340058", "15012340059", resident_id(), "陈心", PASSWORD, token):

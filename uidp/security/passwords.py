@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import re
 import secrets
 import unicodedata
@@ -37,11 +38,14 @@ class PasswordHasher:
     :meth:`needs_rehash` and store a fresh :meth:`hash` when the cost setting has changed.
     """
 
-    def __init__(self, pepper: bytes, rounds: int = 12) -> None:
+    def __init__(self, pepper: bytes, rounds: int = 12, threads: int | None = None) -> None:
         if not isinstance(pepper, bytes) or not pepper:
             raise ValueError("password pepper must be non-empty bytes")
         if not _MIN_ROUNDS <= rounds <= _MAX_ROUNDS:
             raise ValueError(f"bcrypt rounds must be between {_MIN_ROUNDS} and {_MAX_ROUNDS}")
+        # Hashes run in at most ``threads`` worker threads: more than the cores this process may use only
+        # makes bcrypt threads fight the event loop, and every request waits behind them.
+        self._limiter = anyio.CapacityLimiter(threads or os.cpu_count() or 1)
         self._pepper = pepper
         self.rounds = rounds
         self._dummy_hash: bytes | None = None
@@ -68,7 +72,7 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         """Hash ``password`` in a worker thread; returns the bcrypt string (``$2b$<cost>$...``)."""
-        return await anyio.to_thread.run_sync(self.hash_sync, password)
+        return await anyio.to_thread.run_sync(self.hash_sync, password, limiter=self._limiter)
 
     async def verify(self, password: str, hashed: str | None) -> bool:
         """Check ``password`` against ``hashed`` in a worker thread.
@@ -76,11 +80,11 @@ class PasswordHasher:
         With ``hashed=None`` (unknown user or no password set) or a malformed hash, one bcrypt check against a
         dummy hash still runs and the result is False, so the timing matches a wrong password.
         """
-        return await anyio.to_thread.run_sync(self.verify_sync, password, hashed)
+        return await anyio.to_thread.run_sync(self.verify_sync, password, hashed, limiter=self._limiter)
 
     async def warm_up(self) -> None:
         """Make the dummy hash now (e.g. at startup), so the first unknown-user check costs one hash, not two."""
-        await anyio.to_thread.run_sync(self._get_dummy_hash)
+        await anyio.to_thread.run_sync(self._get_dummy_hash, limiter=self._limiter)
 
     def needs_rehash(self, hashed: str) -> bool:
         """True when ``hashed`` is not a bcrypt hash with the current cost (``self.rounds``)."""

@@ -164,8 +164,12 @@ class RegistrationService:
             await self._check_free(form.certificate_type, checked)
         except DomainError as conflict:
             await self.audit.record(
-                "person.registration_refused", outcome="failure", client=client, reason=conflict.code.value,
-                certificate_type=form.certificate_type.value, phone=mask_phone(checked.phone),
+                "person.registration_refused",
+                outcome="failure",
+                client=client,
+                reason=conflict.code.value,
+                certificate_type=form.certificate_type.value,
+                phone=mask_phone(checked.phone),
             )
             raise
         await self.codes.check(SmsPurpose.REGISTER, checked.phone, form.sms_code)

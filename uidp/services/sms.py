@@ -93,13 +93,16 @@ class SmsCodes:
         if not code:
             raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", field)
         code_key = self._key("code", purpose, phone)
-        tries = await self.rt.store.incr(self._key("tries", purpose, phone), self.settings.sms_code_ttl_seconds)
-        if tries > self.settings.sms_max_attempts:
-            await self.rt.store.delete(code_key)
-            raise invalid
         stored = await self.rt.store.get(code_key)
-        if stored is None or not secrets.compare_digest(stored, self._digest(purpose, phone, code)):
+        if stored is None:
             raise invalid
+        if secrets.compare_digest(stored, self._digest(purpose, phone, code)):
+            return
+        # Only wrong codes count; after the last allowed wrong try the code is gone for good.
+        tries = await self.rt.store.incr(self._key("tries", purpose, phone), self.settings.sms_code_ttl_seconds)
+        if tries >= self.settings.sms_max_attempts:
+            await self.rt.store.delete(code_key)
+        raise invalid
 
     async def consume(self, purpose: SmsPurpose, phone: str, code: str, *, field: str = "smsCode") -> None:
         """Take the code for good; exactly one concurrent caller succeeds."""

@@ -64,8 +64,14 @@ async def _send(rt: Runtime, purpose: SmsPurpose, phone: str, client: ClientInfo
     try:
         sent = await SmsCodes(rt).send(purpose, phone, client)
     except DomainError as error:
-        await audit.record("sms_code.refused", outcome="failure", client=client, purpose=purpose.value,
-                           phone=mask_phone(phone), reason=error.code.value)
+        await audit.record(
+            "sms_code.refused",
+            outcome="failure",
+            client=client,
+            purpose=purpose.value,
+            phone=mask_phone(phone),
+            reason=error.code.value,
+        )
         raise
     await audit.record("sms_code.sent", client=client, purpose=purpose.value, phone=mask_phone(phone))
     return sent
