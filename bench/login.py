@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import math
 import multiprocessing
 import os
@@ -129,16 +130,62 @@ def login_outcome(response: httpx.Response) -> tuple[str, str | None]:
     return str(result.get("__typename")), result.get("token")
 
 
-def me_outcome(response: httpx.Response) -> str:
+def me_outcome(status: int, body: bytes) -> str:
     """Classify a `me` response: "ok" when it names the logged-in person, else why not."""
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}"
-    payload = response.json()
+    if status != 200:
+        return f"HTTP {status}"
+    payload = json.loads(body)
     me = (payload.get("data") or {}).get("me")
     if me and me.get("id"):
         return "ok"
     errors = payload.get("errors")
     return f"errors: {str(errors[0].get('message'))[:60]}" if errors else f"me = {me!r}"
+
+
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client (asyncio streams, prebuilt requests).
+
+    The probe must cost the shared cores as little as possible: httpx spends milliseconds of CPU a
+    request, which on this 2-core machine would be taken from the server being measured.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        host, port = base_url.split("//", 1)[1].split(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    def request_bytes(self, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+        lines = [
+            f"POST {path} HTTP/1.1",
+            f"Host: {self.host}",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+    async def send(self, request: bytes) -> tuple[int, bytes]:
+        """Send a prebuilt request; returns (status, body)."""
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(request)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value)
+        return status, await self.reader.readexactly(length)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(Exception):
+                await self.writer.wait_closed()
 
 
 # -- step 1/2: the uidp command line and the server ------------------------------------------------------
@@ -324,11 +371,14 @@ async def probe_me(
     base_url: str, token: str, interval: float, window_start: float, window_end: float, server_pid: int
 ) -> dict[str, Any]:
     """Send the ``me`` query every ``interval`` s over the window; also sample CPU of server and self."""
-    headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
-    async with httpx.AsyncClient(base_url=base_url, timeout=30, headers=headers) as client:
-        await client.get("/health")  # open the connection before the clock starts
+    client = RawHttp(base_url)
+    await client.connect()  # open the connection before the clock starts
+    request = client.request_bytes(
+        "/graphql", json.dumps({"query": ME_QUERY}).encode(), {"Authorization": f"Bearer {token}"}
+    )
+    try:
         await sleep_until(window_start)
         server0, self0, busy0 = tree_cpu_seconds(server_pid), self_cpu(), machine_busy_seconds()
         due = time.monotonic()
@@ -336,15 +386,17 @@ async def probe_me(
             await sleep_until(due)
             started = time.monotonic()
             try:
-                response = await client.post("/graphql", json={"query": ME_QUERY})
-                outcomes[me_outcome(response)] += 1
-            except (httpx.HTTPError, ValueError) as exc:
+                status, body = await client.send(request)
+                outcomes[me_outcome(status, body)] += 1
+            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
                 outcomes[f"failed ({type(exc).__name__})"] += 1
             finished = time.monotonic()
             latencies.append(finished - started)
             due = max(due + interval, finished)  # never send two at once when behind
         await sleep_until(window_end)
         server1, self1, busy1 = tree_cpu_seconds(server_pid), self_cpu(), machine_busy_seconds()
+    finally:
+        await client.close()
     return {
         "latencies": sorted(latencies),
         "outcomes": outcomes,
@@ -499,7 +551,7 @@ def run_benchmark(options: Any) -> None:
             check = httpx.post(
                 f"{base_url}/graphql", json={"query": ME_QUERY}, headers={"Authorization": f"Bearer {token}"}
             )
-            if me_outcome(check) != "ok":
+            if me_outcome(check.status_code, check.content) != "ok":
                 raise RuntimeError(f"the `me` query does not work: {check.text[:1000]}")
             print(f"  driving logins for {options.warmup:g} + {options.duration:g} s", flush=True)
             run = drive(base_url, load_phones, token, server.pid, options)

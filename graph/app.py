@@ -12,7 +12,6 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
@@ -21,7 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context, bearer_token, client_info
-from graph.hardening import SafeQueryDepthLimiter, UidpMaskErrors
+from graph.hardening import UidpMaskErrors, document_limits
 from graph.schema.root import Mutation, Query
 from uidp.config import Settings
 
@@ -31,8 +30,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     extensions: list[Any] = [
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
-        partial(SafeQueryDepthLimiter, max_depth=settings.max_query_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+        document_limits(settings.max_query_depth, settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         UidpMaskErrors,
     ]

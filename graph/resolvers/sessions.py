@@ -49,8 +49,10 @@ async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
         samesite="strict",
         path="/",
     )
-    principal = Principal(outcome.subject_kind, outcome.subject_id, session.id)
-    viewer = await viewer_of(info, principal)
+    if outcome.person is not None:
+        viewer: PersonAccount | StaffMember | None = PersonAccount.of(PersonViews(c.rt).view(outcome.person))
+    else:
+        viewer = await viewer_of(info, Principal(outcome.subject_kind, outcome.subject_id, session.id))
     return LoginSuccess(token=outcome.issued.token, expires_at=session.expires_at, viewer=viewer)
 
 

@@ -29,33 +29,55 @@ AssuranceLevel = strawberry.enum(
 
 @strawberry.type(description="A natural person's own account; every piece of PII is masked (X4).")
 class PersonAccount:
-    id: strawberry.ID
-    status: PersonStatus
-    level: AssuranceLevel
-    level_label: str
-    certificate_type: CertificateType
-    masked_name: str
-    masked_certificate_number: str
-    masked_phone: str
-    gender: Gender | None
-    certificate_valid_until: date | None
-    created_at: datetime
+    view: strawberry.Private[PersonView]
 
     @classmethod
     def of(cls, view: PersonView) -> PersonAccount:
-        return cls(
-            id=strawberry.ID(str(view.id)),
-            status=DomainPersonStatus(view.status),
-            level=view.level,
-            level_label=view.level.label,
-            certificate_type=view.certificate_type,
-            masked_name=view.masked_name,
-            masked_certificate_number=view.masked_certificate_number,
-            masked_phone=view.masked_phone,
-            gender=DomainGender(view.gender) if view.gender else None,
-            certificate_valid_until=view.certificate_valid_until,
-            created_at=view.created_at,
-        )
+        return cls(view=view)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.id))
+
+    @strawberry.field
+    def status(self) -> PersonStatus:
+        return DomainPersonStatus(self.view.status)
+
+    @strawberry.field
+    def level(self) -> AssuranceLevel:
+        return self.view.level
+
+    @strawberry.field(description="初级 / 中级 / 高级")
+    def level_label(self) -> str:
+        return self.view.level.label
+
+    @strawberry.field
+    def certificate_type(self) -> CertificateType:
+        return self.view.certificate_type
+
+    @strawberry.field(description="陈* — first character, one * for each other.")
+    def masked_name(self) -> str:
+        return self.view.masked_name
+
+    @strawberry.field(description="***********1211 — eleven * and the last four.")
+    def masked_certificate_number(self) -> str:
+        return self.view.masked_certificate_number
+
+    @strawberry.field(description="150****0058")
+    def masked_phone(self) -> str:
+        return self.view.masked_phone
+
+    @strawberry.field
+    def gender(self) -> Gender | None:
+        return DomainGender(self.view.gender) if self.view.gender else None
+
+    @strawberry.field
+    def certificate_valid_until(self) -> date | None:
+        return self.view.certificate_valid_until
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.view.created_at
 
 
 @strawberry.type(description="A staff member's own account.")

@@ -28,6 +28,7 @@ class LoginOutcome:
     issued: IssuedSession
     subject_kind: str
     subject_id: uuid.UUID
+    person: Person | None = None  # already loaded, so the caller need not read it again
 
 
 class _CorePorts:
@@ -38,6 +39,7 @@ class _CorePorts:
         self.realm = realm
         self.passwords = Passwords(rt)
         self._cache: dict[str, PasswordSubject | None] = {}
+        self.persons: dict[str, Person] = {}
 
     async def find_password_subject(self, identifier: str) -> PasswordSubject | None:
         if identifier in self._cache:
@@ -50,6 +52,7 @@ class _CorePorts:
         else:
             person = await PersonLookup(self.rt).by_identifier(identifier)
             if person is not None:
+                self.persons[str(person.id)] = person
                 found = PasswordSubject("person", str(person.id), await self.passwords.hash_of("person", person.id))
         self._cache[identifier] = found
         return found
@@ -104,8 +107,10 @@ class LoginService:
             await self._fail(account_key, client, subject, identifier)
         assert assertion is not None and subject is not None
         subject_id = uuid.UUID(assertion.subject)
+        person = ports.persons.get(assertion.subject) if assertion.subject_kind == "person" else None
         if assertion.subject_kind == "person":
-            await self._check_person_can_log_in(subject_id, client)
+            person = person or await Person.get(id=subject_id)
+            await self._check_person_can_log_in(person, client)
         await Passwords(self.rt).rehash_if_needed(
             assertion.subject_kind, subject_id, password, subject.password_hash or ""
         )
@@ -118,7 +123,7 @@ class LoginService:
             method=method.id,
             session_id=str(issued.session.id),
         )
-        return LoginOutcome(issued, assertion.subject_kind, subject_id)
+        return LoginOutcome(issued, assertion.subject_kind, subject_id, person)
 
     async def _fail(
         self, account_key: str, client: ClientInfo, subject: PasswordSubject | None, identifier: str
@@ -142,8 +147,8 @@ class LoginService:
             captcha_required=new_state.captcha_required,
         )
 
-    async def _check_person_can_log_in(self, person_id: uuid.UUID, client: ClientInfo) -> None:
-        person = await Person.get(id=person_id)
+    async def _check_person_can_log_in(self, person: Person, client: ClientInfo) -> None:
+        person_id = person.id
         if person.status == PersonStatus.PENDING_REVIEW:
             await self.audit.record(
                 "login.refused",

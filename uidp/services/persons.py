@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from uidp.domain.certificates import CertificateType, ValidityPeriod, certificate_valid_until
 from uidp.domain.levels import AssuranceLevel
@@ -14,18 +14,37 @@ from uidp.runtime import Runtime
 from uidp.services.pii import Pii
 
 
-@dataclass(frozen=True)
 class PersonView:
-    id: uuid.UUID
-    status: str
-    level: AssuranceLevel
-    certificate_type: CertificateType
-    masked_name: str
-    masked_certificate_number: str
-    masked_phone: str
-    gender: str | None
-    certificate_valid_until: date | None
-    created_at: datetime
+    """A person as shown to themselves. Masked values are decrypted only when asked for."""
+
+    def __init__(self, person: Person, pii: Pii) -> None:
+        self._person = person
+        self._pii = pii
+        self.id: uuid.UUID = person.id
+        self.status: str = str(person.status)
+        self.level = AssuranceLevel(person.level)
+        self.certificate_type = CertificateType(person.certificate_type)
+        self.gender: str | None = person.gender
+        self.created_at: datetime = person.created_at
+
+    @cached_property
+    def masked_name(self) -> str:
+        return mask_name(self._pii.open("person.name", self._person.name_enc))
+
+    @cached_property
+    def masked_certificate_number(self) -> str:
+        return mask_id_number(self._pii.open("person.certificate_number", self._person.certificate_number_enc))
+
+    @cached_property
+    def masked_phone(self) -> str:
+        return mask_phone(self._pii.open("person.phone", self._person.phone_enc))
+
+    @property
+    def certificate_valid_until(self) -> date | None:
+        person = self._person
+        if person.valid_from and person.validity_period:
+            return certificate_valid_until(person.valid_from, ValidityPeriod(person.validity_period))
+        return None
 
 
 class PersonViews:
@@ -33,23 +52,7 @@ class PersonViews:
         self.pii = Pii(rt)
 
     def view(self, person: Person) -> PersonView:
-        valid_until = None
-        if person.valid_from and person.validity_period:
-            valid_until = certificate_valid_until(person.valid_from, ValidityPeriod(person.validity_period))
-        return PersonView(
-            id=person.id,
-            status=person.status.value if hasattr(person.status, "value") else str(person.status),
-            level=AssuranceLevel(person.level),
-            certificate_type=CertificateType(person.certificate_type),
-            masked_name=mask_name(self.pii.open("person.name", person.name_enc)),
-            masked_certificate_number=mask_id_number(
-                self.pii.open("person.certificate_number", person.certificate_number_enc)
-            ),
-            masked_phone=mask_phone(self.pii.open("person.phone", person.phone_enc)),
-            gender=person.gender,
-            certificate_valid_until=valid_until,
-            created_at=person.created_at,
-        )
+        return PersonView(person, self.pii)
 
     async def get(self, person_id: uuid.UUID) -> PersonView | None:
         person = await Person.get_or_none(id=person_id)
