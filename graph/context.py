@@ -9,7 +9,6 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from uidp.models.session import Session
 from uidp.runtime import Runtime
 from uidp.services.principal import ClientInfo, Principal
 from uidp.services.sessions import Sessions
@@ -26,25 +25,13 @@ class Context:
     token: str | None
     _resolved: bool = False
     _principal: Principal | None = None
-    _session: Session | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
 
     async def principal(self) -> Principal | None:
         """The authenticated subject of this request, or None; looked up once per request."""
         if not self._resolved:
             self._resolved = True
-            session = await Sessions(self.rt).resolve(self.token)
-            if session is not None:
-                roles: tuple[str, ...] = ()
-                if session.subject_kind == "staff":
-                    from uidp.models.staff import StaffAccount
-
-                    staff = await StaffAccount.get_or_none(id=session.subject_id, active=True)
-                    if staff is None:
-                        return None
-                    roles = tuple(staff.roles)
-                self._session = session
-                self._principal = Principal(session.subject_kind, session.subject_id, session.id, roles)
+            self._principal = await Sessions(self.rt).principal(self.token)
         return self._principal
 
 

@@ -13,10 +13,10 @@ from graph.schema.errors import FieldError, LoginFailed, NotAuthenticated
 from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
 from graph.schema.types import LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
 from uidp.domain.errors import DomainError
-from uidp.models.staff import StaffAccount
 from uidp.services.login import LoginOutcome, LoginService
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
+from uidp.services.staff import StaffService
 
 LoginResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginResult")]
 LogoutResult = Annotated[LoggedOut | NotAuthenticated, strawberry.union("LogoutResult")]
@@ -24,7 +24,7 @@ LogoutResult = Annotated[LoggedOut | NotAuthenticated, strawberry.union("LogoutR
 
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | None:
     if principal.kind == "staff":
-        staff = await StaffAccount.get_or_none(id=principal.id)
+        staff = await StaffService(ctx(info).rt).get(principal.id)
         if staff is None:
             return None
         return StaffMember(

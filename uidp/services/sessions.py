@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from uidp.models.session import Session
+from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
-from uidp.services.principal import ClientInfo
+from uidp.services.principal import ClientInfo, Principal
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
 
@@ -75,3 +76,16 @@ class Sessions:
         if keep is not None:
             query = query.exclude(id=keep)
         return await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason)
+
+    async def principal(self, token: str | None) -> Principal | None:
+        """Who a token speaks for: a live session of an existing subject, with staff roles."""
+        session = await self.resolve(token)
+        if session is None:
+            return None
+        roles: tuple[str, ...] = ()
+        if session.subject_kind == "staff":
+            staff = await StaffAccount.get_or_none(id=session.subject_id, active=True)
+            if staff is None:
+                return None
+            roles = tuple(staff.roles)
+        return Principal(session.subject_kind, session.subject_id, session.id, roles)

@@ -51,3 +51,6 @@ class StaffService:
             "staff.created", subject=("staff", staff_id), roles=[r.value for r in roles], username=username
         )
         return staff
+
+    async def get(self, staff_id: uuid.UUID) -> StaffAccount | None:
+        return await StaffAccount.get_or_none(id=staff_id)
