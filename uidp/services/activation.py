@@ -14,14 +14,12 @@ from tortoise.transactions import in_transaction
 from uidp.domain.certificates import (
     CertificateType,
     ValidityPeriod,
-    check_certificate_validity,
     normalize_certificate_number,
     parse_resident_id,
 )
 from uidp.domain.contact import normalize_name, normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_phone
-from uidp.domain.password_policy import check_password
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
@@ -29,7 +27,7 @@ from uidp.services.credentials import Passwords
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
-from uidp.services.registration import POLICY, RegistrationService
+from uidp.services.registration import RegistrationService, check_password_and_terms, check_validity
 from uidp.services.sms import SmsCodes, SmsPurpose
 
 NOT_ACTIVATABLE = "该证件号码没有待激活的账号，请直接注册"
@@ -81,21 +79,11 @@ class ActivationService:
         birth_date = None
         if form.certificate_type == CertificateType.RESIDENT_ID:
             birth_date = parse_resident_id(number, today=today).birth_date
-        if form.valid_from is None:
-            raise DomainError(ErrorCode.REQUIRED, "请选择证件有效期开始时间", "validFrom")
-        if form.validity_period is None:
-            raise DomainError(ErrorCode.REQUIRED, "请选择证件有效期", "validityPeriod")
-        check_certificate_validity(form.valid_from, form.validity_period, today=today, birth_date=birth_date)
+        check_validity(form.valid_from, form.validity_period, today=today, birth_date=birth_date)
         phone = normalize_phone(form.new_phone, "newPhone") if form.new_phone else self.phone_of(person)
-        password = check_password(
-            form.password or "",
-            form.password_confirmation or "",
-            policy=POLICY,
-            phone=phone,
-            certificate_number=number,
+        password = check_password_and_terms(
+            form.password, form.password_confirmation, form.accept_terms, phone=phone, certificate_number=number
         )
-        if not form.accept_terms:
-            raise DomainError(ErrorCode.TERMS_NOT_ACCEPTED, "请阅读并同意《湖北政务服务注册协议》", "acceptTerms")
         if form.new_phone:
             holder = await self.lookup.by_phone(phone)
             if holder is not None and holder.id != person.id:

@@ -148,32 +148,32 @@ class LoginService:
         )
 
     async def _check_person_can_log_in(self, person: Person, client: ClientInfo) -> None:
-        person_id = person.id
-        if person.status == PersonStatus.PENDING_REVIEW:
+        refusal = _REFUSALS.get(PersonStatus(person.status))
+        if refusal is not None:
+            code, message, reason = refusal
             await self.audit.record(
-                "login.refused",
-                outcome="failure",
-                subject=("person", person_id),
-                client=client,
-                reason="pending_review",
+                "login.refused", outcome="failure", subject=("person", person.id), client=client, reason=reason
             )
-            raise DomainError(ErrorCode.ACCOUNT_PENDING_REVIEW, "您的注册申请正在人工审核中，审核通过后即可登录")
-        if person.status == PersonStatus.REJECTED:
-            await self.audit.record(
-                "login.refused",
-                outcome="failure",
-                subject=("person", person_id),
-                client=client,
-                reason="rejected",
-            )
-            raise DomainError(ErrorCode.ACCOUNT_REJECTED, "您的注册申请未通过审核，请按短信提示重新提交")
+            raise DomainError(code, message)
 
     async def logout(self, session_id: uuid.UUID, subject: tuple[str, uuid.UUID], client: ClientInfo) -> None:
-        from uidp.models.session import Session
-
-        session = await Session.get(id=session_id)
-        await self.sessions.revoke(session, "logout")
+        await self.sessions.revoke_one(session_id, "logout")
         await self.audit.record("logout", subject=subject, client=client, session_id=str(session_id))
+
+
+# A correct password on an account that may not log in yet: the state is told, since ownership is proven.
+_REFUSALS = {
+    PersonStatus.PENDING_REVIEW: (
+        ErrorCode.ACCOUNT_PENDING_REVIEW,
+        "您的注册申请正在人工审核中，审核通过后即可登录",
+        "pending_review",
+    ),
+    PersonStatus.REJECTED: (
+        ErrorCode.ACCOUNT_REJECTED,
+        "您的注册申请未通过审核，请按短信提示重新提交",
+        "rejected",
+    ),
+}
 
 
 def _mask_identifier(identifier: str) -> str:

@@ -87,6 +87,28 @@ def _required(value: object, message: str, field_name: str) -> None:
         raise DomainError(ErrorCode.REQUIRED, message, field_name)
 
 
+def check_validity(
+    valid_from: date | None, period: ValidityPeriod | None, *, today: date, birth_date: date | None
+) -> None:
+    """The certificate validity fields of an ID card form (P1a, P2): present, started, not expired."""
+    _required(valid_from, "请选择证件有效期开始时间", "validFrom")
+    _required(period, "请选择证件有效期", "validityPeriod")
+    assert valid_from is not None and period is not None
+    check_certificate_validity(valid_from, period, today=today, birth_date=birth_date)
+
+
+def check_password_and_terms(
+    password: str | None, confirmation: str | None, accept_terms: bool, *, phone: str, certificate_number: str
+) -> str:
+    """The account fields every registration-like form ends with; returns the normalised password."""
+    checked = check_password(
+        password or "", confirmation or "", policy=POLICY, phone=phone, certificate_number=certificate_number
+    )
+    if not accept_terms:
+        raise DomainError(ErrorCode.TERMS_NOT_ACCEPTED, "请阅读并同意《湖北政务服务注册协议》", "acceptTerms")
+    return checked
+
+
 class RegistrationService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -131,25 +153,16 @@ class RegistrationService:
         if form.certificate_type == CertificateType.RESIDENT_ID:
             resident = parse_resident_id(number, today=today)
             gender, birth_date, region = resident.gender, resident.birth_date, resident.region_code
-            _required(form.valid_from, "请选择证件有效期开始时间", "validFrom")
-            _required(form.validity_period, "请选择证件有效期", "validityPeriod")
-            assert form.valid_from is not None and form.validity_period is not None
-            check_certificate_validity(form.valid_from, form.validity_period, today=today, birth_date=birth_date)
+            check_validity(form.valid_from, form.validity_period, today=today, birth_date=birth_date)
         else:
             _required(gender, "请选择性别", "gender")
             _required(birth_date, "请选择出生年月", "birthDate")
             assert birth_date is not None
             check_birth_date(birth_date, today=today)
         phone = normalize_phone(form.phone or "")
-        password = check_password(
-            form.password or "",
-            form.password_confirmation or "",
-            policy=POLICY,
-            phone=phone,
-            certificate_number=number,
+        password = check_password_and_terms(
+            form.password, form.password_confirmation, form.accept_terms, phone=phone, certificate_number=number
         )
-        if not form.accept_terms:
-            raise DomainError(ErrorCode.TERMS_NOT_ACCEPTED, "请阅读并同意《湖北政务服务注册协议》", "acceptTerms")
         if form.certificate_type.registration_route == RegistrationRoute.MANUAL:
             for kind in REQUIRED_DOCUMENTS:
                 _required(form.documents.get(kind), f"请上传{_DOCUMENT_LABELS[kind]}", _DOCUMENT_FIELDS[kind])

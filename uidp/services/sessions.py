@@ -65,8 +65,11 @@ class Sessions:
         return session
 
     async def revoke(self, session: Session, reason: str) -> None:
+        await self.revoke_one(session.id, reason)
+
+    async def revoke_one(self, session_id: uuid.UUID, reason: str) -> None:
         now = self.rt.clock.now()
-        await Session.filter(id=session.id, revoked_at__isnull=True).update(revoked_at=now, revoked_reason=reason)
+        await Session.filter(id=session_id, revoked_at__isnull=True).update(revoked_at=now, revoked_reason=reason)
 
     async def revoke_all(
         self, subject_kind: str, subject_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
