@@ -102,7 +102,9 @@ class PluginHost:
         return parts
 
     def check_production(self) -> None:
-        """Refuse sandbox plugins in production unless UIDP_ALLOW_SANDBOX is set."""
+        """Refuse sandbox plugins in production unless UIDP_ALLOW_SANDBOX is set; require an SMS gateway."""
+        if self.settings.is_production and "sms_gateway" not in self.verifiers:
+            raise ConfigError("production needs an SMS gateway plugin (register_verifiers kind sms_gateway)")
         if self.settings.is_production and not self.settings.allow_sandbox:
             parts = self.sandbox_parts()
             if parts:

@@ -126,3 +126,15 @@ async def test_audit_of_logins_is_masked(api, person):
         assert "15012340058" not in text and PASSWORD not in text and WRONG not in text
         assert event.client_address == "203.0.113.*"
     assert events[0].details["identifier"] == "150****0058"
+
+
+async def test_many_accounts_from_one_address_need_a_captcha(api, person, rt):
+    rt.settings.client_failure_limit = 4
+    for n in range(4):
+        result = await api.login(f"1390000{n:04d}", WRONG)
+        assert result["code"] == "INVALID_CREDENTIALS"
+    # a fresh account from the same address now needs a captcha too
+    result = await api.login("15012340058")
+    assert (result["code"], result["captchaRequired"]) == ("CAPTCHA_REQUIRED", True)
+    captcha_id, answer = await api.captcha()
+    assert (await api.login("15012340058", captchaId=captcha_id, captchaAnswer=answer))["__typename"] == "LoginSuccess"
