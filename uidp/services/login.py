@@ -31,7 +31,7 @@ class LoginOutcome:
     person: Person | None = None  # already loaded, so the caller need not read it again
 
 
-class _CorePorts:
+class CorePorts:
     """The lookups lent to login methods; remembers what it found so the core can throttle by account."""
 
     def __init__(self, rt: Runtime, realm: str) -> None:
@@ -84,7 +84,7 @@ class LoginService:
             raise DomainError(ErrorCode.REQUIRED, "请输入手机号或证件号码", "identifier")
         if not password:
             raise DomainError(ErrorCode.REQUIRED, "请输入密码", "password")
-        ports = _CorePorts(self.rt, realm)
+        ports = CorePorts(self.rt, realm)
         subject = await ports.find_password_subject(identifier)
         account_key = (
             f"{subject.subject_kind}:{subject.subject_id}"
