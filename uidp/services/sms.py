@@ -21,10 +21,26 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class SmsPurpose(StrEnum):
     REGISTER = "REGISTER"
     ACTIVATE = "ACTIVATE"
+    RECOVER_PASSWORD = "RECOVER_PASSWORD"
+    CHANGE_PHONE_OLD = "CHANGE_PHONE_OLD"
+    CHANGE_PHONE_NEW = "CHANGE_PHONE_NEW"
+    CANCEL_ACCOUNT = "CANCEL_ACCOUNT"
+    APPEAL = "APPEAL"
 
     @property
     def label(self) -> str:
-        return {"REGISTER": "注册账号", "ACTIVATE": "激活账号"}[self.value]
+        return _PURPOSE_LABELS[self]
+
+
+_PURPOSE_LABELS = {
+    SmsPurpose.REGISTER: "注册账号",
+    SmsPurpose.ACTIVATE: "激活账号",
+    SmsPurpose.RECOVER_PASSWORD: "找回密码",
+    SmsPurpose.CHANGE_PHONE_OLD: "更换手机号（原手机验证）",
+    SmsPurpose.CHANGE_PHONE_NEW: "更换手机号（新手机验证）",
+    SmsPurpose.CANCEL_ACCOUNT: "注销账号",
+    SmsPurpose.APPEAL: "提交账号申诉",
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,105 @@
+"""The dependency direction (graph -> uidp, plugins -> uidp, uidp.domain -> stdlib) and module size."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+MAX_LINES = 400
+
+
+def python_files(folder: str) -> list[Path]:
+    files = sorted((ROOT / folder).rglob("*.py"))
+    assert files, f"no Python files under {folder}/"
+    return files
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+    """Every module a file imports, as an absolute dotted name (relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = module_name(path).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                prefix = ".".join([*base, node.module] if node.module else base)
+            else:
+                prefix = node.module or ""
+            if node.module is None or node.level:
+                # `from . import x` / `from .a import b`: x or b may be modules of that package
+                for alias in node.names:
+                    yield node.lineno, f"{prefix}.{alias.name}" if prefix else alias.name
+            yield node.lineno, prefix
+
+
+def top(name: str) -> str:
+    return name.split(".", 1)[0]
+
+
+def offenders(folder: str, forbidden: set[str]) -> list[str]:
+    found = []
+    for path in python_files(folder):
+        for line, name in imported_modules(path):
+            if top(name) in forbidden:
+                found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    return found
+
+
+def test_the_checker_sees_every_import_form(tmp_path, monkeypatch):
+    sample = ROOT / "uidp" / "domain" / "_sample_for_checker.py"
+    text = "import graph.x\nimport os, plugins\nfrom graph import app\nfrom . import errors\nfrom ..services import a\n"
+    tree_names = []
+    sample_path = tmp_path / "x.py"
+    sample_path.write_text(text)
+    monkeypatch.setattr(sys.modules[__name__], "module_name", lambda path: "uidp.domain._sample_for_checker")
+    tree_names = [name for _, name in imported_modules(sample_path)]
+    assert not sample.exists()
+    assert "graph.x" in tree_names and "plugins" in tree_names and "graph" in tree_names
+    assert "uidp.domain.errors" in tree_names and "uidp.services" in tree_names
+
+
+def test_core_imports_neither_graph_nor_plugins():
+    found = offenders("uidp", {"graph", "plugins"})
+    assert not found, "uidp must not import the GraphQL adapter or plugins:\n" + "\n".join(found)
+
+
+def test_plugins_do_not_import_graph():
+    found = offenders("plugins", {"graph"})
+    assert not found, "plugins must not import graph:\n" + "\n".join(found)
+
+
+def test_domain_imports_only_stdlib_and_itself():
+    found = []
+    for path in python_files("uidp/domain"):
+        for line, name in imported_modules(path):
+            if top(name) in sys.stdlib_module_names or name == "uidp.domain" or name.startswith("uidp.domain."):
+                continue
+            found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+    assert not found, "uidp.domain is pure (stdlib and uidp.domain only):\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("folder", ["uidp", "graph", "plugins"])
+def test_modules_stay_small(folder):
+    long_ones = []
+    for path in python_files(folder):
+        count = len(path.read_text(encoding="utf-8").splitlines())
+        if count > MAX_LINES:
+            long_ones.append(f"{path.relative_to(ROOT)}: {count} lines")
+    assert not long_ones, f"modules over {MAX_LINES} lines (split them):\n" + "\n".join(long_ones)
