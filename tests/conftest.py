@@ -60,6 +60,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, anyio_backend: str) ->
             finally:
                 await conn.close()
             await migrate(Settings.from_env({}, data_dir=tmp_path_factory.mktemp("pg"), database_url=url))
+            await _generate(url)
 
         async def drop() -> None:
             conn = await asyncpg.connect(_pg_admin_dsn())
@@ -74,8 +75,22 @@ def template_db(tmp_path_factory: pytest.TempPathFactory, anyio_backend: str) ->
         return
     folder = tmp_path_factory.mktemp("template")
     path = folder / "template.sqlite3"
-    asyncio.run(migrate(Settings.from_env({}, data_dir=folder, database_url=f"sqlite://{path}")))
+
+    async def build() -> None:
+        await migrate(Settings.from_env({}, data_dir=folder, database_url=f"sqlite://{path}"))
+        await _generate(f"sqlite://{path}")
+
+    asyncio.run(build())
     yield str(path)
+
+
+async def _generate(url: str) -> None:
+    """Tables straight from the models, for work in progress; tests/test_migrations.py keeps migrations honest."""
+    await Tortoise.init(config=tortoise_config(Settings.from_env({}, data_dir=Path("/tmp"), database_url=url)))
+    try:
+        await Tortoise.generate_schemas(safe=True)
+    finally:
+        await Tortoise.close_connections()
 
 
 @pytest.fixture

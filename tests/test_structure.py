@@ -26,10 +26,10 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def imported_modules(path: Path) -> Iterator[tuple[int, str]]:
+def imported_modules(path: Path, module: str | None = None) -> Iterator[tuple[int, str]]:
     """Every module a file imports, as an absolute dotted name (relative imports resolved)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = module_name(path).split(".")
+    package = (module or module_name(path)).split(".")
     if path.name != "__init__.py":
         package = package[:-1]
     for node in ast.walk(tree):
@@ -53,26 +53,35 @@ def top(name: str) -> str:
     return name.split(".", 1)[0]
 
 
-def offenders(folder: str, forbidden: set[str]) -> list[str]:
+def offenders_in(paths: list[Path], forbidden: set[str], module: str | None = None) -> list[str]:
     found = []
-    for path in python_files(folder):
-        for line, name in imported_modules(path):
+    for path in paths:
+        shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+        for line, name in imported_modules(path, module):
             if top(name) in forbidden:
-                found.append(f"{path.relative_to(ROOT)}:{line} imports {name}")
+                found.append(f"{shown}:{line} imports {name}")
     return found
 
 
-def test_the_checker_sees_every_import_form(tmp_path, monkeypatch):
-    sample = ROOT / "uidp" / "domain" / "_sample_for_checker.py"
-    text = "import graph.x\nimport os, plugins\nfrom graph import app\nfrom . import errors\nfrom ..services import a\n"
-    tree_names = []
-    sample_path = tmp_path / "x.py"
-    sample_path.write_text(text)
-    monkeypatch.setattr(sys.modules[__name__], "module_name", lambda path: "uidp.domain._sample_for_checker")
-    tree_names = [name for _, name in imported_modules(sample_path)]
-    assert not sample.exists()
-    assert "graph.x" in tree_names and "plugins" in tree_names and "graph" in tree_names
-    assert "uidp.domain.errors" in tree_names and "uidp.services" in tree_names
+def offenders(folder: str, forbidden: set[str]) -> list[str]:
+    return offenders_in(python_files(folder), forbidden)
+
+
+def test_the_checker_sees_every_import_form(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import graph.x\nimport os, plugins\nfrom graph import app\n"
+        "from . import errors\nfrom ..services import a\n"
+        "def f():\n    import plugins.password\n"
+    )
+    names = [name for _, name in imported_modules(sample, "uidp.domain.sample")]
+    assert {"graph.x", "os", "plugins", "graph", "plugins.password"} <= set(names)
+    assert "uidp.domain.errors" in names
+    assert "uidp.services" in names
+    assert offenders_in([sample], {"graph"}, "uidp.domain.sample") == [
+        f"{sample.name}:1 imports graph.x",
+        f"{sample.name}:3 imports graph",
+    ]
 
 
 def test_core_imports_neither_graph_nor_plugins():

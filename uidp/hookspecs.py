@@ -2,8 +2,9 @@
 
 Hooks follow llm's registry style: a hook receives a ``register`` callable and registers objects; the host
 keys them by id and refuses duplicates. pluggy is synchronous, so hooks only register; the host awaits the
-async methods of what was registered. Every hook may also accept ``settings`` (the resolved
-:class:`uidp.config.Settings`), since pluggy passes only the arguments an implementation names.
+async methods of what was registered. Every ``register_*`` hook may also accept ``settings`` (the resolved
+:class:`uidp.config.Settings`), since pluggy passes only the arguments an implementation names; ``on_event``
+takes ``event`` only.
 """
 
 from __future__ import annotations

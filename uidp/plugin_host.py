@@ -40,15 +40,16 @@ class PluginHost:
         self.pm = pluggy.PluginManager("uidp")
         self.pm.add_hookspecs(hookspecs)
         disabled = set(settings.list_of(settings.disabled_plugins))
+        for name in disabled:
+            # Blocked before loading: a disabled entry point is never imported (so a broken one can be
+            # switched off), and nothing can register under a disabled name later.
+            self.pm.set_blocked(name)
         for name in (*DEFAULT_PLUGINS, *settings.list_of(settings.plugins)):
             if name not in disabled:
                 self.pm.register(importlib.import_module(name), name=name)
         self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
         for plugin in extra_plugins:
             self.pm.register(plugin)
-        for name in disabled:
-            if self.pm.get_plugin(name) is not None:
-                self.pm.unregister(name=name)
         self.pm.check_pending()
         self.login_methods: dict[str, LoginMethod] = {}
         self.verifiers: dict[str, Any] = {}

@@ -72,4 +72,45 @@ class SmsGateway(Protocol):
         ...
 
 
-VERIFIER_KINDS: dict[str, Any] = {"sms_gateway": SmsGateway}
+@dataclass(frozen=True)
+class BankCardQuery:
+    """The four elements of a bank-card check (P7, P9b). Values are normalised; never log them."""
+
+    name: str
+    certificate_type: str
+    certificate_number: str
+    card_number: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class BankCardResult:
+    """A provider's answer.
+
+    ``status``: "MATCH", "MISMATCH" or "PENDING". For MISMATCH, ``reason`` is one of NAME_MISMATCH,
+    CERTIFICATE_MISMATCH, PHONE_MISMATCH, ACCOUNT_CLASS_NOT_ALLOWED (class II/III accounts), CARD_INVALID.
+    For PENDING, ``reference`` is what :meth:`BankCardVerifier.poll` takes later.
+    """
+
+    status: str
+    reason: str | None = None
+    reference: str | None = None
+
+
+@runtime_checkable
+class BankCardVerifier(Protocol):
+    """Checks name + certificate number + card number + bank-reserved phone with a card-verification provider."""
+
+    id: str
+    sandbox: bool
+
+    async def verify(self, query: BankCardQuery) -> BankCardResult:
+        """Start (and often finish) a check; raise on transport failure (the core reports it)."""
+        ...
+
+    async def poll(self, reference: str) -> BankCardResult:
+        """The current answer of a PENDING check."""
+        ...
+
+
+VERIFIER_KINDS: dict[str, Any] = {"sms_gateway": SmsGateway, "bank_card": BankCardVerifier}

@@ -7,4 +7,5 @@ MODEL_MODULES = [
     "uidp.models.upload",
     "uidp.models.audit",
     "uidp.models.staff",
+    "uidp.models.binding",
 ]
