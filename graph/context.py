@@ -9,11 +9,10 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from uidp.http_auth import SESSION_COOKIE, bearer_token
 from uidp.runtime import Runtime
 from uidp.services.principal import ClientInfo, Principal
 from uidp.services.sessions import Sessions
-
-SESSION_COOKIE = "uidp_session"
 
 
 @dataclass
@@ -52,8 +51,4 @@ def client_info(connection: HTTPConnection, trusted_proxies: list[str]) -> Clien
     return ClientInfo(address=address, user_agent=connection.headers.get("user-agent", "")[:200])
 
 
-def bearer_token(connection: HTTPConnection) -> str | None:
-    header = connection.headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
-    return connection.cookies.get(SESSION_COOKIE) or None
+__all__ = ["SESSION_COOKIE", "Context", "bearer_token", "client_info"]

@@ -18,6 +18,9 @@ VISIBLE_CODES = {
     ErrorCode.FORBIDDEN,
     ErrorCode.NOT_FOUND,
     ErrorCode.RATE_LIMITED,
+    ErrorCode.TOKEN_EXPIRED,
+    ErrorCode.TOKEN_SCOPE,
+    ErrorCode.INVALID_FORMAT,
 }
 
 

@@ -98,11 +98,11 @@ class Api:
         return (await self.data(SEND_CODE, {"i": variables}))["sendSmsCode"]
 
     def last_code(self, phone: str) -> str:
-        messages = sandbox_messages(self.rt, phone=phone, limit=1)
-        assert messages, f"no SMS for {phone}"
-        found = re.search(r"验证码(\d{6})", messages[0]["text"])
-        assert found
-        return found.group(1)
+        for message in sandbox_messages(self.rt, phone=phone, limit=20):
+            found = re.search(r"验证码(\d{6})", message["text"])
+            if found:
+                return found.group(1)
+        raise AssertionError(f"no SMS code for {phone}")
 
     async def code_for(self, purpose: str, phone: str) -> str:
         sent = await self.send_code(purpose, phone)
@@ -139,3 +139,14 @@ class Api:
 
     async def me(self, token: str | None = None) -> dict[str, Any] | None:
         return (await self.data(ME, token=token))["me"]
+
+
+async def staff_token(rt: Any, *roles: str, username: str = "reviewer1") -> str:
+    """A live staff session for tests that are not about staff login itself."""
+    from uidp.services.principal import ClientInfo
+    from uidp.services.sessions import Sessions
+    from uidp.services.staff import StaffRole, StaffService
+
+    staff = await StaffService(rt).create(username, username, "Staff#2026pw", [StaffRole(r) for r in roles])
+    issued = await Sessions(rt).issue("staff", staff.id, "password", ClientInfo("192.0.2.10"))
+    return issued.token

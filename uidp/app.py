@@ -21,6 +21,7 @@ from uidp.db import tortoise_config
 from uidp.http_guards import HttpGuards
 from uidp.plugin_host import PluginHost
 from uidp.runtime import Runtime
+from uidp.staff_routes import staff_document
 from uidp.store.base import Store
 
 log = logging.getLogger("uidp")
@@ -61,6 +62,7 @@ def create_app(
     graphql = importlib.import_module(GRAPHQL_ADAPTER).graphql_endpoint(settings)
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
+        Route("/staff/documents/{upload_id}", staff_document, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),

@@ -71,16 +71,130 @@ def cmd_create_staff(args: argparse.Namespace) -> None:
     async def work() -> None:
         rt = Runtime.build(settings)
         try:
-            staff = await StaffService(rt).create(
+            service = StaffService(rt)
+            staff = await service.create(
                 args.username, args.display_name or args.username, password, [StaffRole(r) for r in args.role]
             )
             print(f"created staff {staff.username} ({', '.join(staff.roles)})")
+            uri = await service.provisioning_uri(staff)
+            print("second factor: add this to an authenticator app now; it is not shown again:")
+            print(uri)
+            if args.qr:
+                _print_qr(uri)
         except DomainError as error:
             sys.exit(f"uidp: {error.field}: {error.message}")
         finally:
             await rt.close()
 
     _with_db(settings, work)
+
+
+def _print_qr(text: str) -> None:
+    import qrcode
+
+    code = qrcode.QRCode(border=1)
+    code.add_data(text)
+    code.print_ascii(invert=True)
+
+
+def cmd_reset_staff_totp(args: argparse.Namespace) -> None:
+    from uidp.domain.errors import DomainError
+    from uidp.runtime import Runtime
+    from uidp.services.staff import StaffService
+
+    settings = _settings()
+
+    async def work() -> None:
+        rt = Runtime.build(settings)
+        try:
+            uri = await StaffService(rt).reset_totp(args.username)
+        except DomainError as error:
+            sys.exit(f"uidp: {error.field}: {error.message}")
+        finally:
+            await rt.close()
+        print("new second factor: add this to an authenticator app now; the old one no longer works:")
+        print(uri)
+        if args.qr:
+            _print_qr(uri)
+
+    _with_db(settings, work)
+
+
+def cmd_create_token(args: argparse.Namespace) -> None:
+    from uidp.domain.errors import DomainError
+    from uidp.runtime import Runtime
+    from uidp.services.api_tokens import ApiTokens
+
+    settings = _settings()
+
+    async def work() -> None:
+        rt = Runtime.build(settings)
+        try:
+            issued = await ApiTokens(rt).create(
+                staff_username=args.username, name=args.name, scopes=args.scope, expires_in_days=args.days
+            )
+        except DomainError as error:
+            sys.exit(f"uidp: {error.field}: {error.message}")
+        finally:
+            await rt.close()
+        print(
+            f"token {issued.record.id} for {args.username}, scopes {','.join(issued.record.scopes)}, "
+            f"expires {issued.record.expires_at.isoformat()}; shown once:",
+            file=sys.stderr,
+        )
+        print(issued.token)
+
+    _with_db(settings, work)
+
+
+def cmd_gql(args: argparse.Namespace) -> None:
+    import json
+    import os
+
+    token = args.token or os.environ.get("UIDP_TOKEN")
+    if not token:
+        sys.exit("uidp: give --token or set UIDP_TOKEN")
+    try:
+        document = Path(args.file).read_text(encoding="utf-8")
+        raw_vars = args.vars or "{}"
+        if raw_vars.startswith("@"):
+            raw_vars = Path(raw_vars[1:]).read_text(encoding="utf-8")
+        variables = json.loads(raw_vars)
+    except (OSError, ValueError) as error:
+        sys.exit(f"uidp: {error}")
+    if not isinstance(variables, dict):
+        sys.exit("uidp: --vars must be a JSON object")
+    payload: dict[str, Any] = {"query": document, "variables": variables}
+    if args.operation:
+        payload["operationName"] = args.operation
+    status, body = asyncio.run(_post_graphql(args.url, payload, token))
+    print(json.dumps(body, ensure_ascii=False, indent=2))
+    if status != 200 or not isinstance(body, dict) or body.get("errors"):
+        sys.exit(1)
+    if any(isinstance(value, dict) and "code" in value for value in (body.get("data") or {}).values()):
+        sys.exit(2)  # a mutation answered with one of its error types
+
+
+async def _post_graphql(url: str | None, payload: dict[str, Any], token: str) -> tuple[int, Any]:
+    """POST to ``url``, or to the app run in-process (with its lifespan) when no URL is given."""
+    import httpx
+
+    headers = {"authorization": f"Bearer {token}"}
+    if url:
+        async with httpx.AsyncClient(timeout=60) as http:
+            response = await http.post(url, json=payload, headers=headers)
+    else:
+        from uidp.app import create_app
+
+        app = create_app(_settings())
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 0))
+            async with httpx.AsyncClient(transport=transport, base_url="http://uidp.local") as http:
+                response = await http.post("/graphql", json=payload, headers=headers)
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, {"errors": [{"message": response.text[:500]}]}
 
 
 def cmd_import_persons(args: argparse.Namespace) -> None:
@@ -174,7 +288,28 @@ def main(argv: list[str] | None = None) -> None:
     staff.add_argument("--display-name")
     staff.add_argument("--role", action="append", default=[], choices=["reviewer", "operator", "administrator"])
     staff.add_argument("--password", help="prompted when left out")
+    staff.add_argument("--qr", action="store_true", help="also draw the TOTP enrolment as a QR code")
     staff.set_defaults(func=cmd_create_staff)
+
+    reset = sub.add_parser("reset-staff-totp", help="give a staff member a new TOTP secret (lost phone)")
+    reset.add_argument("username")
+    reset.add_argument("--qr", action="store_true")
+    reset.set_defaults(func=cmd_reset_staff_totp)
+
+    token = sub.add_parser("create-token", help="an API token for a staff member's scripts (printed once)")
+    token.add_argument("username")
+    token.add_argument("--scope", action="append", default=[], required=True, help="repeat for several scopes")
+    token.add_argument("--days", type=int, default=30, help="days until it expires (1-366)")
+    token.add_argument("--name", default="cli", help="a label to recognise the token by")
+    token.set_defaults(func=cmd_create_token)
+
+    gql = sub.add_parser("gql", help="run a GraphQL operation with a staff API token and print the result")
+    gql.add_argument("file", help="a .graphql file")
+    gql.add_argument("--vars", help="variables as a JSON object, or @file.json")
+    gql.add_argument("--token", help="the API token (default: $UIDP_TOKEN)")
+    gql.add_argument("--operation", help="operation name, when the file has several")
+    gql.add_argument("--url", help="a running server's /graphql URL (default: the app in-process)")
+    gql.set_defaults(func=cmd_gql)
 
     imp = sub.add_parser("import-persons", help="pre-provision persons from CSV (P2)")
     imp.add_argument("file")

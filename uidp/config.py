@@ -16,6 +16,8 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from uidp.domain.working_days import WorkCalendar, parse_dates
+
 
 class ConfigError(Exception):
     """The configuration cannot run; the message is one line that says what is wrong."""
@@ -106,6 +108,16 @@ class Settings:
     client_failure_limit: int = field(
         default=50, metadata=_doc("50", "failed logins per client address in the window before it is slowed")
     )
+    review_due_working_days: int = field(
+        default=1, metadata=_doc("1", "working days staff have to decide a review case (A1)")
+    )
+    holidays: str = field(
+        default="",
+        metadata=_doc("", "public holidays, e.g. 2026-10-01..2026-10-07,2027-01-01 (Asia/Shanghai dates)"),
+    )
+    extra_workdays: str = field(
+        default="", metadata=_doc("", "make-up working days (调休) on weekends, same format as holidays")
+    )
     upload_max_bytes: int = field(default=5 * 1024 * 1024, metadata=_doc("5242880", "largest upload"))
     max_body_bytes: int = field(default=12 * 1024 * 1024, metadata=_doc("12582912", "largest HTTP request body"))
     max_query_depth: int = field(default=10, metadata=_doc("10", "GraphQL depth limit"))
@@ -154,6 +166,9 @@ class Settings:
 
     def list_of(self, value: str) -> list[str]:
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar.of(parse_dates(self.holidays), parse_dates(self.extra_workdays))
 
     def pii_key_map(self) -> tuple[dict[str, bytes], str]:
         keys: dict[str, bytes] = {}
@@ -233,6 +248,12 @@ class Settings:
             self.window  # noqa: B018 - parsing is the check
         except ValueError as exc:
             raise ConfigError("UIDP_REGISTRATION_WINDOW must look like 08:00-18:00") from exc
+        try:
+            self.work_calendar()
+        except ValueError as exc:
+            raise ConfigError(
+                "UIDP_HOLIDAYS and UIDP_EXTRA_WORKDAYS must be dates like 2026-10-01 or ranges a..b"
+            ) from exc
         if self.is_production:
             if self.ide_enabled:
                 raise ConfigError("UIDP_GRAPHQL_IDE must be off in production")

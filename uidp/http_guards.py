@@ -26,6 +26,7 @@ async def _plain(send: Send, status: int, text: str) -> None:
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
             ],
         }
     )

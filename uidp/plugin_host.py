@@ -123,4 +123,4 @@ class PluginHost:
                 log.exception("on_event observer %s failed for %s", impl.plugin_name, event.type)
 
     def plugin_names(self) -> list[str]:
-        return sorted(name for name, _ in self.pm.list_name_plugin())
+        return sorted(name for name, plugin in self.pm.list_name_plugin() if plugin is not None)  # None: blocked

@@ -83,6 +83,7 @@ async def login_staff(info: Info, input: LoginStaffInput) -> LoginResult:
             realm="staff",
             captcha_id=input.captcha_id,
             captcha_answer=input.captcha_answer,
+            totp_code=input.totp_code,
         )
         return await _success(info, outcome)
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 from strawberry.file_uploads import Upload
 
 from graph.schema.types import CertificateType, DocumentKind, Gender, SmsPurpose, ValidityPeriod
+from uidp.services.staff import StaffRole as DomainStaffRole
 
 
 @strawberry.input(description="Send an SMS code: to `phone`, or to the phone on record of a certificate.")
@@ -77,9 +78,133 @@ class LoginWithPasswordInput:
     captcha_answer: str | None = None
 
 
-@strawberry.input
+@strawberry.input(description="Staff login: username, password and the 6-digit code of the authenticator app.")
 class LoginStaffInput:
     username: str
     password: str
+    totp_code: str | None = strawberry.field(default=None, description="Without it: SECOND_FACTOR_REQUIRED.")
     captcha_id: str | None = None
     captcha_answer: str | None = None
+
+
+# --- password recovery (P8), user space (P11), cancellation (P10) ---
+
+
+@strawberry.input(description="P8 step 1: name, certificate and captcha.")
+class StartPasswordRecoveryInput:
+    name: str
+    certificate_type: CertificateType
+    certificate_number: str
+    captcha_id: str
+    captcha_answer: str
+
+
+@strawberry.input(description="P8 step 2: send the code to the phone on record.")
+class SendRecoveryCodeInput:
+    ticket: str
+
+
+@strawberry.input(description="P8 step 3: the code and the new password twice.")
+class CompletePasswordRecoveryInput:
+    ticket: str
+    sms_code: str
+    new_password: str
+    new_password_confirmation: str
+
+
+@strawberry.input(description="P11: change the password of the logged-in person.")
+class ChangePasswordInput:
+    current_password: str
+    new_password: str
+    new_password_confirmation: str
+
+
+@strawberry.input(description="P11/P10: a code to my own phone; purpose CHANGE_PHONE_OLD or CANCEL_ACCOUNT.")
+class SendMyPhoneCodeInput:
+    purpose: SmsPurpose
+
+
+@strawberry.input(
+    description="P11: codes from sendMyPhoneCode(CHANGE_PHONE_OLD) and sendSmsCode(CHANGE_PHONE_NEW, newPhone)."
+)
+class ChangePhoneInput:
+    old_phone_code: str
+    new_phone: str
+    new_phone_code: str
+
+
+@strawberry.input
+class EndSessionInput:
+    session_id: strawberry.ID
+
+
+@strawberry.input
+class UnbindLoginInput:
+    provider: str
+
+
+@strawberry.input(description="P10: confirm with my certificate number and a CANCEL_ACCOUNT code.")
+class CancelAccountInput:
+    certificate_number: str
+    sms_code: str
+
+
+# -- staff operations (A2) and the audit query (A3) --------------------------------------------
+
+StaffRole = strawberry.enum(DomainStaffRole, name="StaffRole", description="Staff roles (A2).")
+
+
+@strawberry.input(description="Create or change a catalogue item by its code (saving a retired one revives it).")
+class UpsertServiceItemInput:
+    code: str
+    name: str
+    delegable: bool = True
+
+
+@strawberry.input
+class RetireServiceItemInput:
+    code: str
+
+
+@strawberry.input
+class UnlockAccountInput:
+    person_id: strawberry.ID
+
+
+@strawberry.input
+class EndPersonSessionsInput:
+    person_id: strawberry.ID
+
+
+@strawberry.input(description="CSV with the header name,certificate_type,certificate_number,phone (P2).")
+class ImportPersonsInput:
+    csv: str
+
+
+@strawberry.input
+class CreateStaffInput:
+    username: str
+    password: str
+    roles: list[StaffRole]
+    display_name: str | None = None
+
+
+@strawberry.input(description="A script token; `staffUsername` defaults to the caller.")
+class CreateApiTokenInput:
+    name: str
+    scopes: list[str]
+    expires_in_days: int = 30
+    staff_username: str | None = None
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    token_id: strawberry.ID
+
+
+@strawberry.input(description="All given conditions must hold; `from` inclusive, `to` exclusive.")
+class AuditEventFilter:
+    event_type: str | None = None
+    subject_id: strawberry.ID | None = None
+    from_: datetime | None = strawberry.field(default=None, name="from")
+    to: datetime | None = None

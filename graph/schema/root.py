@@ -7,10 +7,31 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from graph.schema.areas.cancellation import CancellationMutation, CancellationQuery
+from graph.schema.areas.levels import LevelsMutation, LevelsQuery
 from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
+from graph.schema.areas.recovery import RecoveryMutation
+from graph.schema.areas.review import ReviewMutation, ReviewQuery
+from graph.schema.areas.staff import StaffMutation, StaffQuery
+from graph.schema.areas.user_space import UserSpaceMutation, UserSpaceQuery
 
-QUERY_PARTS: tuple[type, ...] = (OnboardingQuery,)
-MUTATION_PARTS: tuple[type, ...] = (OnboardingMutation,)
+QUERY_PARTS: tuple[type, ...] = (
+    OnboardingQuery,
+    ReviewQuery,
+    UserSpaceQuery,
+    CancellationQuery,
+    StaffQuery,
+    LevelsQuery,
+)
+MUTATION_PARTS: tuple[type, ...] = (
+    OnboardingMutation,
+    ReviewMutation,
+    RecoveryMutation,
+    UserSpaceMutation,
+    CancellationMutation,
+    StaffMutation,
+    LevelsMutation,
+)
 
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)

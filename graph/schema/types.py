@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
 from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.domain.certificates import Gender as DomainGender
@@ -172,3 +173,163 @@ class SandboxSms:
     phone: str
     purpose: str
     text: str
+
+
+# --- password recovery (P8), user space (P11), cancellation (P10) ---
+
+
+@strawberry.type(description="P8 step 1 done: keep `ticket` for the next steps; show `maskedPhone`.")
+class RecoveryStarted:
+    ticket: str
+    masked_phone: str
+    expires_at: datetime
+    lost_phone_hint: str = strawberry.field(description="What to do when the phone on record is gone (FAQ 3.1).")
+
+
+@strawberry.type(description="P8 done: log in with the new password; every session of the account has ended.")
+class PasswordRecovered:
+    ok: bool = True
+
+
+@strawberry.type(description="P11: the password was changed; the other sessions have ended, this one stays.")
+class PasswordChanged:
+    sessions_ended: int
+
+
+@strawberry.type(description="P11: the account's phone was replaced.")
+class PhoneChanged:
+    account: PersonAccount
+
+
+@strawberry.type(description="One of my live sessions (P11).")
+class MySession:
+    id: strawberry.ID
+    created_at: datetime
+    last_seen_at: datetime
+    login_method: str
+    masked_client_address: str = strawberry.field(description="e.g. 203.0.113.*")
+    user_agent: str
+    current: bool = strawberry.field(description="The session this request uses.")
+
+
+@strawberry.type(description="The session has ended.")
+class SessionEnded:
+    session_id: strawberry.ID
+    was_current: bool
+
+
+@strawberry.type(description="A third-party login bound to my account (P4-P6, P11).")
+class LoginBinding:
+    provider: str
+    created_at: datetime
+    masked_display: str = strawberry.field(description="The provider's display name, masked; may be empty.")
+
+
+@strawberry.type(description="The third-party login was unbound.")
+class LoginUnbound:
+    provider: str
+
+
+@strawberry.type(description="P10: what cancelling an account means (manual §1.7 温馨提示).")
+class CancellationNotice:
+    consequences: list[str]
+    afterwards: str
+
+
+@strawberry.type(description="P10: the account and its personal data are deleted; the session cookie is cleared.")
+class AccountCancelled:
+    ok: bool = True
+
+
+# -- staff operations (A2) and the audit query (A3) --------------------------------------------
+
+
+@strawberry.type(description="A service item (服务事项) that grants may cover (E9), kept by staff (A2).")
+class ServiceItem:
+    code: str
+    name: str
+    delegable: bool = strawberry.field(description="Whether a legal person may delegate it.")
+    active: bool
+
+
+@strawberry.type
+class ServiceItemSaved:
+    item: ServiceItem
+
+
+@strawberry.type
+class ServiceItemRetired:
+    item: ServiceItem
+
+
+@strawberry.type(description="The account's login lock and failure count are cleared.")
+class AccountUnlocked:
+    person_id: strawberry.ID
+
+
+@strawberry.type
+class PersonSessionsEnded:
+    person_id: strawberry.ID
+    count: int
+
+
+@strawberry.type(description="A CSV row that was not imported; its data is not echoed.")
+class ImportRowError:
+    line: int
+    field: str
+    message: str
+
+
+@strawberry.type
+class PersonsImported:
+    created: int
+    errors: list[ImportRowError]
+
+
+@strawberry.type(description="Enrol `otpauthUri` in an authenticator app now: it is shown only once.")
+class StaffCreated:
+    staff: StaffMember
+    otpauth_uri: str
+
+
+@strawberry.type(description="A staff API token's record (never the token).")
+class ApiTokenInfo:
+    id: strawberry.ID
+    staff_username: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@strawberry.type(description="`token` is shown only once; send it as `Authorization: Bearer <token>`.")
+class ApiTokenCreated:
+    token: str
+    api_token: ApiTokenInfo
+
+
+@strawberry.type
+class ApiTokenRevoked:
+    api_token: ApiTokenInfo
+
+
+@strawberry.type(description="One audit event; `details` hold masked values only.")
+class AuditEventNode:
+    id: strawberry.ID
+    at: datetime
+    event_type: str
+    outcome: str
+    actor_kind: str | None
+    actor_id: strawberry.ID | None
+    subject_kind: str | None
+    subject_id: strawberry.ID | None
+    client_address: str | None
+    details: JSON
+
+
+@strawberry.type
+class AuditEventEdge:
+    cursor: str
+    node: AuditEventNode

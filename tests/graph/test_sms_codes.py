@@ -45,3 +45,9 @@ async def test_resend_and_caps_are_rate_limited(api, rt):
 async def test_phone_is_required_for_register_codes(api):
     sent = await api.send_code("REGISTER", None, certificateType="RESIDENT_ID", certificateNumber="x")
     assert (sent["code"], sent["field"]) == ("REQUIRED", "phone")
+
+
+@pytest.mark.parametrize("purpose", ["RECOVER_PASSWORD", "CHANGE_PHONE_OLD", "CANCEL_ACCOUNT"])
+async def test_purposes_for_phones_on_record_cannot_be_sent_to_a_typed_phone(api, purpose):
+    sent = await api.send_code(purpose, "15012340058")
+    assert (sent["code"], sent["field"]) == ("INVALID_PURPOSE", "purpose")

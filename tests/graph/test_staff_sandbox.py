@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from uidp.security.totp import totp
 from uidp.services.staff import StaffRole, StaffService
 
 pytestmark = pytest.mark.anyio
@@ -18,8 +19,10 @@ ANSWER = "query($c: String!){ sandboxCaptchaAnswer(captchaId: $c) }"
 
 @pytest.fixture
 async def staff_token(api, rt):
-    await StaffService(rt).create("alice", "Alice", STAFF_PASSWORD, [StaffRole.REVIEWER])
-    result = (await api.data(LOGIN_STAFF, {"i": {"username": "Alice", "password": STAFF_PASSWORD}}))["loginStaff"]
+    staff = await StaffService(rt).create("alice", "Alice", STAFF_PASSWORD, [StaffRole.REVIEWER])
+    code = totp(await StaffService(rt).totp_secret(staff.id), rt.clock.now())
+    login = {"username": "Alice", "password": STAFF_PASSWORD, "totpCode": code}
+    result = (await api.data(LOGIN_STAFF, {"i": login}))["loginStaff"]
     assert result["__typename"] == "LoginSuccess", result
     assert result["viewer"] == {"__typename": "StaffMember", "username": "alice", "roles": ["reviewer"]}
     return result["token"]

@@ -193,8 +193,10 @@ def test_entry_point_plugin_is_loaded(site, tmp_path):
 
 def test_without_the_distribution_there_is_no_such_method(tmp_path):
     host = PluginHost(dev_settings(tmp_path))
-    assert set(host.login_methods) == {"password"}
-    assert host.plugin_names() == ["plugins.password", "plugins.sandbox"]
+    assert "password" in host.login_methods
+    assert "test-plugin" not in host.login_methods
+    assert "test" not in host.plugin_names()
+    assert {"plugins.password", "plugins.sandbox"} <= set(host.plugin_names())
 
 
 def test_entry_point_plugin_can_be_disabled_by_name(site, tmp_path):
@@ -216,8 +218,9 @@ def test_a_broken_entry_point_plugin_can_be_disabled(site, tmp_path):
 def test_uidp_plugins_loads_by_dotted_name_and_builtins_can_be_disabled(site, tmp_path):
     (site / "uidp_test_dotted.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
     host = PluginHost(dev_settings(tmp_path, plugins="uidp_test_dotted", disabled_plugins="plugins.sandbox"))
-    assert set(host.login_methods) == {"password", "test-plugin"}
-    assert host.verifiers == {}
+    assert {"password", "test-plugin"} <= set(host.login_methods)
+    assert "sms_gateway" not in host.verifiers
+    assert "plugins.sandbox" not in host.plugin_names()
     assert "uidp_test_dotted" in host.plugin_names()
     with pytest.raises(ConfigError, match="no SMS gateway"):
         host.sms_gateway  # noqa: B018
@@ -242,7 +245,7 @@ async def test_extra_plugin_login_method_is_listed(settings, clock):
         response = await http.post("/graphql", json={"query": "{ loginMethods { id label sandbox } }"})
     assert response.status_code == 200
     methods = {m["id"]: m for m in response.json()["data"]["loginMethods"]}
-    assert set(methods) == {"password", "throwaway"}
+    assert {"password", "throwaway"} <= set(methods)
     assert methods["throwaway"] == {"id": "throwaway", "label": "一次性", "sandbox": True}
     assert methods["password"]["sandbox"] is False
 

@@ -8,4 +8,8 @@ MODEL_MODULES = [
     "uidp.models.audit",
     "uidp.models.staff",
     "uidp.models.binding",
+    "uidp.models.review",
+    "uidp.models.staff_token",
+    "uidp.models.service_item",
+    "uidp.models.bank_check",
 ]

@@ -29,8 +29,9 @@ class Person(Model):
     certificate_index = fields.CharField(max_length=64, unique=True)
     certificate_number_enc = fields.TextField()
     name_enc = fields.TextField()
-    phone_index = fields.CharField(max_length=64, unique=True)
-    phone_enc = fields.TextField()
+    # Null only after a phone appeal (P9a) took the phone away: the person must bind a new one.
+    phone_index = fields.CharField(max_length=64, unique=True, null=True)
+    phone_enc = fields.TextField(null=True)
     gender = fields.CharField(max_length=8, null=True)
     birth_date_enc = fields.TextField(null=True)
     valid_from = fields.DateField(null=True)

@@ -1,4 +1,4 @@
-"""Staff accounts (管理员). Roles and second factors grow with the staff issue."""
+"""Staff accounts (管理员) with roles, and their TOTP second factor."""
 
 from __future__ import annotations
 
@@ -16,3 +16,15 @@ class StaffAccount(Model):
 
     class Meta:
         table = "staff_account"
+
+
+class StaffTotp(Model):
+    """The TOTP shared secret, sealed with the PII cipher, and the last step used (a code works once)."""
+
+    staff_id = fields.UUIDField(primary_key=True)
+    secret_enc = fields.TextField()
+    last_step = fields.BigIntField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_totp"

@@ -19,6 +19,7 @@ from uidp.services.login_throttle import LoginThrottle
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.principal import ClientInfo
 from uidp.services.sessions import IssuedSession, Sessions
+from uidp.services.staff import StaffService
 
 FAILED_MESSAGE = "账号或密码错误"
 
@@ -77,8 +78,13 @@ class LoginService:
         realm: str = "person",
         captcha_id: str | None = None,
         captcha_answer: str | None = None,
+        totp_code: str | None = None,
     ) -> LoginOutcome:
-        """Check identifier + password; locked and unknown accounts fail exactly like a wrong password."""
+        """Check identifier + password; locked and unknown accounts fail exactly like a wrong password.
+
+        Staff also need a TOTP code: a right password without one answers SECOND_FACTOR_REQUIRED; a wrong
+        code counts as a failure and answers SECOND_FACTOR_INVALID.
+        """
         identifier = (identifier or "").strip()
         if not identifier:
             raise DomainError(ErrorCode.REQUIRED, "请输入手机号或证件号码", "identifier")
@@ -111,6 +117,8 @@ class LoginService:
         if assertion.subject_kind == "person":
             person = person or await Person.get(id=subject_id)
             await self._check_person_can_log_in(person, client)
+        if assertion.subject_kind == "staff":
+            await self._check_second_factor(account_key, client, subject, identifier, totp_code)
         await Passwords(self.rt).rehash_if_needed(
             assertion.subject_kind, subject_id, password, subject.password_hash or ""
         )
@@ -125,8 +133,25 @@ class LoginService:
         )
         return LoginOutcome(issued, assertion.subject_kind, subject_id, person)
 
+    async def _check_second_factor(
+        self, account_key: str, client: ClientInfo, subject: PasswordSubject, identifier: str, code: str | None
+    ) -> None:
+        if not (code or "").strip():
+            raise DomainError(ErrorCode.SECOND_FACTOR_REQUIRED, "请输入动态口令", "totpCode", captcha_required=False)
+        if not await StaffService(self.rt).check_totp(uuid.UUID(subject.subject_id), code or ""):
+            await self._fail(
+                account_key, client, subject, identifier, ErrorCode.SECOND_FACTOR_INVALID, "动态口令错误", "totpCode"
+            )
+
     async def _fail(
-        self, account_key: str, client: ClientInfo, subject: PasswordSubject | None, identifier: str
+        self,
+        account_key: str,
+        client: ClientInfo,
+        subject: PasswordSubject | None,
+        identifier: str,
+        code: ErrorCode = ErrorCode.INVALID_CREDENTIALS,
+        message: str = FAILED_MESSAGE,
+        field: str = "password",
     ) -> None:
         new_state, just_locked = await self.throttle.failure(account_key, client)
         subject_ref: Any = (subject.subject_kind, subject.subject_id) if subject else None
@@ -137,15 +162,11 @@ class LoginService:
             client=client,
             identifier=_mask_identifier(identifier),
             known_account=subject is not None,
+            reason="second_factor" if code == ErrorCode.SECOND_FACTOR_INVALID else "password",
         )
         if just_locked:
             await self.audit.record("account.locked", outcome="failure", subject=subject_ref, client=client)
-        raise DomainError(
-            ErrorCode.INVALID_CREDENTIALS,
-            FAILED_MESSAGE,
-            "password",
-            captcha_required=new_state.captcha_required,
-        )
+        raise DomainError(code, message, field, captcha_required=new_state.captcha_required)
 
     async def _check_person_can_log_in(self, person: Person, client: ClientInfo) -> None:
         refusal = _REFUSALS.get(PersonStatus(person.status))

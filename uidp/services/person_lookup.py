@@ -46,3 +46,6 @@ class PersonLookup:
 
     async def by_phone(self, phone: str) -> Person | None:
         return await Person.get_or_none(phone_index=self.pii.phone_index(phone))
+
+    async def by_id(self, person_id: object) -> Person | None:
+        return await Person.get_or_none(id=person_id)

@@ -37,6 +37,9 @@ class PersonView:
 
     @cached_property
     def masked_phone(self) -> str:
+        """Empty when the phone was taken away by an appeal and a new one must be bound."""
+        if self._person.phone_enc is None:
+            return ""
         return mask_phone(self._pii.open("person.phone", self._person.phone_enc))
 
     @property

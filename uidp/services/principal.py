@@ -33,8 +33,14 @@ class Principal:
 
     kind: str
     id: UUID
-    session_id: UUID
+    session_id: UUID  # the session, or the API token for a script
     roles: tuple[str, ...] = field(default_factory=tuple)
+    # None: a session, with all of its roles' rights. A tuple: an API token limited to these scopes.
+    scopes: tuple[str, ...] | None = None
+
+    @property
+    def via_token(self) -> bool:
+        return self.scopes is not None
 
     @property
     def is_staff(self) -> bool:

@@ -25,6 +25,7 @@ from uidp.domain.masking import mask_id_number, mask_name, mask_phone
 from uidp.domain.password_policy import PasswordPolicy, check_password
 from uidp.domain.registration_window import RegistrationWindow, check_registration_window
 from uidp.models.person import Person, PersonSource, PersonStatus
+from uidp.models.review import CaseKind
 from uidp.models.upload import DocumentKind
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
@@ -32,6 +33,7 @@ from uidp.services.credentials import Passwords
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
+from uidp.services.review import ReviewCases
 from uidp.services.sms import SmsCodes, SmsPurpose
 from uidp.services.uploads import Uploads
 
@@ -216,6 +218,19 @@ class RegistrationService:
                 await Passwords(self.rt).store_hash("person", person_id, password_hash)
                 if manual:
                     await Uploads(self.rt).claim(form.documents, owner=("person", person_id))
+                    await ReviewCases(self.rt).open(
+                        CaseKind.MANUAL_REGISTRATION,
+                        notify_phone=checked.phone,
+                        details={},
+                        summary={
+                            "name": mask_name(checked.name),
+                            "certificateType": form.certificate_type.value,
+                            "certificateNumber": mask_id_number(checked.number),
+                            "phone": mask_phone(checked.phone),
+                            "documents": {kind.value: str(upload) for kind, upload in form.documents.items()},
+                        },
+                        person_id=person_id,
+                    )
                 await self.codes.consume(SmsPurpose.REGISTER, checked.phone, form.sms_code)
         except IntegrityError:
             await self._check_free(form.certificate_type, checked)

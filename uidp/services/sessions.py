@@ -10,6 +10,7 @@ from uidp.models.session import Session
 from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
+from uidp.services.api_tokens import ApiTokens, is_api_token
 from uidp.services.principal import ClientInfo, Principal
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
@@ -81,7 +82,10 @@ class Sessions:
         return await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason)
 
     async def principal(self, token: str | None) -> Principal | None:
-        """Who a token speaks for: a live session of an existing subject, with staff roles."""
+        """Who a token speaks for: a live session of an existing subject, with staff roles, or a staff API token
+        (with its scopes; raises TOKEN_EXPIRED for an expired one)."""
+        if is_api_token(token):
+            return await ApiTokens(self.rt).principal(token)  # type: ignore[arg-type]
         session = await self.resolve(token)
         if session is None:
             return None

@@ -18,6 +18,9 @@ from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
 
 # Purposes whose code goes to the phone already on record, found by certificate number.
 TO_PHONE_ON_RECORD = {SmsPurpose.ACTIVATE}
+# Purposes a caller may send to a phone they type. The others go only to a phone on record through their
+# own steps (recovery, user space, cancellation), so nobody can spend or overwrite someone else's code.
+TO_TYPED_PHONE = {SmsPurpose.REGISTER, SmsPurpose.ACTIVATE, SmsPurpose.CHANGE_PHONE_NEW, SmsPurpose.APPEAL}
 
 
 @dataclass(frozen=True)
@@ -36,8 +39,12 @@ async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) ->
     The answer never tells whether a typed phone has an account; for certificate targets that are not
     waiting for activation the answer looks sent but nothing is sent.
     """
+    if request.purpose not in TO_TYPED_PHONE | TO_PHONE_ON_RECORD:
+        raise DomainError(ErrorCode.INVALID_PURPOSE, "该用途的验证码请在对应页面获取", "purpose")
     await CaptchaService(rt).verify(request.captcha_id, request.captcha_answer)
     if request.phone:
+        if request.purpose not in TO_TYPED_PHONE:
+            raise DomainError(ErrorCode.INVALID_PURPOSE, "该用途的验证码请在对应页面获取", "purpose")
         phone = normalize_phone(request.phone)
         return mask_phone(phone), await _send(rt, request.purpose, phone, client)
     if request.purpose not in TO_PHONE_ON_RECORD:

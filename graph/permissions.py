@@ -1,0 +1,76 @@
+"""Who may call each staff root field: the roles (any of them) and the API-token scope, in one table.
+
+Every staff field calls :func:`require_staff`. A session acts with all of its roles' rights; an API token
+(``uidp_pat_...``) also needs the field's scope. Add one line to ``STAFF_FIELDS`` per new staff field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from strawberry.types import Info
+
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.services.principal import Principal
+
+REVIEWER, OPERATOR, ADMINISTRATOR = "reviewer", "operator", "administrator"
+REVIEWERS = (REVIEWER, ADMINISTRATOR)
+OPERATORS = (OPERATOR, ADMINISTRATOR)
+ADMINISTRATORS = (ADMINISTRATOR,)
+ANY_STAFF = (REVIEWER, OPERATOR, ADMINISTRATOR)
+
+
+@dataclass(frozen=True)
+class StaffAccess:
+    roles: tuple[str, ...]
+    scope: str
+
+
+# GraphQL root field name -> access. Scopes are those of uidp.services.api_tokens.SCOPES.
+STAFF_FIELDS: dict[str, StaffAccess] = {
+    # A1 review queue
+    "reviewQueue": StaffAccess(REVIEWERS, "review"),
+    "reviewCase": StaffAccess(REVIEWERS, "review"),
+    "decideReviewCase": StaffAccess(REVIEWERS, "review"),
+    # A2 persons
+    "importPersons": StaffAccess(OPERATORS, "persons"),
+    "unlockAccount": StaffAccess(OPERATORS, "persons"),
+    "endPersonSessions": StaffAccess(OPERATORS, "sessions"),
+    # A2 catalogue
+    "upsertServiceItem": StaffAccess(OPERATORS, "catalogue"),
+    "retireServiceItem": StaffAccess(OPERATORS, "catalogue"),
+    # A2 staff and tokens
+    "createStaff": StaffAccess(ADMINISTRATORS, "staff"),
+    "createApiToken": StaffAccess(ADMINISTRATORS, "staff"),
+    "revokeApiToken": StaffAccess(ADMINISTRATORS, "staff"),
+    "apiTokens": StaffAccess(ADMINISTRATORS, "staff"),
+    # A3
+    "auditEvents": StaffAccess(ADMINISTRATORS, "audit"),
+}
+
+
+def access_for(field_name: str) -> StaffAccess:
+    try:
+        return STAFF_FIELDS[field_name]
+    except KeyError:
+        raise LookupError(f"staff field {field_name!r} has no entry in graph.permissions.STAFF_FIELDS") from None
+
+
+async def require_staff(info: Info, role_any: tuple[str, ...] | None = None, scope: str | None = None) -> Principal:
+    """The calling staff member, or a DomainError: NOT_AUTHENTICATED, FORBIDDEN (not staff, or no role),
+    TOKEN_SCOPE (an API token without the field's scope) or TOKEN_EXPIRED.
+
+    ``role_any`` and ``scope`` default to the field's entry in ``STAFF_FIELDS``.
+    """
+    if role_any is None or scope is None:
+        access = access_for(info.field_name)
+        role_any = role_any or access.roles
+        scope = scope or access.scope
+    principal = await info.context.principal()
+    if principal is None:
+        raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+    if principal.kind != "staff" or not set(role_any) & set(principal.roles):
+        raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
+    if principal.scopes is not None and scope not in principal.scopes:
+        raise DomainError(ErrorCode.TOKEN_SCOPE, f"API 令牌没有“{scope}”权限范围")
+    return principal

@@ -1,0 +1,100 @@
+"""submitPhoneAppeal (P9a), startCertificateAppeal / submitCertificateAppeal (P9b), bindNewPhone."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.review_types import (
+    AppealSubmitted,
+    BindNewPhoneInput,
+    CertificateAppealStarted,
+    PhoneBound,
+    StartCertificateAppealInput,
+    SubmitCertificateAppealInput,
+    SubmitPhoneAppealInput,
+)
+from uidp.domain.errors import DomainError
+from uidp.services.appeals import AppealService, PhoneAppeal, SubmittedCase
+from uidp.services.request_limits import limit_per_client
+
+SubmitAppealResult = Annotated[
+    AppealSubmitted | AccountConflict | RateLimited | FieldError, strawberry.union("SubmitAppealResult")
+]
+StartCertificateAppealResult = Annotated[
+    CertificateAppealStarted | RateLimited | FieldError, strawberry.union("StartCertificateAppealResult")
+]
+BindNewPhoneResult = Annotated[
+    PhoneBound | AccountConflict | NotAuthenticated | Forbidden | FieldError, strawberry.union("BindNewPhoneResult")
+]
+
+
+def _submitted(case: SubmittedCase) -> AppealSubmitted:
+    return AppealSubmitted(case_id=strawberry.ID(str(case.case_id)), due_at=case.due_at)
+
+
+async def submit_phone_appeal(info: Info, input: SubmitPhoneAppealInput) -> SubmitAppealResult:
+    c = ctx(info)
+
+    async def call() -> AppealSubmitted:
+        await limit_per_client(c.rt, "appeal", c.client, per_hour=10)
+        form = PhoneAppeal(
+            phone=input.phone,
+            sms_code=input.sms_code,
+            certificate_type=input.certificate_type,
+            contact_name=input.contact_name,
+            contact_certificate_number=input.contact_certificate_number,
+            new_password=input.new_password,
+            new_password_confirmation=input.new_password_confirmation,
+        )
+        return _submitted(await AppealService(c.rt).submit_phone_appeal(form, c.client))
+
+    return await guarded(call, AccountConflict, RateLimited, FieldError)
+
+
+async def start_certificate_appeal(info: Info, input: StartCertificateAppealInput) -> StartCertificateAppealResult:
+    c = ctx(info)
+
+    async def call() -> CertificateAppealStarted:
+        await limit_per_client(c.rt, "appeal-start", c.client, per_hour=20)
+        started = await AppealService(c.rt).start_certificate_appeal(
+            input.certificate_type, input.certificate_number, input.captcha_id, input.captcha_answer
+        )
+        return CertificateAppealStarted(
+            ticket=started.ticket,
+            masked_name=started.masked_name,
+            masked_certificate_number=started.masked_certificate_number,
+        )
+
+    return await guarded(call, RateLimited, FieldError)
+
+
+async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealInput) -> SubmitAppealResult:
+    c = ctx(info)
+
+    async def call() -> AppealSubmitted:
+        await limit_per_client(c.rt, "appeal", c.client, per_hour=10)
+        case = await AppealService(c.rt).submit_certificate_appeal(
+            input.ticket, input.card_number, input.new_phone, input.sms_code, c.client
+        )
+        return _submitted(case)
+
+    return await guarded(call, AccountConflict, RateLimited, FieldError)
+
+
+async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneResult:
+    c = ctx(info)
+    try:
+        principal = await require_principal(info, kind="person")
+    except DomainError as error:
+        return auth_error(error)
+
+    async def call() -> PhoneBound:
+        await AppealService(c.rt).bind_new_phone(principal.id, input.new_phone, input.sms_code, c.client)
+        return PhoneBound()
+
+    return await guarded(call, AccountConflict, FieldError)

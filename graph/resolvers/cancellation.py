@@ -1,0 +1,38 @@
+"""cancellationNotice and cancelAccount (P10)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import SESSION_COOKIE
+from graph.resolvers.common import ctx, guarded
+from graph.resolvers.user_space import as_person
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.inputs import CancelAccountInput
+from graph.schema.types import AccountCancelled, CancellationNotice
+from uidp.services.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService
+from uidp.services.principal import Principal
+
+CancelAccountResult = Annotated[
+    AccountCancelled | NotAuthenticated | Forbidden | RateLimited | FieldError, strawberry.union("CancelAccountResult")
+]
+
+
+def cancellation_notice() -> CancellationNotice:
+    return CancellationNotice(consequences=list(CONSEQUENCES), afterwards=AFTERWARDS)
+
+
+async def cancel_account(info: Info, input: CancelAccountInput) -> CancelAccountResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> AccountCancelled:
+        await CancellationService(c.rt).cancel(principal, input.certificate_number, input.sms_code, c.client)
+        c.response.delete_cookie(SESSION_COOKIE, path="/")
+        return AccountCancelled()
+
+    return await guarded(call, RateLimited, FieldError)

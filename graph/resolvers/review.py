@@ -1,0 +1,80 @@
+"""Staff review queue (A1): reviewQueue, reviewCase, decideReviewCase."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated
+from graph.schema.review_types import (
+    CaseKind,
+    DecideReviewCaseInput,
+    PageInfo,
+    ReviewCase,
+    ReviewCaseConnection,
+    ReviewCaseDecided,
+    ReviewCaseEdge,
+    decode_cursor,
+    encode_cursor,
+)
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.services.review import ReviewCases
+
+REVIEWERS = ("reviewer", "administrator")
+DecideReviewCaseResult = Annotated[
+    ReviewCaseDecided | NotAuthenticated | Forbidden | FieldError, strawberry.union("DecideReviewCaseResult")
+]
+
+
+def _case_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise DomainError(ErrorCode.NOT_FOUND, "案件不存在", "caseId") from None
+
+
+async def review_queue(
+    info: Info, kind: CaseKind | None = None, first: int = 20, after: str | None = None
+) -> ReviewCaseConnection:
+    await require_principal(info, kind="staff", roles=REVIEWERS)
+    c = ctx(info)
+    try:
+        cursor = decode_cursor(after) if after else None
+    except ValueError:
+        raise DomainError(ErrorCode.INVALID_FORMAT, "分页游标无效", "after") from None
+    rows, more = await ReviewCases(c.rt).queue(kind=kind, first=first, after=cursor)
+    now = c.rt.clock.now()
+    edges = [ReviewCaseEdge(cursor=encode_cursor(row), node=ReviewCase(model=row, now=now)) for row in rows]
+    return ReviewCaseConnection(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )
+
+
+async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:
+    await require_principal(info, kind="staff", roles=REVIEWERS)
+    c = ctx(info)
+    try:
+        case = await ReviewCases(c.rt).get(_case_id(id))
+    except DomainError:
+        return None
+    return ReviewCase(model=case, now=c.rt.clock.now()) if case else None
+
+
+async def decide_review_case(info: Info, input: DecideReviewCaseInput) -> DecideReviewCaseResult:
+    c = ctx(info)
+    try:
+        principal = await require_principal(info, kind="staff", roles=REVIEWERS)
+    except DomainError as error:
+        return auth_error(error)
+
+    async def call() -> ReviewCaseDecided:
+        case = await ReviewCases(c.rt).decide(
+            principal, _case_id(input.case_id), approve=input.approve, reason=input.reason, client=c.client
+        )
+        return ReviewCaseDecided(case=ReviewCase(model=case, now=c.rt.clock.now()))
+
+    return await guarded(call, FieldError)

@@ -1,0 +1,259 @@
+"""Staff operations (A2) and the audit query (A3): thin adapters over uidp.services.staff_ops."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import strawberry
+from strawberry.types import Info
+
+from graph.permissions import require_staff
+from graph.resolvers.common import auth_error, ctx, guarded
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated
+from graph.schema.inputs import (
+    AuditEventFilter,
+    CreateApiTokenInput,
+    CreateStaffInput,
+    EndPersonSessionsInput,
+    ImportPersonsInput,
+    RetireServiceItemInput,
+    RevokeApiTokenInput,
+    UnlockAccountInput,
+    UpsertServiceItemInput,
+)
+from graph.schema.review_types import PageInfo
+from graph.schema.types import (
+    AccountUnlocked,
+    ApiTokenCreated,
+    ApiTokenInfo,
+    ApiTokenRevoked,
+    AuditEventEdge,
+    AuditEventNode,
+    ImportRowError,
+    PersonSessionsEnded,
+    PersonsImported,
+    ServiceItem,
+    ServiceItemRetired,
+    ServiceItemSaved,
+    StaffCreated,
+    StaffMember,
+)
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.audit import AuditEvent
+from uidp.models.service_item import ServiceItem as ServiceItemModel
+from uidp.models.staff_token import StaffApiToken
+from uidp.services.api_tokens import ApiTokens
+from uidp.services.principal import Principal
+from uidp.services.staff import StaffRole, StaffService
+from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
+
+T = TypeVar("T")
+Denied = NotAuthenticated | Forbidden
+
+
+def _union(name: str, success: Any) -> Any:
+    return Annotated[success | NotAuthenticated | Forbidden | FieldError, strawberry.union(name)]
+
+
+UpsertServiceItemResult = _union("UpsertServiceItemResult", ServiceItemSaved)
+RetireServiceItemResult = _union("RetireServiceItemResult", ServiceItemRetired)
+UnlockAccountResult = _union("UnlockAccountResult", AccountUnlocked)
+EndPersonSessionsResult = _union("EndPersonSessionsResult", PersonSessionsEnded)
+ImportPersonsResult = _union("ImportPersonsResult", PersonsImported)
+CreateStaffResult = _union("CreateStaffResult", StaffCreated)
+CreateApiTokenResult = _union("CreateApiTokenResult", ApiTokenCreated)
+RevokeApiTokenResult = _union("RevokeApiTokenResult", ApiTokenRevoked)
+
+
+@strawberry.type(description="Audit events, newest first.")
+class AuditEventConnection:
+    edges: list[AuditEventEdge]
+    page_info: PageInfo
+
+
+async def _as_staff(info: Info, work: Callable[[Principal], Awaitable[T]]) -> Any:
+    """Check the caller against graph.permissions, then run ``work``; failures become union members."""
+    try:
+        principal = await require_staff(info)
+    except DomainError as error:
+        return auth_error(error)
+    return await guarded(lambda: work(principal), FieldError)
+
+
+def _item(model: ServiceItemModel) -> ServiceItem:
+    return ServiceItem(code=model.code, name=model.name, delegable=model.delegable, active=model.active)
+
+
+def _token(model: StaffApiToken, username: str) -> ApiTokenInfo:
+    return ApiTokenInfo(
+        id=strawberry.ID(str(model.id)),
+        staff_username=username,
+        name=model.name,
+        scopes=list(model.scopes),
+        created_at=model.created_at,
+        expires_at=model.expires_at,
+        last_used_at=model.last_used_at,
+        revoked_at=model.revoked_at,
+    )
+
+
+async def service_items(info: Info, include_retired: bool = False) -> list[ServiceItem]:
+    rows = await StaffOps(ctx(info).rt).service_items(include_retired=include_retired)
+    return [_item(row) for row in rows]
+
+
+async def upsert_service_item(info: Info, input: UpsertServiceItemInput) -> UpsertServiceItemResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> ServiceItemSaved:
+        item = await StaffOps(c.rt).upsert_service_item(
+            actor, c.client, code=input.code, name=input.name, delegable=input.delegable
+        )
+        return ServiceItemSaved(item=_item(item))
+
+    return await _as_staff(info, work)
+
+
+async def retire_service_item(info: Info, input: RetireServiceItemInput) -> RetireServiceItemResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> ServiceItemRetired:
+        return ServiceItemRetired(
+            item=_item(await StaffOps(c.rt).retire_service_item(actor, c.client, code=input.code))
+        )
+
+    return await _as_staff(info, work)
+
+
+async def unlock_account(info: Info, input: UnlockAccountInput) -> UnlockAccountResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> AccountUnlocked:
+        person_id = parse_person_id(input.person_id)
+        await StaffOps(c.rt).unlock_account(actor, c.client, person_id)
+        return AccountUnlocked(person_id=strawberry.ID(str(person_id)))
+
+    return await _as_staff(info, work)
+
+
+async def end_person_sessions(info: Info, input: EndPersonSessionsInput) -> EndPersonSessionsResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> PersonSessionsEnded:
+        person_id = parse_person_id(input.person_id)
+        count = await StaffOps(c.rt).end_person_sessions(actor, c.client, person_id)
+        return PersonSessionsEnded(person_id=strawberry.ID(str(person_id)), count=count)
+
+    return await _as_staff(info, work)
+
+
+async def import_persons(info: Info, input: ImportPersonsInput) -> ImportPersonsResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> PersonsImported:
+        report = await StaffOps(c.rt).import_persons(actor, c.client, input.csv)
+        errors = [ImportRowError(line=line, field=field, message=message) for line, field, message in report.errors]
+        return PersonsImported(created=report.created, errors=errors)
+
+    return await _as_staff(info, work)
+
+
+async def create_staff(info: Info, input: CreateStaffInput) -> CreateStaffResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> StaffCreated:
+        service = StaffService(c.rt)
+        roles = [StaffRole(role) for role in input.roles]
+        staff = await service.create(
+            input.username, input.display_name or "", input.password, roles, actor=actor, client=c.client
+        )
+        member = StaffMember(
+            id=strawberry.ID(str(staff.id)),
+            username=staff.username,
+            display_name=staff.display_name,
+            roles=list(staff.roles),
+        )
+        return StaffCreated(staff=member, otpauth_uri=await service.provisioning_uri(staff))
+
+    return await _as_staff(info, work)
+
+
+async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> ApiTokenCreated:
+        username = input.staff_username
+        if not username:
+            me = await StaffService(c.rt).get(actor.id)
+            username = me.username if me else ""
+        issued = await ApiTokens(c.rt).create(
+            staff_username=username,
+            name=input.name,
+            scopes=list(input.scopes),
+            expires_in_days=input.expires_in_days,
+            actor=actor,
+            client=c.client,
+        )
+        return ApiTokenCreated(token=issued.token, api_token=_token(issued.record, username.strip().lower()))
+
+    return await _as_staff(info, work)
+
+
+async def revoke_api_token(info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> ApiTokenRevoked:
+        try:
+            token_id = uuid.UUID(str(input.token_id))
+        except ValueError:
+            raise DomainError(ErrorCode.NOT_FOUND, "没有该令牌，或已被撤销", "tokenId") from None
+        record = await ApiTokens(c.rt).revoke(token_id, actor=actor, client=c.client)
+        staff = await StaffService(c.rt).get(record.staff_id)
+        return ApiTokenRevoked(api_token=_token(record, staff.username if staff else ""))
+
+    return await _as_staff(info, work)
+
+
+async def api_tokens(info: Info, staff_username: str | None = None) -> list[ApiTokenInfo]:
+    await require_staff(info)
+    rows = await ApiTokens(ctx(info).rt).listing(staff_username)
+    return [_token(row, username) for row, username in rows]
+
+
+def _node(event: AuditEvent) -> AuditEventNode:
+    return AuditEventNode(
+        id=strawberry.ID(str(event.id)),
+        at=event.at,
+        event_type=event.event_type,
+        outcome=event.outcome,
+        actor_kind=event.actor_kind,
+        actor_id=strawberry.ID(str(event.actor_id)) if event.actor_id else None,
+        subject_kind=event.subject_kind,
+        subject_id=strawberry.ID(str(event.subject_id)) if event.subject_id else None,
+        client_address=event.client_address,
+        details=event.details,
+    )
+
+
+async def audit_events(
+    info: Info, filter: AuditEventFilter | None = None, first: int = 20, after: str | None = None
+) -> AuditEventConnection:
+    actor = await require_staff(info)
+    where = filter or AuditEventFilter()
+    rows, more = await AuditLog(ctx(info).rt).page(
+        actor,
+        AuditFilter(
+            event_type=where.event_type,
+            subject_id=str(where.subject_id) if where.subject_id else None,
+            since=where.from_,
+            until=where.to,
+        ),
+        first=first,
+        after=after,
+    )
+    edges = [AuditEventEdge(cursor=encode_audit_cursor(row), node=_node(row)) for row in rows]
+    return AuditEventConnection(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )

@@ -1,0 +1,151 @@
+"""User space (P11): changePassword, sendMyPhoneCode, changePhone, mySessions, endSession, myBindings, unbindLogin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.context import SESSION_COOKIE
+from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.inputs import (
+    ChangePasswordInput,
+    ChangePhoneInput,
+    EndSessionInput,
+    SendMyPhoneCodeInput,
+    UnbindLoginInput,
+)
+from graph.schema.types import (
+    LoginBinding,
+    LoginUnbound,
+    MySession,
+    PasswordChanged,
+    PersonAccount,
+    PhoneChanged,
+    SessionEnded,
+    SmsCodeSent,
+)
+from uidp.domain.errors import DomainError
+from uidp.services.persons import PersonViews
+from uidp.services.principal import Principal
+from uidp.services.user_space import UserSpace
+
+ChangePasswordResult = Annotated[
+    PasswordChanged | NotAuthenticated | Forbidden | FieldError, strawberry.union("ChangePasswordResult")
+]
+SendMyPhoneCodeResult = Annotated[
+    SmsCodeSent | NotAuthenticated | Forbidden | RateLimited | FieldError, strawberry.union("SendMyPhoneCodeResult")
+]
+ChangePhoneResult = Annotated[
+    PhoneChanged | NotAuthenticated | Forbidden | AccountConflict | FieldError, strawberry.union("ChangePhoneResult")
+]
+EndSessionResult = Annotated[
+    SessionEnded | NotAuthenticated | Forbidden | FieldError, strawberry.union("EndSessionResult")
+]
+UnbindLoginResult = Annotated[
+    LoginUnbound | NotAuthenticated | Forbidden | FieldError, strawberry.union("UnbindLoginResult")
+]
+
+
+async def person_principal(info: Info) -> Principal:
+    """The logged-in person; anonymous callers NOT_AUTHENTICATED, staff sessions FORBIDDEN."""
+    return await require_principal(info, kind="person")
+
+
+async def as_person(info: Info) -> Principal | NotAuthenticated | Forbidden:
+    try:
+        return await person_principal(info)
+    except DomainError as error:
+        return auth_error(error)
+
+
+async def change_password(info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> PasswordChanged:
+        ended = await UserSpace(c.rt).change_password(
+            principal, input.current_password, input.new_password, input.new_password_confirmation, c.client
+        )
+        return PasswordChanged(sessions_ended=ended)
+
+    return await guarded(call, FieldError)
+
+
+async def send_my_phone_code(info: Info, input: SendMyPhoneCodeInput) -> SendMyPhoneCodeResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> SmsCodeSent:
+        masked, sent = await UserSpace(c.rt).send_own_phone_code(principal, input.purpose, c.client)
+        return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
+
+    return await guarded(call, RateLimited, FieldError)
+
+
+async def change_phone(info: Info, input: ChangePhoneInput) -> ChangePhoneResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> PhoneChanged:
+        person = await UserSpace(c.rt).change_phone(
+            principal, input.old_phone_code, input.new_phone, input.new_phone_code, c.client
+        )
+        return PhoneChanged(account=PersonAccount.of(PersonViews(c.rt).view(person)))
+
+    return await guarded(call, AccountConflict, FieldError)
+
+
+async def end_session(info: Info, input: EndSessionInput) -> EndSessionResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> SessionEnded:
+        was_current = await UserSpace(c.rt).end_session(principal, str(input.session_id), c.client)
+        if was_current:
+            c.response.delete_cookie(SESSION_COOKIE, path="/")
+        return SessionEnded(session_id=input.session_id, was_current=was_current)
+
+    return await guarded(call, FieldError)
+
+
+async def unbind_login(info: Info, input: UnbindLoginInput) -> UnbindLoginResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> LoginUnbound:
+        await UserSpace(c.rt).unbind(principal, input.provider, c.client)
+        return LoginUnbound(provider=input.provider)
+
+    return await guarded(call, FieldError)
+
+
+async def my_sessions(info: Info) -> list[MySession]:
+    """Top-level NOT_AUTHENTICATED error for anonymous callers (data field, not a union)."""
+    principal = await person_principal(info)
+    rows = await UserSpace(ctx(info).rt).my_sessions(principal)
+    return [
+        MySession(
+            id=strawberry.ID(str(row.id)),
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            login_method=row.login_method,
+            masked_client_address=row.masked_client_address,
+            user_agent=row.user_agent,
+            current=row.current,
+        )
+        for row in rows
+    ]
+
+
+async def my_bindings(info: Info) -> list[LoginBinding]:
+    principal = await person_principal(info)
+    rows = await UserSpace(ctx(info).rt).my_bindings(principal)
+    return [LoginBinding(provider=r.provider, created_at=r.created_at, masked_display=r.masked_display) for r in rows]

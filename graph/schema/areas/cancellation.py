@@ -1,0 +1,22 @@
+"""Account cancellation (P10, manual §1.7)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.resolvers import cancellation
+from graph.schema.types import CancellationNotice
+
+
+@strawberry.type
+class CancellationQuery:
+    cancellation_notice: CancellationNotice = strawberry.field(
+        resolver=cancellation.cancellation_notice, description="P10: the five consequences to show first."
+    )
+
+
+@strawberry.type
+class CancellationMutation:
+    cancel_account: cancellation.CancelAccountResult = strawberry.field(
+        resolver=cancellation.cancel_account, description="P10: certificate number + CANCEL_ACCOUNT code."
+    )

@@ -1,0 +1,50 @@
+"""Staff operations and scripts (A2) and the audit query (A3). Access rules: graph.permissions."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graph.resolvers import staff
+from graph.schema.types import ApiTokenInfo, ServiceItem
+
+
+@strawberry.type
+class StaffQuery:
+    service_items: list[ServiceItem] = strawberry.field(
+        resolver=staff.service_items, description="Everyone: the service-item catalogue (delegation forms use it)."
+    )
+    api_tokens: list[ApiTokenInfo] = strawberry.field(
+        resolver=staff.api_tokens, description="Administrators: script tokens (never the tokens), newest first."
+    )
+    audit_events: staff.AuditEventConnection = strawberry.field(
+        resolver=staff.audit_events,
+        description="Administrators (A3): audit events newest first; `first` is capped at 100.",
+    )
+
+
+@strawberry.type
+class StaffMutation:
+    upsert_service_item: staff.UpsertServiceItemResult = strawberry.field(
+        resolver=staff.upsert_service_item, description="Operators, administrators: save a catalogue item."
+    )
+    retire_service_item: staff.RetireServiceItemResult = strawberry.field(
+        resolver=staff.retire_service_item, description="Operators, administrators: retire a catalogue item."
+    )
+    unlock_account: staff.UnlockAccountResult = strawberry.field(
+        resolver=staff.unlock_account, description="Operators, administrators: clear a person's login lock."
+    )
+    end_person_sessions: staff.EndPersonSessionsResult = strawberry.field(
+        resolver=staff.end_person_sessions, description="Operators, administrators: end a person's sessions."
+    )
+    import_persons: staff.ImportPersonsResult = strawberry.field(
+        resolver=staff.import_persons, description="Operators, administrators: pre-provision persons (P2)."
+    )
+    create_staff: staff.CreateStaffResult = strawberry.field(
+        resolver=staff.create_staff, description="Administrators: a staff account with a TOTP enrolment URI."
+    )
+    create_api_token: staff.CreateApiTokenResult = strawberry.field(
+        resolver=staff.create_api_token, description="Administrators: a scoped, expiring token for scripts."
+    )
+    revoke_api_token: staff.RevokeApiTokenResult = strawberry.field(
+        resolver=staff.revoke_api_token, description="Administrators: revoke a script token."
+    )

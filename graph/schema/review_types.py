@@ -1,0 +1,166 @@
+"""Types and inputs of appeals (P9a, P9b) and the staff review queue (A1)."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graph.schema.types import CertificateType
+from uidp.models.review import CaseKind as DomainCaseKind
+from uidp.models.review import CaseStatus as DomainCaseStatus
+from uidp.models.review import ReviewCase as ReviewCaseModel
+from uidp.services.review import KIND_LABELS
+
+CaseKind = strawberry.enum(DomainCaseKind, name="CaseKind")
+CaseStatus = strawberry.enum(DomainCaseStatus, name="CaseStatus")
+
+
+@strawberry.input(description="P9a: my phone was registered by someone else.")
+class SubmitPhoneAppealInput:
+    phone: str
+    sms_code: str = strawberry.field(description="Code of purpose APPEAL sent to `phone`.")
+    certificate_type: CertificateType
+    contact_name: str
+    contact_certificate_number: str
+    new_password: str
+    new_password_confirmation: str
+
+
+@strawberry.input(description="P9b step 1: my ID number was registered with someone else's phone.")
+class StartCertificateAppealInput:
+    certificate_type: CertificateType
+    certificate_number: str
+    captcha_id: str
+    captcha_answer: str
+
+
+@strawberry.input(description="P9b steps 2-3: bank-card check with the new phone, then the new phone's code.")
+class SubmitCertificateAppealInput:
+    ticket: str
+    card_number: str
+    new_phone: str
+    sms_code: str = strawberry.field(description="Code of purpose APPEAL sent to `newPhone`.")
+
+
+@strawberry.input(description="After a phone appeal took my phone: bind a new one (code CHANGE_PHONE_NEW).")
+class BindNewPhoneInput:
+    new_phone: str
+    sms_code: str
+
+
+@strawberry.input(description="A1: approve, or reject with a reason the applicant receives by SMS.")
+class DecideReviewCaseInput:
+    case_id: strawberry.ID
+    approve: bool
+    reason: str | None = None
+
+
+@strawberry.type(description="The appeal waits for staff; the decision arrives by SMS.")
+class AppealSubmitted:
+    case_id: strawberry.ID
+    due_at: datetime
+
+
+@strawberry.type(description="P9b: the account exists; continue with the bank card and the new phone.")
+class CertificateAppealStarted:
+    ticket: str
+    masked_name: str
+    masked_certificate_number: str
+
+
+@strawberry.type(description="A new phone is bound to the account.")
+class PhoneBound:
+    ok: bool = True
+
+
+@strawberry.type(description="A document attached to a case; download it at `url` with a staff session.")
+class CaseDocument:
+    kind: str
+    url: str
+
+
+@strawberry.type(description="A case in the staff review queue. Values are masked; passwords never appear.")
+class ReviewCase:
+    model: strawberry.Private[ReviewCaseModel]
+    now: strawberry.Private[datetime]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.model.id))
+
+    @strawberry.field
+    def kind(self) -> CaseKind:
+        return DomainCaseKind(self.model.kind)
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return KIND_LABELS[DomainCaseKind(self.model.kind)]
+
+    @strawberry.field
+    def status(self) -> CaseStatus:
+        return DomainCaseStatus(self.model.status)
+
+    @strawberry.field
+    def submitted_at(self) -> datetime:
+        return self.model.submitted_at
+
+    @strawberry.field
+    def due_at(self) -> datetime:
+        return self.model.due_at
+
+    @strawberry.field(description="Pending past its due time.")
+    def overdue(self) -> bool:
+        return self.model.status == DomainCaseStatus.PENDING and self.now > self.model.due_at
+
+    @strawberry.field(description="Masked facts for the reviewer (names, numbers, phones).")
+    def summary(self) -> JSON:
+        return {k: v for k, v in self.model.summary.items() if k != "documents"}
+
+    @strawberry.field
+    def documents(self) -> list[CaseDocument]:
+        found = self.model.summary.get("documents", {})
+        return [CaseDocument(kind=kind, url=f"/staff/documents/{upload_id}") for kind, upload_id in found.items()]
+
+    @strawberry.field
+    def decided_at(self) -> datetime | None:
+        return self.model.decided_at
+
+    @strawberry.field
+    def decision_reason(self) -> str | None:
+        return self.model.decision_reason
+
+
+@strawberry.type
+class ReviewCaseEdge:
+    cursor: str
+    node: ReviewCase
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="Pending cases, oldest first.")
+class ReviewCaseConnection:
+    edges: list[ReviewCaseEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="The decision is recorded and its effects applied.")
+class ReviewCaseDecided:
+    case: ReviewCase
+
+
+def encode_cursor(model: ReviewCaseModel) -> str:
+    return base64.urlsafe_b64encode(f"{model.submitted_at.isoformat()}|{model.id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    at, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
+    return datetime.fromisoformat(at), UUID(case_id)

@@ -1,0 +1,112 @@
+"""What deciding a review case does to accounts, per kind (run inside the decision's transaction)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.credential import Credential
+from uidp.models.person import Person, PersonSource, PersonStatus
+from uidp.models.review import CaseKind, ReviewCase
+from uidp.models.upload import Upload
+from uidp.runtime import Runtime
+from uidp.services.credentials import Passwords
+from uidp.services.pii import Pii
+from uidp.services.review import CaseEffects
+from uidp.services.sessions import Sessions
+
+
+async def _nothing(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    return None
+
+
+async def _activate_manual_registration(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    now = rt.clock.now()
+    changed = await Person.filter(id=case.person_id, status=PersonStatus.PENDING_REVIEW).update(
+        status=PersonStatus.ACTIVE, activated_at=now, updated_at=now
+    )
+    if changed != 1:
+        raise DomainError(ErrorCode.NOT_FOUND, "待审核的注册已不存在", "caseId")
+
+
+async def _drop_manual_registration(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    """A refused registration leaves nothing behind, so the person can register again with better documents."""
+    person_id = case.person_id
+    await Upload.filter(owner_kind="person", owner_id=person_id).delete()
+    await Credential.filter(subject_kind="person", subject_id=person_id).delete()
+    await Person.filter(id=person_id, status=PersonStatus.PENDING_REVIEW).delete()
+
+
+async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    """P9a: the phone leaves its current holder (who must bind a new one) and goes to the appellant."""
+    pii, sessions, now = Pii(rt), Sessions(rt), rt.clock.now()
+    phone = details["phone"]
+    phone_index = pii.phone_index(phone)
+    holder = await Person.get_or_none(phone_index=phone_index)
+    if holder is not None:
+        await Person.filter(id=holder.id).update(phone_index=None, phone_enc=None, updated_at=now)
+        await sessions.revoke_all("person", holder.id, "phone_appeal")
+    certificate_index = pii.certificate_index(details["certificate_type"], details["certificate_number"])
+    appellant = await Person.get_or_none(certificate_index=certificate_index)
+    if appellant is None:
+        appellant = await Person.create(
+            id=uuid.uuid4(),
+            status=PersonStatus.ACTIVE,
+            source=PersonSource.REGISTERED,
+            certificate_type=details["certificate_type"],
+            certificate_index=certificate_index,
+            certificate_number_enc=pii.seal("person.certificate_number", details["certificate_number"]),
+            name_enc=pii.seal("person.name", details["name"]),
+            phone_index=phone_index,
+            phone_enc=pii.seal("person.phone", phone),
+            level=1,
+            created_at=now,
+            updated_at=now,
+            activated_at=now,
+        )
+    else:
+        await Person.filter(id=appellant.id).update(
+            phone_index=phone_index, phone_enc=pii.seal("person.phone", phone), updated_at=now
+        )
+        await sessions.revoke_all("person", appellant.id, "phone_appeal")
+    await Passwords(rt).store_hash("person", appellant.id, details["password_hash"])
+    case.person_id = appellant.id
+    await ReviewCase.filter(id=case.id).update(person_id=appellant.id)
+
+
+async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    """P9b: the account of the certificate gets the appellant's new phone; every session of it ends."""
+    pii, now = Pii(rt), rt.clock.now()
+    phone = details["new_phone"]
+    holder = await Person.get_or_none(phone_index=pii.phone_index(phone))
+    if holder is not None and holder.id != case.person_id:
+        raise DomainError(ErrorCode.PHONE_TAKEN, "申诉的新手机号已被其他账号使用，请驳回并告知申请人", "caseId")
+    changed = await Person.filter(id=case.person_id).update(
+        phone_index=pii.phone_index(phone), phone_enc=pii.seal("person.phone", phone), updated_at=now
+    )
+    if changed != 1:
+        raise DomainError(ErrorCode.NOT_FOUND, "申诉的账号已不存在", "caseId")
+    await Sessions(rt).revoke_all("person", case.person_id, "certificate_appeal")
+
+
+EFFECTS: dict[CaseKind, CaseEffects] = {
+    CaseKind.MANUAL_REGISTRATION: CaseEffects(
+        approve=_activate_manual_registration,
+        reject=_drop_manual_registration,
+        approved_text="您的注册申请已审核通过，现在可以登录。",
+        rejected_text="您的注册申请未通过审核，原因：{reason}。请按要求重新注册。",
+    ),
+    CaseKind.PHONE_APPEAL: CaseEffects(
+        approve=_move_phone_to_appellant,
+        reject=_nothing,
+        approved_text="您的手机号申诉已通过，请使用该手机号和申诉时设置的密码登录。",
+        rejected_text="您的手机号申诉未通过，原因：{reason}。",
+    ),
+    CaseKind.CERTIFICATE_APPEAL: CaseEffects(
+        approve=_replace_account_phone,
+        reject=_nothing,
+        approved_text="您的账号申诉已通过，账号已绑定本手机号，请通过“找回密码”设置新密码。",
+        rejected_text="您的账号申诉未通过，原因：{reason}。",
+    ),
+}

@@ -1,0 +1,272 @@
+"""The user space (P11, 用户空间): change password and phone, own sessions, third-party bindings.
+
+Every method takes the acting person's Principal; nothing here reaches another person's data, and asking
+for another person's session or binding answers exactly like a missing one (NOT_FOUND).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from uidp.domain.contact import normalize_phone
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.masking import mask_name, mask_phone
+from uidp.domain.password_policy import check_password
+from uidp.models.binding import ExternalBinding
+from uidp.models.person import Person
+from uidp.models.session import Session
+from uidp.runtime import Runtime
+from uidp.services.audit import Audit
+from uidp.services.credentials import Passwords
+from uidp.services.login_throttle import LoginThrottle
+from uidp.services.person_lookup import PersonLookup
+from uidp.services.pii import Pii
+from uidp.services.principal import ClientInfo, Principal
+from uidp.services.registration import POLICY
+from uidp.services.sessions import Sessions
+from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
+
+MAX_SESSIONS_LISTED = 50
+OWN_PHONE_PURPOSES = (SmsPurpose.CHANGE_PHONE_OLD, SmsPurpose.CANCEL_ACCOUNT)
+BINDING_DISPLAY_COLUMN = "binding.display"
+WRONG_PASSWORD_MESSAGE = "当前密码错误"
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: uuid.UUID
+    created_at: datetime
+    last_seen_at: datetime
+    login_method: str
+    masked_client_address: str
+    user_agent: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class BindingInfo:
+    provider: str
+    created_at: datetime
+    masked_display: str
+
+
+def not_found(field: str | None = None) -> DomainError:
+    return DomainError(ErrorCode.NOT_FOUND, "记录不存在", field)
+
+
+class UserSpace:
+    """What a logged-in person does to their own account."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.pii = Pii(rt)
+        self.audit = Audit(rt)
+        self.codes = SmsCodes(rt)
+        self.sessions = Sessions(rt)
+
+    async def person(self, principal: Principal) -> Person:
+        """The acting person's row (staff: FORBIDDEN; a vanished person: NOT_AUTHENTICATED)."""
+        if principal.kind != "person":
+            raise DomainError(ErrorCode.FORBIDDEN, "请使用个人账号登录")
+        person = await Person.get_or_none(id=principal.id)
+        if person is None:
+            raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+        return person
+
+    def phone_of(self, person: Person) -> str:
+        return self.pii.open("person.phone", person.phone_enc)
+
+    async def change_password(
+        self, principal: Principal, current: str, new: str, confirmation: str, client: ClientInfo
+    ) -> int:
+        """Current + new password twice; other sessions end, this one stays. Returns how many ended.
+
+        A wrong current password counts as a failed login of the account (X7): enough of them lock it, and
+        a locked account answers WRONG_PASSWORD whatever is typed.
+        """
+        person = await self.person(principal)
+        if not current:
+            raise DomainError(ErrorCode.REQUIRED, "请输入当前密码", "currentPassword")
+        throttle, account_key = LoginThrottle(self.rt), f"person:{person.id}"
+        state = await throttle.state(account_key, client)
+        current_hash = await Passwords(self.rt).hash_of("person", person.id)
+        if not await self.rt.hasher.verify(current, current_hash) or state.locked:
+            _, just_locked = await throttle.failure(account_key, client)
+            await self.audit.record(
+                "password.change_failed",
+                outcome="failure",
+                subject=("person", person.id),
+                client=client,
+                reason="wrong_password",
+            )
+            if just_locked:
+                await self.audit.record(
+                    "account.locked", outcome="failure", subject=("person", person.id), client=client
+                )
+            raise DomainError(ErrorCode.WRONG_PASSWORD, WRONG_PASSWORD_MESSAGE, "currentPassword")
+        await throttle.success(account_key)
+        password = check_password(
+            new or "",
+            confirmation or "",
+            policy=POLICY,
+            phone=self.phone_of(person),
+            certificate_number=self.pii.open("person.certificate_number", person.certificate_number_enc),
+            field="newPassword",
+            confirmation_field="newPasswordConfirmation",
+        )
+        if password == current:
+            raise DomainError(ErrorCode.WEAK_PASSWORD, "新密码不能与当前密码相同", "newPassword", reason="unchanged")
+        password_hash = await self.rt.hasher.hash(password)
+        async with in_transaction():
+            await Passwords(self.rt).store_hash("person", person.id, password_hash)
+        ended = await self.sessions.revoke_all("person", person.id, "password_changed", keep=principal.session_id)
+        await self.audit.record("password.changed", subject=("person", person.id), client=client, sessions_ended=ended)
+        return ended
+
+    async def send_own_phone_code(
+        self, principal: Principal, purpose: SmsPurpose, client: ClientInfo
+    ) -> tuple[str, SentCode]:
+        """A code to the account's own phone (old-phone check, cancellation); returns it masked."""
+        if purpose not in OWN_PHONE_PURPOSES:
+            raise DomainError(ErrorCode.INVALID_PURPOSE, "不支持的验证码用途", "purpose")
+        person = await self.person(principal)
+        phone = self.phone_of(person)
+        try:
+            sent = await self.codes.send(purpose, phone, client)
+        except DomainError as error:
+            await self.audit.record(
+                "sms_code.refused",
+                outcome="failure",
+                subject=("person", person.id),
+                client=client,
+                purpose=purpose.value,
+                phone=mask_phone(phone),
+                reason=error.code.value,
+            )
+            raise
+        await self.audit.record(
+            "sms_code.sent",
+            subject=("person", person.id),
+            client=client,
+            purpose=purpose.value,
+            phone=mask_phone(phone),
+        )
+        return mask_phone(phone), sent
+
+    async def change_phone(
+        self, principal: Principal, old_code: str, new_phone: str, new_code: str, client: ClientInfo
+    ) -> Person:
+        """Codes to the old and the new phone; the new phone must be free (the database settles races)."""
+        person = await self.person(principal)
+        old_phone = self.phone_of(person)
+        phone = normalize_phone(new_phone or "", "newPhone")
+        if phone == old_phone:
+            raise DomainError(ErrorCode.INVALID_PHONE, "新手机号不能与当前手机号相同", "newPhone")
+        if await PersonLookup(self.rt).by_phone(phone) is not None:
+            raise _phone_taken()
+        await self.codes.check(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
+        await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
+        try:
+            async with in_transaction():
+                await Person.filter(id=person.id).update(
+                    phone_index=self.pii.phone_index(phone),
+                    phone_enc=self.pii.seal("person.phone", phone),
+                    updated_at=self.rt.clock.now(),
+                )
+                await self.codes.consume(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
+                await self.codes.consume(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
+        except IntegrityError:
+            raise _phone_taken() from None
+        await self.audit.record(
+            "phone.changed",
+            subject=("person", person.id),
+            client=client,
+            old_phone=mask_phone(old_phone),
+            new_phone=mask_phone(phone),
+        )
+        return await Person.get(id=person.id)
+
+    async def my_sessions(self, principal: Principal) -> list[SessionInfo]:
+        """Live sessions of the person, newest first, at most MAX_SESSIONS_LISTED."""
+        person = await self.person(principal)
+        now = self.rt.clock.now()
+        idle_since = now - self.sessions.idle
+        rows = (
+            await Session.filter(
+                subject_kind="person",
+                subject_id=person.id,
+                revoked_at__isnull=True,
+                expires_at__gt=now,
+                last_seen_at__gt=idle_since,
+            )
+            .order_by("-created_at")
+            .limit(MAX_SESSIONS_LISTED)
+        )
+        return [
+            SessionInfo(
+                id=row.id,
+                created_at=row.created_at,
+                last_seen_at=row.last_seen_at,
+                login_method=row.login_method,
+                masked_client_address=row.client_address,
+                user_agent=row.user_agent,
+                current=row.id == principal.session_id,
+            )
+            for row in rows
+        ]
+
+    async def end_session(self, principal: Principal, session_id: str, client: ClientInfo) -> bool:
+        """End one of the person's own live sessions; returns whether it was the current one."""
+        person = await self.person(principal)
+        try:
+            wanted = uuid.UUID(str(session_id))
+        except ValueError:
+            raise not_found("sessionId") from None
+        ended = await Session.filter(
+            id=wanted, subject_kind="person", subject_id=person.id, revoked_at__isnull=True
+        ).update(revoked_at=self.rt.clock.now(), revoked_reason="ended_by_user")
+        if not ended:
+            raise not_found("sessionId")
+        await self.audit.record("session.ended", subject=("person", person.id), client=client, session_id=str(wanted))
+        return wanted == principal.session_id
+
+    async def my_bindings(self, principal: Principal) -> list[BindingInfo]:
+        """Third-party logins bound to the person (provider, when, masked display name)."""
+        person = await self.person(principal)
+        rows = await ExternalBinding.filter(subject_kind="person", subject_id=person.id).order_by("created_at")
+        return [BindingInfo(row.provider, row.created_at, self._display(row)) for row in rows]
+
+    def _display(self, row: ExternalBinding) -> str:
+        if not row.display_enc:
+            return ""
+        try:
+            return mask_name(self.pii.open(BINDING_DISPLAY_COLUMN, row.display_enc))
+        except Exception:  # a display written by another version or key: show nothing rather than fail
+            return ""
+
+    async def unbind(self, principal: Principal, provider: str, client: ClientInfo) -> None:
+        """Remove the person's binding to ``provider``; no such binding answers NOT_FOUND."""
+        person = await self.person(principal)
+        provider = (provider or "").strip()
+        if not provider:
+            raise DomainError(ErrorCode.REQUIRED, "请选择要解绑的登录方式", "provider")
+        removed = await ExternalBinding.filter(
+            subject_kind="person", subject_id=person.id, provider=provider[:32]
+        ).delete()
+        if not removed:
+            raise not_found("provider")
+        await self.audit.record("binding.removed", subject=("person", person.id), client=client, provider=provider)
+
+
+def _phone_taken() -> DomainError:
+    return DomainError(
+        ErrorCode.PHONE_TAKEN,
+        "该手机号已被其他账号使用。如手机号为本人所有，可提交账号申诉",
+        "newPhone",
+        appeal="PHONE_TAKEN_BY_OTHER",
+    )
