@@ -9,6 +9,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.bank_cards import MismatchReason, normalize_card_number
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_name, normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
@@ -28,13 +29,6 @@ from uidp.services.review import ReviewCases
 from uidp.services.sms import SmsCodes, SmsPurpose
 
 TICKET_TTL = 15 * 60
-BANK_REASONS = {
-    "NAME_MISMATCH": "姓名与银行预留信息不一致",
-    "CERTIFICATE_MISMATCH": "证件号码与银行预留信息不一致",
-    "PHONE_MISMATCH": "新手机号与银行预留手机号不一致",
-    "ACCOUNT_CLASS_NOT_ALLOWED": "仅支持I类银行账户",
-    "CARD_INVALID": "银行卡无效",
-}
 
 
 @dataclass
@@ -145,9 +139,7 @@ class AppealService:
         person = await self.lookup.by_id(uuid.UUID(person_id))
         if person is None:
             raise DomainError(ErrorCode.STEP_INVALID, "申诉已失效，请从第一步重新开始", "ticket")
-        card = "".join((card_number or "").split())
-        if not _luhn_valid(card):
-            raise DomainError(ErrorCode.INVALID_BANK_CARD, "银行卡号不正确，请核对", "cardNumber")
+        card = normalize_card_number(card_number)
         phone = normalize_phone(new_phone, "newPhone")
         holder = await self.lookup.by_phone(phone)
         if holder is not None:
@@ -226,7 +218,7 @@ class AppealService:
         if result.status == "PENDING":
             raise DomainError(ErrorCode.BANK_CHECK_PENDING, "银行卡认证中，请稍后再提交申诉", "cardNumber")
         if result.status != "MATCH":
-            message = BANK_REASONS.get(result.reason or "", "银行卡信息核验未通过")
+            message = MismatchReason.of(result.reason).message
             raise DomainError(ErrorCode.BANK_CHECK_FAILED, message, "cardNumber", reason=result.reason)
 
     async def _open(
@@ -254,15 +246,3 @@ class AppealService:
         except IntegrityError:
             raise DomainError(ErrorCode.ALREADY_EXISTS, "已有一件同样的申诉正在审核中，请等待短信通知", None) from None
         return SubmittedCase(case.id, case.due_at)
-
-
-def _luhn_valid(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
-        return False
-    total = 0
-    for position, char in enumerate(reversed(number)):
-        digit = int(char)
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
