@@ -231,8 +231,9 @@ class Settings:
             setattr(self, name, stored[name])
         if changed:
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(stored, indent=2))
-            path.chmod(0o600)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(json.dumps(stored, indent=2))
 
     def check(self) -> None:
         """Refuse settings that cannot run safely; one line each."""

@@ -34,8 +34,9 @@ def register_login_methods(register: Callable[[Any], None], settings: Any) -> No
 def register_verifiers(register: Callable[[str, Any], None], settings: Any) -> None:
     """Register verifiers and gateways by kind: ``register(kind, implementation)``.
 
-    Kinds known to the core: ``"sms_gateway"`` (:class:`uidp.ports.SmsGateway`). Later kinds (bank card
-    four elements, business registry) follow the same shape. Exactly one implementation per kind may
+    Kinds known to the core: ``"sms_gateway"`` (:class:`uidp.ports.SmsGateway`) and ``"bank_card"``
+    (:class:`uidp.ports.BankCardVerifier`, the four-element check of P7 and P9b). Later kinds (business
+    registry) follow the same shape. Exactly one implementation per kind may
     be active; the host refuses a second one for the same kind.
 
     :param register: call ``register(kind, implementation)``.
