@@ -9,6 +9,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from uidp.domain.errors import DomainError
 from uidp.http_auth import SESSION_COOKIE, bearer_token
 from uidp.runtime import Runtime
 from uidp.services.principal import ClientInfo, Principal
@@ -24,13 +25,19 @@ class Context:
     token: str | None
     _resolved: bool = False
     _principal: Principal | None = None
+    _refusal: DomainError | None = None  # e.g. an expired API token: every field hears the same
     loaders: dict[str, Any] = field(default_factory=dict)
 
     async def principal(self) -> Principal | None:
         """The authenticated subject of this request, or None; looked up once per request."""
         if not self._resolved:
+            try:
+                self._principal = await Sessions(self.rt).principal(self.token)
+            except DomainError as refusal:
+                self._refusal = refusal
             self._resolved = True
-            self._principal = await Sessions(self.rt).principal(self.token)
+        if self._refusal is not None:
+            raise self._refusal
         return self._principal
 
 

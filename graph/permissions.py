@@ -46,6 +46,9 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
     "apiTokens": StaffAccess(ADMINISTRATORS, "staff"),
     # A3
     "auditEvents": StaffAccess(ADMINISTRATORS, "audit"),
+    # dev profile only: the sandbox SMS outbox and captcha answers
+    "sandboxOutbox": StaffAccess(ANY_STAFF, "sandbox"),
+    "sandboxCaptchaAnswer": StaffAccess(ANY_STAFF, "sandbox"),
 }
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.resolvers.common import ctx, guarded, principal_or_error
 from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.review_types import (
     AppealSubmitted,
@@ -18,8 +18,8 @@ from graph.schema.review_types import (
     SubmitCertificateAppealInput,
     SubmitPhoneAppealInput,
 )
-from uidp.domain.errors import DomainError
 from uidp.services.appeals import AppealService, PhoneAppeal, SubmittedCase
+from uidp.services.principal import Principal
 from uidp.services.request_limits import limit_per_client
 
 SubmitAppealResult = Annotated[
@@ -87,11 +87,9 @@ async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealIn
 
 
 async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneResult:
-    c = ctx(info)
-    try:
-        principal = await require_principal(info, kind="person")
-    except DomainError as error:
-        return auth_error(error)
+    c, principal = ctx(info), await principal_or_error(info, kind="person")
+    if not isinstance(principal, Principal):
+        return principal
 
     async def call() -> PhoneBound:
         await AppealService(c.rt).bind_new_phone(principal.id, input.new_phone, input.sms_code, c.client)

@@ -39,6 +39,16 @@ async def require_principal(info: Info, kind: str | None = None, roles: tuple[st
     return principal
 
 
+async def principal_or_error(
+    info: Info, kind: str | None = None, roles: tuple[str, ...] = ()
+) -> Principal | NotAuthenticated | Forbidden:
+    """For mutations whose union has NotAuthenticated / Forbidden: the principal, or the error to return."""
+    try:
+        return await require_principal(info, kind, roles)
+    except DomainError as error:
+        return auth_error(error)
+
+
 def auth_error(error: DomainError) -> Any:
     base = {"code": error.code, "message": error.message, "field": error.field}
     return NotAuthenticated(**base) if error.code == ErrorCode.NOT_AUTHENTICATED else Forbidden(**base)

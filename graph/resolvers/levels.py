@@ -12,12 +12,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.types import AssuranceLevel
 from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
 from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
-from uidp.domain.errors import DomainError
 from uidp.services.levels import BankCheckView, Levels, Verification
 from uidp.services.principal import Principal
 
@@ -98,11 +97,9 @@ def _result(verification: Verification) -> BankCheckResult:
 
 
 async def verify_bank_card(info: Info, input: VerifyBankCardInput) -> VerifyBankCardResult:
-    c = ctx(info)
-    try:
-        principal: Principal = await require_principal(info, kind="person")
-    except DomainError as error:
-        return auth_error(error)
+    c, principal = ctx(info), await principal_or_error(info, kind="person")
+    if not isinstance(principal, Principal):
+        return principal
 
     async def call() -> BankCheckResult:
         verification = await Levels(c.rt).verify_bank_card(principal, input.card_number, input.reserved_phone, c.client)

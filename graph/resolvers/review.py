@@ -8,7 +8,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.permissions import require_staff
+from graph.resolvers.common import auth_error, ctx, guarded
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated
 from graph.schema.review_types import (
     CaseKind,
@@ -18,13 +19,11 @@ from graph.schema.review_types import (
     ReviewCaseConnection,
     ReviewCaseDecided,
     ReviewCaseEdge,
-    decode_cursor,
-    encode_cursor,
 )
 from uidp.domain.errors import DomainError, ErrorCode
+from uidp.services.pagination import encode_cursor
 from uidp.services.review import ReviewCases
 
-REVIEWERS = ("reviewer", "administrator")
 DecideReviewCaseResult = Annotated[
     ReviewCaseDecided | NotAuthenticated | Forbidden | FieldError, strawberry.union("DecideReviewCaseResult")
 ]
@@ -40,22 +39,21 @@ def _case_id(raw: str) -> uuid.UUID:
 async def review_queue(
     info: Info, kind: CaseKind | None = None, first: int = 20, after: str | None = None
 ) -> ReviewCaseConnection:
-    await require_principal(info, kind="staff", roles=REVIEWERS)
+    await require_staff(info)
     c = ctx(info)
-    try:
-        cursor = decode_cursor(after) if after else None
-    except ValueError:
-        raise DomainError(ErrorCode.INVALID_FORMAT, "分页游标无效", "after") from None
-    rows, more = await ReviewCases(c.rt).queue(kind=kind, first=first, after=cursor)
+    rows, more = await ReviewCases(c.rt).queue(kind=kind, first=first, after=after)
     now = c.rt.clock.now()
-    edges = [ReviewCaseEdge(cursor=encode_cursor(row), node=ReviewCase(model=row, now=now)) for row in rows]
+    edges = [
+        ReviewCaseEdge(cursor=encode_cursor(row.submitted_at, row.id), node=ReviewCase(model=row, now=now))
+        for row in rows
+    ]
     return ReviewCaseConnection(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
     )
 
 
 async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:
-    await require_principal(info, kind="staff", roles=REVIEWERS)
+    await require_staff(info)
     c = ctx(info)
     try:
         case = await ReviewCases(c.rt).get(_case_id(id))
@@ -67,7 +65,7 @@ async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:
 async def decide_review_case(info: Info, input: DecideReviewCaseInput) -> DecideReviewCaseResult:
     c = ctx(info)
     try:
-        principal = await require_principal(info, kind="staff", roles=REVIEWERS)
+        principal = await require_staff(info)
     except DomainError as error:
         return auth_error(error)
 

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, require_principal
+from graph.permissions import require_staff
+from graph.resolvers.common import ctx
 from graph.schema.types import SandboxSms
 from uidp.domain.contact import normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
@@ -16,7 +17,7 @@ from uidp.services.sandbox import sandbox_messages
 
 
 async def _require_dev_staff(info: Info) -> None:
-    principal = await require_principal(info, kind="staff")
+    principal = await require_staff(info)
     if not ctx(info).rt.settings.dev_peek_enabled:
         raise DomainError(ErrorCode.FORBIDDEN, "仅开发环境可查看沙箱数据")
     await Audit(ctx(info).rt).record("sandbox.viewed", actor=principal, client=ctx(info).client)

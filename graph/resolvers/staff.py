@@ -23,7 +23,7 @@ from graph.schema.inputs import (
     UnlockAccountInput,
     UpsertServiceItemInput,
 )
-from graph.schema.review_types import PageInfo
+from graph.schema.pagination import PageInfo
 from graph.schema.types import (
     AccountUnlocked,
     ApiTokenCreated,
@@ -50,7 +50,6 @@ from uidp.services.staff import StaffRole, StaffService
 from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
 
 T = TypeVar("T")
-Denied = NotAuthenticated | Forbidden
 
 
 def _union(name: str, success: Any) -> Any:

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.context import SESSION_COOKIE
-from graph.resolvers.common import auth_error, ctx, guarded, require_principal
+from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
 from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.inputs import (
     ChangePasswordInput,
@@ -27,7 +27,6 @@ from graph.schema.types import (
     SessionEnded,
     SmsCodeSent,
 )
-from uidp.domain.errors import DomainError
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
 from uidp.services.user_space import UserSpace
@@ -55,10 +54,7 @@ async def person_principal(info: Info) -> Principal:
 
 
 async def as_person(info: Info) -> Principal | NotAuthenticated | Forbidden:
-    try:
-        return await person_principal(info)
-    except DomainError as error:
-        return auth_error(error)
+    return await principal_or_error(info, kind="person")
 
 
 async def change_password(info: Info, input: ChangePasswordInput) -> ChangePasswordResult:

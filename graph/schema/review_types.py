@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
-from uuid import UUID
 
 import strawberry
 from strawberry.scalars import JSON
 
+from graph.schema.pagination import PageInfo
 from graph.schema.types import CertificateType
 from uidp.models.review import CaseKind as DomainCaseKind
 from uidp.models.review import CaseStatus as DomainCaseStatus
@@ -140,12 +139,6 @@ class ReviewCaseEdge:
     node: ReviewCase
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
-
-
 @strawberry.type(description="Pending cases, oldest first.")
 class ReviewCaseConnection:
     edges: list[ReviewCaseEdge]
@@ -155,12 +148,3 @@ class ReviewCaseConnection:
 @strawberry.type(description="The decision is recorded and its effects applied.")
 class ReviewCaseDecided:
     case: ReviewCase
-
-
-def encode_cursor(model: ReviewCaseModel) -> str:
-    return base64.urlsafe_b64encode(f"{model.submitted_at.isoformat()}|{model.id}".encode()).decode()
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
-    at, _, case_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-    return datetime.fromisoformat(at), UUID(case_id)

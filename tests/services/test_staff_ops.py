@@ -18,7 +18,8 @@ from uidp.services.credentials import Passwords
 from uidp.services.login import LoginService
 from uidp.services.principal import ClientInfo, Principal
 from uidp.services.sessions import Sessions
-from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, decode_audit_cursor, encode_audit_cursor
+from uidp.services.pagination import decode_cursor
+from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor
 
 pytestmark = pytest.mark.anyio
 CLIENT = ClientInfo("198.51.100.40")
@@ -192,4 +193,4 @@ async def test_audit_query_rejects_bad_input(rt, clock, where, first, after, fie
 
 async def test_cursor_round_trip(rt):
     event = await AuditEvent.create(at=rt.clock.now(), event_type="x", outcome="success", details={})
-    assert decode_audit_cursor(encode_audit_cursor(event)) == (event.at, event.id)
+    assert decode_cursor(encode_audit_cursor(event)) == (event.at, event.id)

@@ -22,7 +22,7 @@ from uidp.services.principal import ClientInfo, Principal
 
 TOKEN_PREFIX = "uidp_pat_"
 # The scopes a token can carry; graph.permissions maps every staff root field to one of them.
-SCOPES = ("review", "persons", "catalogue", "audit", "sessions", "staff")
+SCOPES = ("review", "persons", "catalogue", "audit", "sessions", "staff", "sandbox")
 MAX_DAYS = 366
 TOUCH_EVERY = timedelta(seconds=60)
 

@@ -6,7 +6,6 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
@@ -17,6 +16,7 @@ from uidp.models.review import CaseKind, CaseStatus, ReviewCase
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.notify import notify_by_sms
+from uidp.services.pagination import decode_cursor, page_size
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
 
@@ -25,7 +25,6 @@ KIND_LABELS = {
     CaseKind.PHONE_APPEAL: "手机号被他人注册申诉",
     CaseKind.CERTIFICATE_APPEAL: "身份证号被他人手机号注册申诉",
 }
-MAX_PAGE = 100
 
 # What approving or rejecting a case does, by kind: (rt, case, details) inside the decision's transaction.
 Effect = Callable[[Runtime, ReviewCase, dict[str, Any]], Awaitable[None]]
@@ -73,15 +72,15 @@ class ReviewCases:
         )
 
     async def queue(
-        self, *, kind: CaseKind | None = None, first: int = 20, after: tuple[datetime, uuid.UUID] | None = None
+        self, *, kind: CaseKind | None = None, first: int = 20, after: str | None = None
     ) -> tuple[list[ReviewCase], bool]:
         """Pending cases, oldest first; returns the page and whether more follow."""
-        first = max(1, min(first, MAX_PAGE))
+        first = page_size(first)
         query = ReviewCase.filter(status=CaseStatus.PENDING)
         if kind is not None:
             query = query.filter(kind=kind)
-        if after is not None:
-            at, case_id = after
+        if after:
+            at, case_id = decode_cursor(after)
             query = query.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=case_id))
         rows = await query.order_by("submitted_at", "id").limit(first + 1)
         return rows[:first], len(rows) > first

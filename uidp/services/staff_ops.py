@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import uuid
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from uidp.runtime import Runtime
 from uidp.services.activation import ActivationService, ImportReport
 from uidp.services.audit import Audit
 from uidp.services.login_throttle import LoginThrottle
+from uidp.services.pagination import decode_cursor, encode_cursor, page_size
 from uidp.services.principal import ClientInfo, Principal
 from uidp.services.sessions import Sessions
 
@@ -133,19 +132,7 @@ class AuditFilter:
 
 
 def encode_audit_cursor(event: AuditEvent) -> str:
-    return base64.urlsafe_b64encode(f"{event.at.isoformat()}|{event.id}".encode()).decode().rstrip("=")
-
-
-def decode_audit_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, event_id = raw.partition("|")
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError("naive")
-        return moment, uuid.UUID(event_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise DomainError(ErrorCode.INVALID_FORMAT, "分页游标无效", "after") from None
+    return encode_cursor(event.at, event.id)
 
 
 class AuditLog:
@@ -158,9 +145,7 @@ class AuditLog:
         self, actor: Principal, where: AuditFilter, *, first: int = 20, after: str | None = None
     ) -> tuple[list[AuditEvent], bool]:
         """Up to ``first`` (capped at 100) events after the cursor, and whether more follow."""
-        if first < 1:
-            raise DomainError(ErrorCode.INVALID_FORMAT, "first 须为正整数", "first")
-        first = min(first, MAX_PAGE)
+        first = page_size(first)
         query = AuditEvent.all()
         if where.event_type:
             query = query.filter(event_type=where.event_type.strip())
@@ -176,7 +161,7 @@ class AuditLog:
         if where.until:
             query = query.filter(at__lt=where.until)
         if after:
-            at, event_id = decode_audit_cursor(after)
+            at, event_id = decode_cursor(after)
             query = query.filter(Q(at__lt=at) | Q(at=at, id__lt=event_id))
         rows = await query.order_by("-at", "-id").limit(first + 1)
         # Reading the trail is a staff action too; recorded after the read, so a page never shows itself.
