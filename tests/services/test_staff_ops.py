@@ -16,9 +16,9 @@ from uidp.models.session import Session
 from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
 from uidp.services.login import LoginService
+from uidp.services.pagination import decode_cursor
 from uidp.services.principal import ClientInfo, Principal
 from uidp.services.sessions import Sessions
-from uidp.services.pagination import decode_cursor
 from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor
 
 pytestmark = pytest.mark.anyio
