@@ -69,7 +69,7 @@ class ActivationService:
         return person, number
 
     def phone_of(self, person: Person) -> str:
-        return self.pii.open("person.phone", person.phone_enc)
+        return self.lookup.phone_of(person)
 
     async def activate(self, form: PersonActivation, client: ClientInfo) -> Person:
         """Set validity, optionally a new phone, and a password; the account becomes ACTIVE at level 1."""

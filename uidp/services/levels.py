@@ -27,6 +27,7 @@ from uidp.models.person import Person, PersonStatus
 from uidp.ports import BankCardQuery, BankCardResult
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
+from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
 
@@ -187,12 +188,7 @@ class Levels:
     # ---- helpers ------------------------------------------------------------------------------
 
     async def _person(self, principal: Principal) -> Person:
-        if principal.kind != "person":
-            raise DomainError(ErrorCode.FORBIDDEN, "仅个人账号可进行银行卡认证")
-        person = await Person.get_or_none(id=principal.id)
-        if person is None:
-            raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
-        return person
+        return await PersonLookup(self.rt).acting(principal, staff_message="仅个人账号可进行银行卡认证")
 
     async def _store(self, person: Person, number: str, provider: str, result: BankCardResult) -> BankCheck:
         now = self.rt.clock.now()

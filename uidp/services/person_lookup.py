@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
-from uidp.domain.errors import DomainError
+from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.person import Person
 from uidp.runtime import Runtime
 from uidp.services.pii import Pii
+from uidp.services.principal import Principal
 
 _PHONE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 
@@ -49,3 +50,16 @@ class PersonLookup:
 
     async def by_id(self, person_id: object) -> Person | None:
         return await Person.get_or_none(id=person_id)
+
+    async def acting(self, principal: Principal, *, staff_message: str = "请使用个人账号登录") -> Person:
+        """The acting person's row (a staff principal: FORBIDDEN; a vanished person: NOT_AUTHENTICATED)."""
+        if principal.kind != "person":
+            raise DomainError(ErrorCode.FORBIDDEN, staff_message)
+        person = await Person.get_or_none(id=principal.id)
+        if person is None:
+            raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+        return person
+
+    def phone_of(self, person: Person) -> str:
+        """The person's phone in clear (to send a code); callers never show it unmasked."""
+        return self.pii.open("person.phone", person.phone_enc)

@@ -71,15 +71,10 @@ class UserSpace:
 
     async def person(self, principal: Principal) -> Person:
         """The acting person's row (staff: FORBIDDEN; a vanished person: NOT_AUTHENTICATED)."""
-        if principal.kind != "person":
-            raise DomainError(ErrorCode.FORBIDDEN, "请使用个人账号登录")
-        person = await Person.get_or_none(id=principal.id)
-        if person is None:
-            raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
-        return person
+        return await PersonLookup(self.rt).acting(principal)
 
     def phone_of(self, person: Person) -> str:
-        return self.pii.open("person.phone", person.phone_enc)
+        return PersonLookup(self.rt).phone_of(person)
 
     async def change_password(
         self, principal: Principal, current: str, new: str, confirmation: str, client: ClientInfo
