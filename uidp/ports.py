@@ -113,4 +113,32 @@ class BankCardVerifier(Protocol):
         ...
 
 
-VERIFIER_KINDS: dict[str, Any] = {"sms_gateway": SmsGateway, "bank_card": BankCardVerifier}
+@dataclass(frozen=True)
+class RegistryRecord:
+    """What the business registry (工商登记) holds for a unified social credit code (E1, E8)."""
+
+    credit_code: str
+    name: str
+    entity_type: str  # one of uidp.models.entity.EntityType's values
+    representative_name: str
+    representative_certificate_number: str
+    status: str = "ACTIVE"  # ACTIVE, or e.g. REVOKED / CANCELLED (吊销 / 注销)
+
+
+@runtime_checkable
+class BusinessRegistry(Protocol):
+    """Looks a credit code up in the business registry."""
+
+    id: str
+    sandbox: bool
+
+    async def lookup(self, credit_code: str) -> RegistryRecord | None:
+        """The registry's record, or None when the code is unknown; raise on transport failure."""
+        ...
+
+
+VERIFIER_KINDS: dict[str, Any] = {
+    "sms_gateway": SmsGateway,
+    "bank_card": BankCardVerifier,
+    "business_registry": BusinessRegistry,
+}

@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "uidp.models.staff_token",
     "uidp.models.service_item",
     "uidp.models.bank_check",
+    "uidp.models.entity",
 ]
