@@ -22,7 +22,6 @@ import os
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _measure import free_port, tree_cpu_seconds
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -38,7 +38,6 @@ from starlette.routing import Route
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CONTENT_LENGTH = re.compile(rb"content-length:\s*(\d+)", re.IGNORECASE)
 
 
@@ -137,31 +136,6 @@ def _load_process(args: tuple[str, int, int, float, float], results: multiproces
 
 
 # -- server process helpers ------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """Return a loopback TCP port that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def tree_cpu_seconds(root: int) -> float:
-    """CPU seconds (user + system) of ``root`` and all its live descendants, read from /proc."""
-    stats: dict[int, tuple[int, float]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [p for p, (ppid, _) in stats.items() if ppid == parent and p not in tree]
-        tree.update(children)
-        frontier.extend(children)
-    return sum(stats[p][1] for p in tree if p in stats)
 
 
 def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
