@@ -80,3 +80,36 @@ async def test_wrong_certificate_or_code_changes_nothing(api):
     anonymous = await cancel(api, None, resident_id(), code)
     assert anonymous["__typename"] == "NotAuthenticated"
     assert (await cancel(api, token, resident_id(), code))["__typename"] == "AccountCancelled"
+
+
+async def test_a_legal_representative_cannot_cancel(api, rt):
+    """E1 needs a real-name representative: while the person represents an entity, cancellation is refused."""
+    import uuid
+
+    from uidp.models.entity import Entity, EntityType
+    from uidp.models.person import Person
+
+    await api.register(api.id_card_form())
+    token = (await api.login("15012340058"))["token"]
+    person = await Person.get()
+    now = rt.clock.now()
+    await Entity.create(
+        id=uuid.uuid4(),
+        entity_type=EntityType.ENTERPRISE,
+        credit_code_index="x",
+        credit_code_enc="x",
+        name_enc="x",
+        representative_id=person.id,
+        contact_name_enc="x",
+        contact_certificate_number_enc="x",
+        contact_phone_enc="x",
+        contact_phone_index="x",
+        created_at=now,
+        updated_at=now,
+    )
+    result = await api.data(
+        'mutation { cancelAccount(input: {certificateNumber: "x", smsCode: "000000"}) { __typename ... on Error { code } } }',
+        token=token,
+    )
+    assert result["cancelAccount"]["code"] == "REPRESENTS_ENTITY"
+    assert await Person.filter(id=person.id).exists()

@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_id_number, mask_phone
+from uidp.models.entity import Entity
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.erasure import erase_person
@@ -50,6 +51,11 @@ class CancellationService:
     ) -> uuid.UUID:
         """Check the certificate number and the code, then erase the person. Returns the erased id."""
         person = await UserSpace(self.rt).person(principal)
+        if await Entity.filter(representative_id=person.id).exists():
+            # An entity must always have a real-name representative (E1): change it first (E8).
+            raise DomainError(
+                ErrorCode.REPRESENTS_ENTITY, "您是法人账号的法定代表人，请先办理法人信息变更后再注销", None
+            )
         if not (certificate_number or "").strip():
             raise DomainError(ErrorCode.REQUIRED, "请输入证件号码", "certificateNumber")
         stored = self.pii.open("person.certificate_number", person.certificate_number_enc)
