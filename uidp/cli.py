@@ -266,6 +266,17 @@ def cmd_schema(args: argparse.Namespace) -> None:
         print(adapter.build_schema(Settings.from_env({}, data_dir=Path(scratch))).as_str())
 
 
+CA_TOOLS = "plugins.ca.tools"  # loaded by name: the core does not import plugins
+
+
+def cmd_ca(args: argparse.Namespace) -> None:
+    import importlib
+
+    if args.ca_command == "demo-cert" and _settings().is_production:
+        sys.exit("demo-cert is for the dev profile only")
+    importlib.import_module(CA_TOOLS).run(args)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="uidp", description="unified identity authentication platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -331,6 +342,19 @@ def main(argv: list[str] | None = None) -> None:
 
     sub.add_parser("settings", help="print every setting as a Markdown table").set_defaults(func=cmd_settings)
     sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(func=cmd_schema)
+
+    ca = sub.add_parser("ca", help="CA certificate login tools (plugins.ca)")
+    ca_sub = ca.add_subparsers(dest="ca_command", required=True)
+    ca_sign = ca_sub.add_parser("sign", help="sign a login/binding challenge with a PEM key; prints base64")
+    ca_sign.add_argument("--key", required=True, help="the certificate's private key, PEM")
+    ca_sign.add_argument("--challenge", required=True)
+    ca_sign.add_argument("--sm2", action="store_true", help="the key is SM2 (PEM, or 64 hex digits)")
+    ca_sign.set_defaults(func=cmd_ca)
+    demo = ca_sub.add_parser("demo-cert", help="dev: a local test root CA and an entity certificate")
+    demo.add_argument("--out", required=True, help="folder to write roots/demo-root.pem, entity.pem, entity.key.pem")
+    demo.add_argument("--credit-code", required=True, help="the entity's unified social credit code")
+    demo.add_argument("--name", default="湖北演示科技有限公司", help="the certificate's common name")
+    demo.set_defaults(func=cmd_ca)
 
     args = parser.parse_args(argv)
     args.func(args)

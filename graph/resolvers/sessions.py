@@ -11,8 +11,9 @@ from graph.context import SESSION_COOKIE
 from graph.resolvers.common import auth_error, ctx, guarded, require_principal
 from graph.schema.errors import FieldError, LoginFailed, NotAuthenticated
 from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
-from graph.schema.types import LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
+from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
 from uidp.domain.errors import DomainError
+from uidp.services.entities import EntityViews
 from uidp.services.login import LoginOutcome, LoginService
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
@@ -22,7 +23,10 @@ LoginResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.unio
 LogoutResult = Annotated[LoggedOut | NotAuthenticated, strawberry.union("LogoutResult")]
 
 
-async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | None:
+async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:
+    if principal.kind == "entity":
+        entity = await EntityViews(ctx(info).rt).get(principal.id)
+        return EntityAccount.of(entity) if entity else None
     if principal.kind == "staff":
         staff = await StaffService(ctx(info).rt).get(principal.id)
         if staff is None:
@@ -50,7 +54,9 @@ async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
         path="/",
     )
     if outcome.person is not None:
-        viewer: PersonAccount | StaffMember | None = PersonAccount.of(PersonViews(c.rt).view(outcome.person))
+        viewer: PersonAccount | StaffMember | EntityAccount | None = PersonAccount.of(
+            PersonViews(c.rt).view(outcome.person)
+        )
     else:
         viewer = await viewer_of(info, Principal(outcome.subject_kind, outcome.subject_id, session.id))
     return LoginSuccess(token=outcome.issued.token, expires_at=session.expires_at, viewer=viewer)

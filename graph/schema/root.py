@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from strawberry.tools import merge_types
 
+from graph.schema.areas.ca import CaMutation
 from graph.schema.areas.cancellation import CancellationMutation, CancellationQuery
+from graph.schema.areas.entities import EntitiesMutation, EntitiesQuery
+from graph.schema.areas.entity_changes import EntityChangesMutation
 from graph.schema.areas.levels import LevelsMutation, LevelsQuery
 from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery import RecoveryMutation
@@ -22,6 +25,7 @@ QUERY_PARTS: tuple[type, ...] = (
     CancellationQuery,
     StaffQuery,
     LevelsQuery,
+    EntitiesQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
@@ -31,6 +35,9 @@ MUTATION_PARTS: tuple[type, ...] = (
     CancellationMutation,
     StaffMutation,
     LevelsMutation,
+    EntitiesMutation,
+    CaMutation,
+    EntityChangesMutation,
 )
 
 Query = merge_types("Query", QUERY_PARTS)

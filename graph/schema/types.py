@@ -12,8 +12,10 @@ from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.domain.certificates import Gender as DomainGender
 from uidp.domain.certificates import ValidityPeriod as DomainValidityPeriod
 from uidp.domain.levels import AssuranceLevel as DomainAssuranceLevel
+from uidp.models.entity import EntityType as DomainEntityType
 from uidp.models.person import PersonStatus as DomainPersonStatus
 from uidp.models.upload import DocumentKind as DomainDocumentKind
+from uidp.services.entities import EntityView
 from uidp.services.persons import PersonView
 from uidp.services.sms import SmsPurpose as DomainSmsPurpose
 
@@ -23,6 +25,7 @@ ValidityPeriod = strawberry.enum(DomainValidityPeriod, name="ValidityPeriod")
 PersonStatus = strawberry.enum(DomainPersonStatus, name="PersonStatus")
 DocumentKind = strawberry.enum(DomainDocumentKind, name="DocumentKind")
 SmsPurpose = strawberry.enum(DomainSmsPurpose, name="SmsPurpose")
+EntityType = strawberry.enum(DomainEntityType, name="EntityType", description="法人类型 (manual §2.1).")
 AssuranceLevel = strawberry.enum(
     DomainAssuranceLevel, name="AssuranceLevel", description="1 初级, 2 中级, 3 高级 (P7)."
 )
@@ -89,7 +92,58 @@ class StaffMember:
     roles: list[str]
 
 
-Viewer = Annotated[PersonAccount | StaffMember, strawberry.union("Viewer", description="Who is logged in.")]
+@strawberry.type(description="A legal person's own account (E2); names, code and contact are masked (X4).")
+class EntityAccount:
+    view: strawberry.Private[EntityView]
+
+    @classmethod
+    def of(cls, view: EntityView) -> EntityAccount:
+        return cls(view=view)
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.view.id))
+
+    @strawberry.field
+    def entity_type(self) -> EntityType:
+        return self.view.entity_type
+
+    @strawberry.field(description="企业法人 / 个体工商户 / 事业单位 / 社会组织 / 机关 / 其他")
+    def entity_type_label(self) -> str:
+        return self.view.entity_type_label
+
+    @strawberry.field(description="湖北********公司 — first two and last two characters.")
+    def masked_name(self) -> str:
+        return self.view.masked_name
+
+    @strawberry.field(description="91************011W — first two and last four characters.")
+    def masked_credit_code(self) -> str:
+        return self.view.masked_credit_code
+
+    @strawberry.field
+    def level(self) -> AssuranceLevel:
+        return self.view.level
+
+    @strawberry.field(description="中级 / 高级")
+    def level_label(self) -> str:
+        return self.view.level.label
+
+    @strawberry.field(description="陈* — the contact's name.")
+    def masked_contact_name(self) -> str:
+        return self.view.masked_contact_name
+
+    @strawberry.field(description="150****0058 — the contact phone.")
+    def masked_contact_phone(self) -> str:
+        return self.view.masked_contact_phone
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.view.created_at
+
+
+Viewer = Annotated[
+    PersonAccount | StaffMember | EntityAccount, strawberry.union("Viewer", description="Who is logged in.")
+]
 
 
 @strawberry.type(description="A certificate type a person can register with, and how (P1a-P1c).")

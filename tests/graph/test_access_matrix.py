@@ -30,6 +30,7 @@ from graphql import (
 )
 
 from graph.app import build_schema
+from tests.plugins.ca_factory import make_entity
 from tests.support import PASSWORD, resident_id
 from uidp.config import Settings
 from uidp.models.person import Person, PersonStatus
@@ -45,14 +46,15 @@ pytestmark = pytest.mark.anyio
 
 ANONYMOUS, PERSON1, PERSON2 = "anonymous", "person level 1", "person level 2"
 REVIEWER, OPERATOR, ADMINISTRATOR = "reviewer", "operator", "administrator"
-CALLERS = (ANONYMOUS, PERSON1, PERSON2, REVIEWER, OPERATOR, ADMINISTRATOR)
+ENTITY = "entity level 2"  # a legal person's session (subject_kind "entity")
+CALLERS = (ANONYMOUS, PERSON1, PERSON2, ENTITY, REVIEWER, OPERATOR, ADMINISTRATOR)
 EVERYONE = frozenset(CALLERS)
 PERSONS = frozenset({PERSON1, PERSON2})
 STAFF = frozenset({REVIEWER, OPERATOR, ADMINISTRATOR})
 REVIEWERS = frozenset({REVIEWER, ADMINISTRATOR})
 OPERATORS = frozenset({OPERATOR, ADMINISTRATOR})
 ADMINISTRATORS = frozenset({ADMINISTRATOR})
-LOGGED_IN = PERSONS | STAFF
+LOGGED_IN = PERSONS | STAFF | {ENTITY}
 DENY_CODES = {"NOT_AUTHENTICATED", "FORBIDDEN", "TOKEN_SCOPE"}
 
 
@@ -118,6 +120,24 @@ EXPECTATIONS: dict[str, Expectation] = {
     "apiTokens": Expectation(ADMINISTRATORS, "staff"),
     # A3
     "auditEvents": Expectation(ADMINISTRATORS, "audit"),
+    # legal persons (E1, E2): public
+    "entityTypes": Expectation(EVERYONE),
+    "startEntityRegistration": Expectation(EVERYONE),
+    "registerEntity": Expectation(EVERYONE),
+    "loginEntity": Expectation(EVERYONE),
+    # CA certificates (E4, E5): login is public; binding for entities and persons at level 2+ (staff: Forbidden)
+    "startCertificateLogin": Expectation(EVERYONE),
+    "loginWithCertificate": Expectation(EVERYONE),
+    "sendBindCertificateCode": Expectation(frozenset({PERSON2, ENTITY})),
+    "startCertificateBinding": Expectation(frozenset({PERSON2, ENTITY})),
+    "bindCertificate": Expectation(frozenset({PERSON2, ENTITY})),
+    # legal persons after registration (E7, E8, E10): the password way and E8 need an entity session
+    "startEntityContactChange": Expectation(frozenset({ENTITY})),
+    "verifyEntityElements": Expectation(EVERYONE),
+    "changeEntityContact": Expectation(EVERYONE),
+    "changeEntityLegalInformation": Expectation(frozenset({ENTITY})),
+    "startEntityAppeal": Expectation(EVERYONE),
+    "submitEntityAppeal": Expectation(EVERYONE),
 }
 
 # Staff fields whose resolvers do not call graph.permissions.require_staff yet, so API-token scopes are not
@@ -259,6 +279,8 @@ class Callers:
         for role in (REVIEWER, OPERATOR, ADMINISTRATOR):
             staff = await StaffService(self.rt).create(f"m-{role}", role, "Staff#2026pw", [StaffRole(role)])
             self.subjects[role] = ("staff", staff.id)
+        entity = await make_entity(self.rt, phone="15012340099")
+        self.subjects[ENTITY] = ("entity", entity.id)
 
     async def token(self, caller: str) -> str | None:
         if caller == ANONYMOUS:

@@ -13,4 +13,5 @@ MODEL_MODULES = [
     "uidp.models.service_item",
     "uidp.models.bank_check",
     "uidp.models.entity",
+    "uidp.models.ca_binding",
 ]

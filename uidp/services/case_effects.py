@@ -6,12 +6,17 @@ import uuid
 from typing import Any
 
 from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.masking import mask_phone
 from uidp.models.credential import Credential
+from uidp.models.entity import Entity
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.models.review import CaseKind, ReviewCase
 from uidp.models.upload import Upload
 from uidp.runtime import Runtime
+from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
+from uidp.services.entity_records import seal_entity_fields
+from uidp.services.login_throttle import LoginThrottle
 from uidp.services.pii import Pii
 from uidp.services.review import CaseEffects
 from uidp.services.sessions import Sessions
@@ -90,6 +95,31 @@ async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[st
     await Sessions(rt).revoke_all("person", case.person_id, "certificate_appeal")
 
 
+async def _replace_entity_contact(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    """E10: the entity's contact and password become the appellant's; every session of the entity ends."""
+    entity_id = uuid.UUID(details["entity_id"])
+    changed = await Entity.filter(id=entity_id).update(
+        **seal_entity_fields(
+            Pii(rt),
+            contact_name=details["contact_name"],
+            contact_certificate_number=details["contact_certificate_number"],
+            contact_phone=details["contact_phone"],
+        ),
+        updated_at=rt.clock.now(),
+    )
+    if changed != 1:
+        raise DomainError(ErrorCode.NOT_FOUND, "申诉的法人账号已不存在", "caseId")
+    await Passwords(rt).store_hash("entity", entity_id, details["password_hash"])
+    await Sessions(rt).revoke_all("entity", entity_id, "entity_appeal")
+    await LoginThrottle(rt).unlock(f"entity:{entity_id}")
+    await Audit(rt).record(
+        "entity.appeal_applied",
+        subject=("entity", entity_id),
+        case_id=str(case.id),
+        contact_phone=mask_phone(details["contact_phone"]),
+    )
+
+
 EFFECTS: dict[CaseKind, CaseEffects] = {
     CaseKind.MANUAL_REGISTRATION: CaseEffects(
         approve=_activate_manual_registration,
@@ -108,5 +138,11 @@ EFFECTS: dict[CaseKind, CaseEffects] = {
         reject=_nothing,
         approved_text="您的账号申诉已通过，账号已绑定本手机号，请通过“找回密码”设置新密码。",
         rejected_text="您的账号申诉未通过，原因：{reason}。",
+    ),
+    CaseKind.ENTITY_APPEAL: CaseEffects(
+        approve=_replace_entity_contact,
+        reject=_nothing,
+        approved_text="您的法人账号申诉已通过，联系人已更换为您，请使用申诉时设置的新密码登录。",
+        rejected_text="您的法人账号申诉未通过，原因：{reason}。",
     ),
 }

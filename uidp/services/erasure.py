@@ -16,6 +16,7 @@ from tortoise.transactions import in_transaction
 
 from uidp.models.bank_check import BankCheck
 from uidp.models.binding import ExternalBinding
+from uidp.models.ca_binding import CertificateBinding
 from uidp.models.credential import Credential
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
@@ -32,6 +33,7 @@ PERSON_OWNED: tuple[tuple[type[Model], Callable[[uuid.UUID], dict[str, Any]]], .
     (Credential, _subject),
     (Session, _subject),
     (ExternalBinding, _subject),
+    (CertificateBinding, _subject),  # CA certificates a person bound (E5)
     (Upload, lambda pid: {"owner_kind": "person", "owner_id": pid}),
     (BankCheck, lambda pid: {"person_id": pid}),  # level checks, with the encrypted card number
     (ReviewCase, lambda pid: {"person_id": pid}),  # the person's own registration and appeals

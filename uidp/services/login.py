@@ -15,6 +15,7 @@ from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.captcha import CaptchaService
 from uidp.services.credentials import Passwords
+from uidp.services.entities import EntityLookup
 from uidp.services.login_throttle import LoginThrottle
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.principal import ClientInfo
@@ -50,6 +51,11 @@ class CorePorts:
             staff = await StaffAccount.get_or_none(username=identifier.strip().lower(), active=True)
             if staff is not None:
                 found = PasswordSubject("staff", str(staff.id), await self.passwords.hash_of("staff", staff.id))
+        elif self.realm == "entity":
+            # E2: the unified social credit code; a malformed code names nobody, like an unknown one.
+            entity = await EntityLookup(self.rt).by_typed_credit_code(identifier)
+            if entity is not None:
+                found = PasswordSubject("entity", str(entity.id), await self.passwords.hash_of("entity", entity.id))
         else:
             person = await PersonLookup(self.rt).by_identifier(identifier)
             if person is not None:

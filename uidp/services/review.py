@@ -24,6 +24,7 @@ KIND_LABELS = {
     CaseKind.MANUAL_REGISTRATION: "人工注册审核",
     CaseKind.PHONE_APPEAL: "手机号被他人注册申诉",
     CaseKind.CERTIFICATE_APPEAL: "身份证号被他人手机号注册申诉",
+    CaseKind.ENTITY_APPEAL: "法人账号申诉",
 }
 
 # What approving or rejecting a case does, by kind: (rt, case, details) inside the decision's transaction.

@@ -26,6 +26,10 @@ class SmsPurpose(StrEnum):
     CHANGE_PHONE_NEW = "CHANGE_PHONE_NEW"
     CANCEL_ACCOUNT = "CANCEL_ACCOUNT"
     APPEAL = "APPEAL"
+    ENTITY_REGISTER = "ENTITY_REGISTER"
+    BIND_CERTIFICATE = "BIND_CERTIFICATE"
+    ENTITY_CONTACT_PHONE = "ENTITY_CONTACT_PHONE"
+    ENTITY_APPEAL = "ENTITY_APPEAL"
 
     @property
     def label(self) -> str:
@@ -40,6 +44,10 @@ _PURPOSE_LABELS = {
     SmsPurpose.CHANGE_PHONE_NEW: "更换手机号（新手机验证）",
     SmsPurpose.CANCEL_ACCOUNT: "注销账号",
     SmsPurpose.APPEAL: "提交账号申诉",
+    SmsPurpose.ENTITY_REGISTER: "注册法人账号",
+    SmsPurpose.BIND_CERTIFICATE: "绑定数字证书",
+    SmsPurpose.ENTITY_CONTACT_PHONE: "修改法人账号联系人手机号",
+    SmsPurpose.ENTITY_APPEAL: "提交法人账号申诉",
 }
 
 

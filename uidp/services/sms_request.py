@@ -20,7 +20,15 @@ from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
 TO_PHONE_ON_RECORD = {SmsPurpose.ACTIVATE}
 # Purposes a caller may send to a phone they type. The others go only to a phone on record through their
 # own steps (recovery, user space, cancellation), so nobody can spend or overwrite someone else's code.
-TO_TYPED_PHONE = {SmsPurpose.REGISTER, SmsPurpose.ACTIVATE, SmsPurpose.CHANGE_PHONE_NEW, SmsPurpose.APPEAL}
+TO_TYPED_PHONE = {
+    SmsPurpose.REGISTER,
+    SmsPurpose.ACTIVATE,
+    SmsPurpose.CHANGE_PHONE_NEW,
+    SmsPurpose.APPEAL,
+    SmsPurpose.ENTITY_REGISTER,
+    SmsPurpose.ENTITY_CONTACT_PHONE,
+    SmsPurpose.ENTITY_APPEAL,
+}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,137 @@
+"""Legal persons: entityTypes, startEntityRegistration + registerEntity (E1) and loginEntity (E2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.resolvers.common import ctx, guarded
+from graph.resolvers.sessions import LoginResult, _success
+from graph.schema.errors import FieldError, LoginFailed, RateLimited
+from graph.schema.types import EntityAccount, EntityType, LoginSuccess
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.entity import EntityType as DomainEntityType
+from uidp.services.entities import ENTITY_TYPE_LABELS, EntityViews
+from uidp.services.entity_registration import EntityRegistration, EntityRegistrationService
+from uidp.services.login import LoginService
+
+
+@strawberry.type(description="A 法人类型 for the registration form's select.")
+class EntityTypeInfo:
+    type: EntityType
+    label: str
+
+
+@strawberry.input(description="E1 step 1: the legal representative's person account (code purpose ENTITY_REGISTER).")
+class StartEntityRegistrationInput:
+    phone: str
+    sms_code: str
+    password: str = strawberry.field(description="The representative's own person-account password.")
+
+
+@strawberry.type(description="E1 step 1 done: send `ticket` with registerEntity before `expiresAt`.")
+class RepresentativeVerified:
+    ticket: str
+    expires_at: datetime
+    masked_name: str
+    masked_certificate_number: str
+
+
+@strawberry.input(description="E1 step 2: the entity, its contact (code purpose ENTITY_REGISTER) and password.")
+class RegisterEntityInput:
+    ticket: str
+    entity_name: str
+    entity_type: EntityType
+    credit_code: str = strawberry.field(description="统一社会信用代码, 18 characters (GB 32100).")
+    contact_name: str
+    contact_certificate_number: str = strawberry.field(description="The contact's resident ID number.")
+    contact_phone: str
+    sms_code: str = strawberry.field(description="The ENTITY_REGISTER code sent to contactPhone.")
+    password: str
+    password_confirmation: str
+    accept_terms: bool
+
+
+@strawberry.type(description="The entity is registered (level 2, 中级); log in with loginEntity.")
+class EntityRegistered:
+    account: EntityAccount
+
+
+@strawberry.input(description="E2: credit code + password; the captcha only once LoginFailed.captchaRequired.")
+class LoginEntityInput:
+    credit_code: str
+    password: str
+    captcha_id: str | None = None
+    captcha_answer: str | None = None
+
+
+StartEntityRegistrationResult = Annotated[
+    RepresentativeVerified | RateLimited | FieldError, strawberry.union("StartEntityRegistrationResult")
+]
+RegisterEntityResult = Annotated[EntityRegistered | RateLimited | FieldError, strawberry.union("RegisterEntityResult")]
+
+
+def entity_types() -> list[EntityTypeInfo]:
+    return [EntityTypeInfo(type=kind, label=label) for kind, label in ENTITY_TYPE_LABELS.items()]
+
+
+async def start_entity_registration(info: Info, input: StartEntityRegistrationInput) -> StartEntityRegistrationResult:
+    c = ctx(info)
+
+    async def call() -> RepresentativeVerified:
+        proven = await EntityRegistrationService(c.rt).prove_representative(
+            input.phone, input.sms_code, input.password, c.client
+        )
+        return RepresentativeVerified(
+            ticket=proven.ticket,
+            expires_at=proven.expires_at,
+            masked_name=proven.masked_name,
+            masked_certificate_number=proven.masked_certificate_number,
+        )
+
+    return await guarded(call, RateLimited, FieldError)
+
+
+async def register_entity(info: Info, input: RegisterEntityInput) -> RegisterEntityResult:
+    c = ctx(info)
+
+    async def call() -> EntityRegistered:
+        form = EntityRegistration(
+            ticket=input.ticket,
+            entity_name=input.entity_name,
+            entity_type=DomainEntityType(input.entity_type),
+            credit_code=input.credit_code,
+            contact_name=input.contact_name,
+            contact_certificate_number=input.contact_certificate_number,
+            contact_phone=input.contact_phone,
+            sms_code=input.sms_code,
+            password=input.password,
+            password_confirmation=input.password_confirmation,
+            accept_terms=input.accept_terms,
+        )
+        entity = await EntityRegistrationService(c.rt).register(form, c.client)
+        return EntityRegistered(account=EntityAccount.of(EntityViews(c.rt).view(entity)))
+
+    return await guarded(call, RateLimited, FieldError)
+
+
+async def login_entity(info: Info, input: LoginEntityInput) -> LoginResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess:
+        if not (input.credit_code or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请输入统一社会信用代码", "creditCode")
+        outcome = await LoginService(c.rt).login_with_password(
+            input.credit_code,
+            input.password,
+            c.client,
+            realm="entity",
+            captcha_id=input.captcha_id,
+            captcha_answer=input.captcha_answer,
+        )
+        return await _success(info, outcome)
+
+    return await guarded(call, LoginFailed, FieldError)
