@@ -272,8 +272,11 @@ CA_TOOLS = "plugins.ca.tools"  # loaded by name: the core does not import plugin
 def cmd_ca(args: argparse.Namespace) -> None:
     import importlib
 
-    if args.ca_command == "demo-cert" and _settings().is_production:
-        sys.exit("demo-cert is for the dev profile only")
+    if args.ca_command == "demo-cert":
+        settings = _settings()
+        if settings.is_production:
+            sys.exit("demo-cert is for the dev profile only")
+        args.out = args.out or str(settings.data_dir / "ca")  # its roots/ are trusted on the dev profile
     importlib.import_module(CA_TOOLS).run(args)
 
 
@@ -351,7 +354,9 @@ def main(argv: list[str] | None = None) -> None:
     ca_sign.add_argument("--sm2", action="store_true", help="the key is SM2 (PEM, or 64 hex digits)")
     ca_sign.set_defaults(func=cmd_ca)
     demo = ca_sub.add_parser("demo-cert", help="dev: a local test root CA and an entity certificate")
-    demo.add_argument("--out", required=True, help="folder to write roots/demo-root.pem, entity.pem, entity.key.pem")
+    demo.add_argument(
+        "--out", help="folder for roots/demo-root.pem, entity.pem, entity.key.pem (default DATA_DIR/ca, trusted on dev)"
+    )
     demo.add_argument("--credit-code", required=True, help="the entity's unified social credit code")
     demo.add_argument("--name", default="湖北演示科技有限公司", help="the certificate's common name")
     demo.set_defaults(func=cmd_ca)

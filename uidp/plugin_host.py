@@ -17,7 +17,7 @@ from uidp.ports import VERIFIER_KINDS, LoginMethod, SmsGateway
 
 log = logging.getLogger("uidp.plugins")
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("plugins.password", "plugins.sandbox")
+DEFAULT_PLUGINS: tuple[str, ...] = ("plugins.password", "plugins.sandbox", "plugins.ca")
 ENTRY_POINT_GROUP = "uidp"
 
 
@@ -44,7 +44,7 @@ class PluginHost:
             # Blocked before loading: a disabled entry point is never imported (so a broken one can be
             # switched off), and nothing can register under a disabled name later.
             self.pm.set_blocked(name)
-        for name in (*DEFAULT_PLUGINS, *settings.list_of(settings.plugins)):
+        for name in dict.fromkeys((*DEFAULT_PLUGINS, *settings.list_of(settings.plugins))):
             if name not in disabled:
                 self.pm.register(importlib.import_module(name), name=name)
         self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)

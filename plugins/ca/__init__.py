@@ -32,10 +32,12 @@ MAX_CHAIN_ITEMS = 8
 __all__ = ["CertificateLogin", "CertificateVerifier", "verifier_from_env"]
 
 
-def verifier_from_env(environ: Mapping[str, str] | None = None) -> CertificateVerifier:
+def verifier_from_env(
+    environ: Mapping[str, str] | None = None, default_trust_dir: Path | None = None
+) -> CertificateVerifier:
     """Roots and CRLs as the environment names them; no roots -> VERIFIER_UNAVAILABLE."""
     env = os.environ if environ is None else environ
-    folder = env.get(TRUST_DIR, "").strip()
+    folder = env.get(TRUST_DIR, "").strip() or (str(default_trust_dir) if default_trust_dir else "")
     roots = []
     if folder and Path(folder).is_dir():
         for path in sorted(Path(folder).iterdir()):
@@ -54,8 +56,9 @@ class CertificateLogin:
     label = "数字证书登录"
     sandbox = False
 
-    def __init__(self, verifier: CertificateVerifier | None = None) -> None:
+    def __init__(self, verifier: CertificateVerifier | None = None, default_trust_dir: Path | None = None) -> None:
         self._verifier = verifier  # tests pass one; otherwise the environment is read on each call
+        self._default_trust_dir = default_trust_dir  # dev profile: DATA_DIR/ca/roots, where demo-cert writes
 
     async def authenticate(self, params: Mapping[str, str], ports: LoginPorts | None = None) -> Assertion:
         try:
@@ -71,7 +74,7 @@ class CertificateLogin:
         )  # fmt: skip
 
     def _check(self, certificate: str, chain: list[str], challenge: str, signature: str, at: datetime) -> Assertion:
-        verifier = self._verifier or verifier_from_env()
+        verifier = self._verifier or verifier_from_env(default_trust_dir=self._default_trust_dir)
         leaf, verified = verifier.verify(certificate, chain, at)
         verifier.verify_possession(leaf, challenge, signature)
         claims = {
@@ -85,5 +88,6 @@ class CertificateLogin:
 
 
 @hookimpl
-def register_login_methods(register) -> None:
-    register(CertificateLogin())
+def register_login_methods(register, settings) -> None:
+    # On the dev profile `uidp ca demo-cert` writes a demo root to DATA_DIR/ca/roots, trusted without setup.
+    register(CertificateLogin(default_trust_dir=None if settings.is_production else settings.data_dir / "ca" / "roots"))

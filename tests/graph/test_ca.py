@@ -48,7 +48,7 @@ def settings(make_settings, tmp_path, monkeypatch, ca):
     ca.write_root(tmp_path / "roots")
     monkeypatch.setenv("UIDP_CA_TRUST_DIR", str(tmp_path / "roots"))
     monkeypatch.delenv("UIDP_CA_CRL_FILES", raising=False)
-    return make_settings(plugins="plugins.ca")
+    return make_settings()
 
 
 async def session_of(rt, kind: str, subject_id) -> str:

@@ -37,7 +37,7 @@ def settings(make_settings, tmp_path, monkeypatch, ca):
     ca.write_root(tmp_path / "roots")
     monkeypatch.setenv("UIDP_CA_TRUST_DIR", str(tmp_path / "roots"))
     monkeypatch.delenv("UIDP_CA_CRL_FILES", raising=False)
-    return make_settings(plugins="plugins.ca", sms_resend_seconds=1)
+    return make_settings(sms_resend_seconds=1)
 
 
 def principal_of(kind: str, row) -> Principal:
