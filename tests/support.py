@@ -98,11 +98,7 @@ class Api:
         return (await self.data(SEND_CODE, {"i": variables}))["sendSmsCode"]
 
     def last_code(self, phone: str) -> str:
-        for message in sandbox_messages(self.rt, phone=phone, limit=20):
-            found = re.search(r"验证码(\d{6})", message["text"])
-            if found:
-                return found.group(1)
-        raise AssertionError(f"no SMS code for {phone}")
+        return sandbox_code(self.rt, phone)
 
     async def code_for(self, purpose: str, phone: str) -> str:
         sent = await self.send_code(purpose, phone)
@@ -150,3 +146,48 @@ async def staff_token(rt: Any, *roles: str, username: str = "reviewer1") -> str:
     staff = await StaffService(rt).create(username, username, "Staff#2026pw", [StaffRole(r) for r in roles])
     issued = await Sessions(rt).issue("staff", staff.id, "password", ClientInfo("192.0.2.10"))
     return issued.token
+
+
+# --- service-level helpers (no HTTP) ----------------------------------------------------------------------
+
+
+def sandbox_code(rt: Any, phone: str) -> str:
+    """The newest SMS code the sandbox gateway delivered to ``phone``."""
+    for message in sandbox_messages(rt, phone=phone, limit=20):
+        found = re.search(r"验证码(\d{6})", message["text"])
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no SMS code for {phone}")
+
+
+async def service_code(rt: Any, phone: str, purpose: Any, client: Any) -> str:
+    """Send a code through the service layer and read it from the sandbox outbox."""
+    from uidp.services.sms import SmsCodes
+
+    await SmsCodes(rt).send(purpose, phone, client)
+    return sandbox_code(rt, phone)
+
+
+async def register_person(
+    rt: Any, client: Any, *, phone: str = "15012340058", seq: str = "121", name: str = "陈心"
+) -> Any:
+    """An ACTIVE level-1 person registered with a resident ID through RegistrationService."""
+    from datetime import date
+
+    from uidp.domain.certificates import CertificateType, ValidityPeriod
+    from uidp.services.registration import PersonRegistration, RegistrationService
+    from uidp.services.sms import SmsPurpose
+
+    form = PersonRegistration(
+        name=name,
+        certificate_type=CertificateType.RESIDENT_ID,
+        certificate_number=resident_id(seq=seq),
+        phone=phone,
+        sms_code=await service_code(rt, phone, SmsPurpose.REGISTER, client),
+        password=PASSWORD,
+        password_confirmation=PASSWORD,
+        accept_terms=True,
+        valid_from=date(2020, 1, 1),
+        validity_period=ValidityPeriod.YEARS_20,
+    )
+    return await RegistrationService(rt).register(form, client)

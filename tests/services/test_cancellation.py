@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from tortoise import Tortoise, connections
 
-from tests.support import PASSWORD, resident_id
+from tests.support import PASSWORD, register_person, resident_id, sandbox_code
 from uidp.domain.bank_cards import BankCheckStatus
-from uidp.domain.certificates import CertificateType, ValidityPeriod
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.bank_check import BankCheck
@@ -23,8 +21,6 @@ from uidp.services.cancellation import CONSEQUENCES, MISMATCHES_PER_HOUR, Cancel
 from uidp.services.erasure import KEPT, PERSON_OWNED
 from uidp.services.login import LoginService
 from uidp.services.principal import ClientInfo, Principal
-from uidp.services.registration import PersonRegistration, RegistrationService
-from uidp.services.sandbox import sandbox_messages
 from uidp.services.sessions import Sessions
 from uidp.services.sms import SmsCodes, SmsPurpose
 from uidp.services.uploads import Uploads
@@ -38,24 +34,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def last_code(rt, phone=PHONE):
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return sandbox_code(rt, phone)
 
 
 async def register(rt, phone=PHONE, seq="121"):
-    await SmsCodes(rt).send(SmsPurpose.REGISTER, phone, CLIENT)
-    form = PersonRegistration(
-        name=NAME,
-        certificate_type=CertificateType.RESIDENT_ID,
-        certificate_number=resident_id(seq=seq),
-        phone=phone,
-        sms_code=last_code(rt, phone),
-        password=PASSWORD,
-        password_confirmation=PASSWORD,
-        accept_terms=True,
-        valid_from=date(2020, 1, 1),
-        validity_period=ValidityPeriod.YEARS_20,
-    )
-    return await RegistrationService(rt).register(form, CLIENT)
+    return await register_person(rt, CLIENT, phone=phone, seq=seq, name=NAME)
 
 
 async def log_in(rt, phone=PHONE):

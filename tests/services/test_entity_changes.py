@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
 from dataclasses import replace
 
 import pytest
 
 from plugins.sandbox import registry as sandbox
-from tests.support import PASSWORD, resident_id
+from tests.support import PASSWORD, resident_id, service_code
 from uidp.domain.certificates import CertificateType
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
@@ -21,9 +20,8 @@ from uidp.services.entity_changes import EntityChanges, LegalInformation, NewCon
 from uidp.services.entity_records import entity_view, open_entity, seal_entity_fields
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
-from uidp.services.sandbox import sandbox_messages
 from uidp.services.sessions import Sessions
-from uidp.services.sms import SmsCodes, SmsPurpose
+from uidp.services.sms import SmsPurpose
 
 pytestmark = pytest.mark.anyio
 CLIENT = ClientInfo("198.51.100.21")
@@ -87,8 +85,7 @@ async def entity_principal(rt, entity: Entity) -> tuple[Principal, str]:
 
 
 async def code_for(rt, phone: str, purpose: SmsPurpose) -> str:
-    await SmsCodes(rt).send(purpose, phone, CLIENT)
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return await service_code(rt, phone, purpose, CLIENT)
 
 
 def new_contact(code: str, **overrides) -> NewContact:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from plugins.sandbox import registry as sandbox
-from tests.support import PASSWORD, resident_id
+from tests.support import PASSWORD, resident_id, service_code
 from uidp.domain.certificates import CertificateType, Gender, ValidityPeriod
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
@@ -24,7 +23,6 @@ from uidp.services.entity_registration import EntityRegistration, EntityRegistra
 from uidp.services.login import LoginService
 from uidp.services.principal import ClientInfo
 from uidp.services.registration import PersonRegistration, RegistrationService
-from uidp.services.sandbox import sandbox_messages
 from uidp.services.sms import SmsCodes, SmsPurpose
 
 pytestmark = pytest.mark.anyio
@@ -35,8 +33,7 @@ ENTITY_PASSWORD = "Chutian#2026"
 
 
 async def code_for(rt, phone, purpose=SmsPurpose.ENTITY_REGISTER):
-    await SmsCodes(rt).send(purpose, phone, CLIENT)
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return await service_code(rt, phone, purpose, CLIENT)
 
 
 async def register_person(rt, **overrides) -> Person:

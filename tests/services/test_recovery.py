@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
 
 import pytest
 
-from tests.support import PASSWORD, resident_id
-from uidp.domain.certificates import CertificateType, ValidityPeriod
+from tests.support import PASSWORD, register_person, resident_id, sandbox_code
+from uidp.domain.certificates import CertificateType
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.credential import Credential
@@ -18,7 +17,6 @@ from uidp.services.login import LoginService
 from uidp.services.login_throttle import LoginThrottle
 from uidp.services.principal import ClientInfo
 from uidp.services.recovery import RecoveryService
-from uidp.services.registration import PersonRegistration, RegistrationService
 from uidp.services.sandbox import sandbox_messages
 from uidp.services.sessions import Sessions
 from uidp.services.sms import SmsCodes, SmsPurpose
@@ -31,24 +29,11 @@ MASKED_PHONE = re.compile(r"^1[3-9]\d\*{4}\d{4}$")
 
 
 def last_code(rt, phone=PHONE):
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return sandbox_code(rt, phone)
 
 
 async def register(rt, phone=PHONE, seq="121", name="陈心"):
-    await SmsCodes(rt).send(SmsPurpose.REGISTER, phone, CLIENT)
-    form = PersonRegistration(
-        name=name,
-        certificate_type=CertificateType.RESIDENT_ID,
-        certificate_number=resident_id(seq=seq),
-        phone=phone,
-        sms_code=last_code(rt, phone),
-        password=PASSWORD,
-        password_confirmation=PASSWORD,
-        accept_terms=True,
-        valid_from=date(2020, 1, 1),
-        validity_period=ValidityPeriod.YEARS_20,
-    )
-    return await RegistrationService(rt).register(form, CLIENT)
+    return await register_person(rt, CLIENT, phone=phone, seq=seq, name=name)
 
 
 async def start(rt, name="陈心", number=None, service=None):

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.support import PASSWORD, resident_id
+from tests.support import PASSWORD, resident_id, service_code
 from uidp.domain.certificates import CertificateType, Gender, ValidityPeriod
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.credential import Credential
@@ -15,18 +15,14 @@ from uidp.models.person import Person, PersonStatus
 from uidp.services.activation import ActivationService
 from uidp.services.principal import ClientInfo
 from uidp.services.registration import PersonRegistration, RegistrationService
-from uidp.services.sandbox import sandbox_messages
-from uidp.services.sms import SmsCodes, SmsPurpose
+from uidp.services.sms import SmsPurpose
 
 pytestmark = pytest.mark.anyio
 CLIENT = ClientInfo("198.51.100.9")
 
 
 async def code_for(rt, phone, purpose=SmsPurpose.REGISTER):
-    import re
-
-    await SmsCodes(rt).send(purpose, phone, CLIENT)
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return await service_code(rt, phone, purpose, CLIENT)
 
 
 def form(**overrides):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import sandbox_code
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.principal import ClientInfo
-from uidp.services.sandbox import sandbox_messages
 from uidp.services.sms import SmsCodes, SmsPurpose
 
 pytestmark = pytest.mark.anyio
@@ -15,9 +15,7 @@ PHONE = "15012340058"
 
 
 def last_code(rt, phone=PHONE):
-    import re
-
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return sandbox_code(rt, phone)
 
 
 async def test_code_is_bound_to_purpose_and_phone(rt):

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import uuid
-from datetime import date
 
 import pytest
 
-from tests.support import PASSWORD, resident_id
-from uidp.domain.certificates import CertificateType, ValidityPeriod
+from tests.support import PASSWORD, register_person, sandbox_code
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.binding import ExternalBinding
@@ -20,8 +17,6 @@ from uidp.services.login import LoginService
 from uidp.services.login_throttle import LoginThrottle
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.principal import ClientInfo, Principal
-from uidp.services.registration import PersonRegistration, RegistrationService
-from uidp.services.sandbox import sandbox_messages
 from uidp.services.sessions import Sessions
 from uidp.services.sms import SmsCodes, SmsPurpose
 from uidp.services.user_space import BINDING_DISPLAY_COLUMN, UserSpace
@@ -35,24 +30,11 @@ NEW_PASSWORD = "Wuhan@2027new"
 
 
 def last_code(rt, phone=PHONE):
-    return re.search(r"验证码(\d{6})", sandbox_messages(rt, phone=phone, limit=1)[0]["text"]).group(1)
+    return sandbox_code(rt, phone)
 
 
 async def register(rt, phone=PHONE, seq="121"):
-    await SmsCodes(rt).send(SmsPurpose.REGISTER, phone, CLIENT)
-    form = PersonRegistration(
-        name="陈心",
-        certificate_type=CertificateType.RESIDENT_ID,
-        certificate_number=resident_id(seq=seq),
-        phone=phone,
-        sms_code=last_code(rt, phone),
-        password=PASSWORD,
-        password_confirmation=PASSWORD,
-        accept_terms=True,
-        valid_from=date(2020, 1, 1),
-        validity_period=ValidityPeriod.YEARS_20,
-    )
-    return await RegistrationService(rt).register(form, CLIENT)
+    return await register_person(rt, CLIENT, phone=phone, seq=seq)
 
 
 async def log_in(rt, identifier=PHONE, password=PASSWORD):
