@@ -26,7 +26,6 @@ from graph.schema.entity_change_types import (
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.review_types import AppealSubmitted
 from graph.schema.types import EntityAccount
-from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_name, mask_phone
 from uidp.models.upload import DocumentKind
 from uidp.services.entity_appeal import EntityAppeal, EntityAppeals
@@ -35,6 +34,7 @@ from uidp.services.entity_records import entity_view, open_entity
 from uidp.services.pii import Pii
 from uidp.services.principal import Principal
 from uidp.services.request_limits import limit_per_client
+from uidp.services.uploads import parse_document_ids
 
 StartEntityContactChangeResult = Annotated[
     EntityContactChangeStarted | NotAuthenticated | Forbidden | RateLimited | FieldError,
@@ -153,19 +153,14 @@ async def start_entity_appeal(info: Info, input: StartEntityAppealInput) -> Star
 def _documents(documents: EntityAppealDocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
     if documents is None:
         return {}
-    found: dict[DocumentKind, uuid.UUID] = {}
-    for kind, value, where in (
-        (DocumentKind.BUSINESS_LICENCE, documents.business_licence, "documents.businessLicence"),
-        (DocumentKind.AUTHORISATION_LETTER, documents.authorisation_letter, "documents.authorisationLetter"),
-        (DocumentKind.CERTIFICATE_FRONT, documents.certificate_front, "documents.certificateFront"),
-        (DocumentKind.CERTIFICATE_BACK, documents.certificate_back, "documents.certificateBack"),
-    ):
-        if value:
-            try:
-                found[kind] = uuid.UUID(str(value))
-            except ValueError:
-                raise DomainError(ErrorCode.UPLOAD_NOT_FOUND, "上传的文件不存在，请重新上传", where) from None
-    return found
+    return parse_document_ids(
+        {
+            DocumentKind.BUSINESS_LICENCE: documents.business_licence,
+            DocumentKind.AUTHORISATION_LETTER: documents.authorisation_letter,
+            DocumentKind.CERTIFICATE_FRONT: documents.certificate_front,
+            DocumentKind.CERTIFICATE_BACK: documents.certificate_back,
+        }
+    )
 
 
 async def submit_entity_appeal(info: Info, input: SubmitEntityAppealInput) -> SubmitEntityAppealResult:

@@ -37,7 +37,7 @@ from uidp.services.activation import ActivationService, PersonActivation
 from uidp.services.persons import PersonViews
 from uidp.services.registration import PersonRegistration, RegistrationService
 from uidp.services.request_limits import limit_per_client
-from uidp.services.uploads import Uploads
+from uidp.services.uploads import Uploads, parse_document_ids
 
 CheckCertificateResult = Annotated[
     CertificateAvailable | ActivationRequired | AccountConflict | RegistrationWindowClosed | RateLimited | FieldError,
@@ -99,20 +99,13 @@ async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocum
 def _documents(documents: DocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
     if documents is None:
         return {}
-    found: dict[DocumentKind, uuid.UUID] = {}
-    for kind, value in (
-        (DocumentKind.CERTIFICATE_FRONT, documents.certificate_front),
-        (DocumentKind.CERTIFICATE_BACK, documents.certificate_back),
-        (DocumentKind.SUPPORTING, documents.supporting),
-    ):
-        if value:
-            try:
-                found[kind] = uuid.UUID(str(value))
-            except ValueError:
-                raise DomainError(
-                    ErrorCode.UPLOAD_NOT_FOUND, "上传的文件不存在，请重新上传", f"documents.{kind.value}"
-                ) from None
-    return found
+    return parse_document_ids(
+        {
+            DocumentKind.CERTIFICATE_FRONT: documents.certificate_front,
+            DocumentKind.CERTIFICATE_BACK: documents.certificate_back,
+            DocumentKind.SUPPORTING: documents.supporting,
+        }
+    )
 
 
 async def register_person(info: Info, input: RegisterPersonInput) -> RegisterPersonResult:

@@ -36,15 +36,15 @@ from uidp.services.registration import check_password_and_terms
 from uidp.services.request_limits import limit_per_client
 from uidp.services.review import ReviewCases
 from uidp.services.sms import SmsCodes, SmsPurpose
-from uidp.services.uploads import Uploads
+from uidp.services.uploads import Uploads, document_field
 
 TICKET_SECONDS = 30 * 60  # the documents take a while to photograph
 TICKET_INVALID = "申诉已失效，请从第一步重新开始"
 REQUIRED_DOCUMENTS: dict[DocumentKind, tuple[str, str]] = {
-    DocumentKind.BUSINESS_LICENCE: ("营业执照", "documents.businessLicence"),
-    DocumentKind.AUTHORISATION_LETTER: ("授权委托书", "documents.authorisationLetter"),
-    DocumentKind.CERTIFICATE_FRONT: ("联系人身份证人像面", "documents.certificateFront"),
-    DocumentKind.CERTIFICATE_BACK: ("联系人身份证国徽面", "documents.certificateBack"),
+    DocumentKind.BUSINESS_LICENCE: ("营业执照", document_field(DocumentKind.BUSINESS_LICENCE)),
+    DocumentKind.AUTHORISATION_LETTER: ("授权委托书", document_field(DocumentKind.AUTHORISATION_LETTER)),
+    DocumentKind.CERTIFICATE_FRONT: ("联系人身份证人像面", document_field(DocumentKind.CERTIFICATE_FRONT)),
+    DocumentKind.CERTIFICATE_BACK: ("联系人身份证国徽面", document_field(DocumentKind.CERTIFICATE_BACK)),
 }
 
 

@@ -35,7 +35,7 @@ from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
 from uidp.services.review import ReviewCases
 from uidp.services.sms import SmsCodes, SmsPurpose
-from uidp.services.uploads import Uploads
+from uidp.services.uploads import Uploads, document_field
 
 POLICY = PasswordPolicy()
 REQUIRED_DOCUMENTS = (DocumentKind.CERTIFICATE_FRONT, DocumentKind.CERTIFICATE_BACK, DocumentKind.SUPPORTING)
@@ -167,7 +167,7 @@ class RegistrationService:
         )
         if form.certificate_type.registration_route == RegistrationRoute.MANUAL:
             for kind in REQUIRED_DOCUMENTS:
-                _required(form.documents.get(kind), f"请上传{_DOCUMENT_LABELS[kind]}", _DOCUMENT_FIELDS[kind])
+                _required(form.documents.get(kind), f"请上传{_DOCUMENT_LABELS[kind]}", document_field(kind))
         return _Checked(name, number, phone, password, gender, birth_date, region)
 
     async def register(self, form: PersonRegistration, client: ClientInfo) -> Person:
@@ -275,9 +275,4 @@ _DOCUMENT_LABELS = {
     DocumentKind.CERTIFICATE_FRONT: "证件正面",
     DocumentKind.CERTIFICATE_BACK: "证件反面",
     DocumentKind.SUPPORTING: "辅助证明材料",
-}
-_DOCUMENT_FIELDS = {
-    DocumentKind.CERTIFICATE_FRONT: "documents.certificateFront",
-    DocumentKind.CERTIFICATE_BACK: "documents.certificateBack",
-    DocumentKind.SUPPORTING: "documents.supporting",
 }

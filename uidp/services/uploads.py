@@ -21,6 +21,26 @@ ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
 }
 
 
+def document_field(kind: DocumentKind) -> str:
+    """The input field a document kind arrives in: CERTIFICATE_FRONT -> documents.certificateFront."""
+    head, *rest = kind.value.lower().split("_")
+    return "documents." + head + "".join(part.capitalize() for part in rest)
+
+
+def parse_document_ids(given: Mapping[DocumentKind, object | None]) -> dict[DocumentKind, uuid.UUID]:
+    """Upload ids from a form (None entries skipped); a malformed id is UPLOAD_NOT_FOUND on its field."""
+    found: dict[DocumentKind, uuid.UUID] = {}
+    for kind, value in given.items():
+        if value:
+            try:
+                found[kind] = uuid.UUID(str(value))
+            except ValueError:
+                raise DomainError(
+                    ErrorCode.UPLOAD_NOT_FOUND, "上传的文件不存在，请重新上传", document_field(kind)
+                ) from None
+    return found
+
+
 class Uploads:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
