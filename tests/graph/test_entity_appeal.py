@@ -108,6 +108,11 @@ async def test_entity_appeal_approved(api, rt):
 
     decided = await api.data(DECIDE, {"i": {"caseId": submitted["caseId"], "approve": True}}, token=reviewer)
     assert decided["decideReviewCase"]["case"]["status"] == "APPROVED"
+    from uidp.models.audit import AuditEvent
+    from uidp.models.entity import Entity
+
+    decision = await AuditEvent.get(event_type="review.decided")
+    assert (decision.subject_kind, decision.subject_id) == ("entity", (await Entity.first()).id)
     assert "法人账号申诉已通过" in sandbox_messages(rt, phone=APPELLANT_PHONE, limit=1)[0]["text"]
     second = await api.data(
         DECIDE, {"i": {"caseId": submitted["caseId"], "approve": False, "reason": "x"}}, token=reviewer

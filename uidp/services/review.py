@@ -89,6 +89,13 @@ class ReviewCases:
     async def get(self, case_id: uuid.UUID) -> ReviewCase | None:
         return await ReviewCase.get_or_none(id=case_id)
 
+    def _subject(self, case: ReviewCase) -> tuple[str, uuid.UUID] | None:
+        """Whom a decision is about: the person, or for an entity appeal the entity named in the details."""
+        if case.person_id:
+            return ("person", case.person_id)
+        entity_id = self.details(case).get("entity_id")
+        return ("entity", uuid.UUID(entity_id)) if entity_id else None
+
     def details(self, case: ReviewCase) -> dict[str, Any]:
         return json.loads(self.pii.open(f"case:{case.id}:details", case.details_enc))
 
@@ -125,7 +132,7 @@ class ReviewCases:
         await Audit(self.rt).record(
             "review.decided",
             actor=actor,
-            subject=("person", case.person_id) if case.person_id else None,
+            subject=self._subject(case),
             client=client,
             case_id=str(case.id),
             kind=str(case.kind),
