@@ -35,6 +35,11 @@ CONTACT_CERTIFICATE_NUMBER = "entity.contact_certificate_number"
 CONTACT_PHONE = "entity.contact_phone"
 
 
+def credit_code_index(pii: Pii, code: str) -> str:
+    """The blind index of a normalised credit code: what lookups and the unique column use."""
+    return pii.digest("credit_code", code)
+
+
 def mask_entity_name(name: str) -> str:
     """First 2 and last 2 characters, one '*' for each other: 湖北楚天测试科技有限公司 -> 湖北********公司.
 
@@ -54,7 +59,7 @@ class EntityLookup:
 
     def credit_code_index(self, code: str) -> str:
         """The blind index of a normalised credit code (the unique column Entity.credit_code_index)."""
-        return self.pii.digest("credit_code", code)
+        return credit_code_index(self.pii, code)
 
     async def by_credit_code(self, code: str) -> Entity | None:
         """The entity of a normalised credit code, or None."""

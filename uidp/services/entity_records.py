@@ -12,7 +12,7 @@ from typing import Any
 from uidp.models.entity import Entity
 from uidp.runtime import Runtime
 from uidp.services import entities as columns
-from uidp.services.entities import EntityView, EntityViews
+from uidp.services.entities import EntityView, EntityViews, credit_code_index
 from uidp.services.pii import Pii
 
 
@@ -39,7 +39,7 @@ def seal_entity_fields(
     """The Entity column values (sealed, plus blind indexes) for the values given, for create() or update()."""
     found: dict[str, Any] = {}
     if credit_code is not None:
-        found["credit_code_index"] = pii.digest("credit_code", credit_code)
+        found["credit_code_index"] = credit_code_index(pii, credit_code)
         found["credit_code_enc"] = pii.seal(columns.CREDIT_CODE, credit_code)
     if name is not None:
         found["name_enc"] = pii.seal(columns.NAME, name)

@@ -31,10 +31,10 @@ from uidp.models.person import Person, PersonStatus
 from uidp.ports import RegistryRecord
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
-from uidp.services import entities as columns
 from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
 from uidp.services.entities import EntityLookup
+from uidp.services.entity_records import seal_entity_fields
 from uidp.services.login_throttle import LoginThrottle
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
@@ -201,16 +201,15 @@ class EntityRegistrationService:
                     id=entity_id,
                     status=EntityStatus.ACTIVE,
                     entity_type=form.entity_type,
-                    credit_code_index=lookup.credit_code_index(checked.code),
-                    credit_code_enc=self.pii.seal(columns.CREDIT_CODE, checked.code),
-                    name_enc=self.pii.seal(columns.NAME, checked.name),
-                    representative_id=person.id,
-                    contact_name_enc=self.pii.seal(columns.CONTACT_NAME, checked.contact_name),
-                    contact_certificate_number_enc=self.pii.seal(
-                        columns.CONTACT_CERTIFICATE_NUMBER, checked.contact_number
+                    **seal_entity_fields(
+                        self.pii,
+                        credit_code=checked.code,
+                        name=checked.name,
+                        contact_name=checked.contact_name,
+                        contact_certificate_number=checked.contact_number,
+                        contact_phone=checked.contact_phone,
                     ),
-                    contact_phone_enc=self.pii.seal(columns.CONTACT_PHONE, checked.contact_phone),
-                    contact_phone_index=self.pii.phone_index(checked.contact_phone),
+                    representative_id=person.id,
                     level=2,
                     created_at=now,
                     updated_at=now,
