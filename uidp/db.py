@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tortoise import Tortoise
 
 from uidp.config import Settings
 from uidp.models import MODEL_MODULES
+
+if TYPE_CHECKING:
+    from uidp.services.login_identifiers import BackfillReport
 
 APP_LABEL = "uidp"
 MIGRATIONS_MODULE = "uidp.migrations"
@@ -35,8 +38,8 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def migrate(settings: Settings, *, create_db: bool = False) -> None:
-    """Apply every pending migration (``uidp migrate``)."""
+async def migrate(settings: Settings, *, create_db: bool = False) -> BackfillReport:
+    """Apply every pending migration (``uidp migrate``), then fill keyed columns no SQL migration can compute."""
     from tortoise.migrations.api import migrate as run_migrations
 
     config = tortoise_config(settings)
@@ -47,6 +50,19 @@ async def migrate(settings: Settings, *, create_db: bool = False) -> None:
         await run_migrations(config=config)
     finally:
         await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+    try:
+        return await _backfill(settings)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def _backfill(settings: Settings) -> BackfillReport:
+    from uidp.runtime import Crypto
+    from uidp.services.login_identifiers import LoginIdentifiers
+    from uidp.services.pii import Pii
+
+    return await LoginIdentifiers(Pii(Crypto.of(settings))).backfill()
 
 
 def __getattr__(name: str) -> Any:

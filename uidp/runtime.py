@@ -17,6 +17,19 @@ from uidp.store.base import Store
 from uidp.store.memory import MemoryStore
 
 
+@dataclass(frozen=True)
+class Crypto:
+    """The PII cipher and blind index alone, for chores that need no runtime (the migration backfill)."""
+
+    cipher: PiiCipher
+    blind: BlindIndex
+
+    @classmethod
+    def of(cls, settings: Settings) -> Crypto:
+        keys, active = settings.pii_key_map()
+        return cls(PiiCipher(keys, active, settings.pii_algorithm), BlindIndex(settings.key_bytes("blind_index_key")))
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -46,7 +59,7 @@ class Runtime:
                 store = MemoryStore(clock=clock.monotonic)
             else:
                 store = open_store(settings.store_url, prefix=settings.store_prefix)
-        keys, active = settings.pii_key_map()
+        crypto = Crypto.of(settings)
         if plugins is None:
             plugins = PluginHost(settings, extra_plugins)
         plugins.check_production()
@@ -54,8 +67,8 @@ class Runtime:
             settings=settings,
             clock=clock,
             store=store,
-            cipher=PiiCipher(keys, active, settings.pii_algorithm),
-            blind=BlindIndex(settings.key_bytes("blind_index_key")),
+            cipher=crypto.cipher,
+            blind=crypto.blind,
             hasher=PasswordHasher(
                 settings.key_bytes("password_pepper"), settings.bcrypt_rounds, settings.hash_threads or None
             ),

@@ -53,13 +53,17 @@ async def review_queue(
 
 
 async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:
-    await require_staff(info)
+    principal = await require_staff(info)
     c = ctx(info)
+    cases = ReviewCases(c.rt)
     try:
-        case = await ReviewCases(c.rt).get(_case_id(id))
+        case = await cases.get(_case_id(id))
     except DomainError:
         return None
-    return ReviewCase(model=case, now=c.rt.clock.now()) if case else None
+    if case is None:
+        return None
+    number = await cases.claimed_certificate_number(principal, case, c.client)
+    return ReviewCase(model=case, now=c.rt.clock.now(), claimed_certificate_number=number)
 
 
 async def decide_review_case(info: Info, input: DecideReviewCaseInput) -> DecideReviewCaseResult:

@@ -82,10 +82,18 @@ class CaseDocument:
     url: str
 
 
-@strawberry.type(description="A case in the staff review queue. Values are masked; passwords never appear.")
+@strawberry.type(
+    description="A case in the staff review queue. Values are masked but `claimedCertificateNumber`; "
+    "passwords never appear."
+)
 class ReviewCase:
     model: strawberry.Private[ReviewCaseModel]
     now: strawberry.Private[datetime]
+    claimed_certificate_number: str | None = strawberry.field(
+        default=None,
+        description="The full certificate number the case claims: only in `reviewCase` (one case, being decided), "
+        "and each reading is audited. Null in the queue and in decision results.",
+    )
 
     @strawberry.field
     def id(self) -> strawberry.ID:

@@ -29,6 +29,19 @@ async def upload(client, kind, data, content_type="image/png", *, csrf=True):
     )
 
 
+async def upload_documents(client):
+    """The three documents of a manual registration, uploaded; returns the form's `documents` input."""
+    documents = {}
+    for field, kind, data, ctype in (
+        ("certificateFront", "CERTIFICATE_FRONT", PNG, "image/png"),
+        ("certificateBack", "CERTIFICATE_BACK", PNG, "image/png"),
+        ("supporting", "SUPPORTING", PDF, "application/pdf"),
+    ):
+        response = await upload(client, kind, data, ctype)
+        documents[field] = response.json()["data"]["uploadDocument"]["id"]
+    return documents
+
+
 def passport_form(**overrides):
     form = {
         "name": "John Smith",

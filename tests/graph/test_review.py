@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.graph.test_manual_registration import PDF, PNG, passport_form, upload
+from tests.graph.test_manual_registration import PDF, PNG, passport_form, upload_documents
 from tests.support import PASSWORD, staff_token
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
@@ -22,14 +22,7 @@ DECIDE = """mutation($i: DecideReviewCaseInput!){ decideReviewCase(input: $i) { 
 
 
 async def manual_registration(api, client, number="E12345678", phone="15012340058"):
-    documents = {}
-    for field, kind, data, ctype in (
-        ("certificateFront", "CERTIFICATE_FRONT", PNG, "image/png"),
-        ("certificateBack", "CERTIFICATE_BACK", PNG, "image/png"),
-        ("supporting", "SUPPORTING", PDF, "application/pdf"),
-    ):
-        response = await upload(client, kind, data, ctype)
-        documents[field] = response.json()["data"]["uploadDocument"]["id"]
+    documents = await upload_documents(client)
     result = await api.register(passport_form(certificateNumber=number, phone=phone, documents=documents))
     assert result["__typename"] == "PersonRegistered", result
     return result["account"]["id"]

@@ -127,10 +127,13 @@ def gb11643_check_char(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
-def _clean(raw: str) -> str:
-    """Fold full-width characters, drop all whitespace, upper-case."""
+def fold_certificate_number(raw: str) -> str:
+    """Fold full-width characters, drop all whitespace, upper-case: every type's number normalises this way."""
     folded = unicodedata.normalize("NFKC", raw or "")
     return "".join(folded.split()).upper()
+
+
+_clean = fold_certificate_number
 
 
 def _error(code: ErrorCode, message: str, field: str) -> DomainError:

@@ -27,6 +27,9 @@ class Person(Model):
     certificate_type = fields.CharField(max_length=32)
     # Unique per certificate type + number: the database settles concurrent registrations.
     certificate_index = fields.CharField(max_length=64, unique=True)
+    # The number as a login identifier, unique across all certificate types: a passport equal to someone's
+    # resident ID number cannot exist beside it. Null only for rows the login backfill could not place.
+    login_index = fields.CharField(max_length=64, unique=True, null=True)
     certificate_number_enc = fields.TextField()
     name_enc = fields.TextField()
     # Null only after a phone appeal (P9a) took the phone away: the person must bind a new one.

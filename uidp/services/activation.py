@@ -24,6 +24,7 @@ from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
+from uidp.services.login_identifiers import LoginIdentifiers
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
@@ -88,6 +89,7 @@ class ActivationService:
             holder = await self.lookup.by_phone(phone)
             if holder is not None and holder.id != person.id:
                 raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已被注册", "newPhone", appeal="PHONE_TAKEN_BY_OTHER")
+        await LoginIdentifiers(self.pii).check_free(number, holder=person.id)
         await self.codes.check(SmsPurpose.ACTIVATE, phone, form.sms_code)
         password_hash = await self.rt.hasher.hash(password)
         now = self.rt.clock.now()
@@ -97,6 +99,7 @@ class ActivationService:
                     status=PersonStatus.ACTIVE,
                     valid_from=form.valid_from,
                     validity_period=form.validity_period.value,
+                    login_index=self.pii.login_index(number),
                     phone_index=self.pii.phone_index(phone),
                     phone_enc=self.pii.seal("person.phone", phone),
                     updated_at=now,
@@ -156,6 +159,7 @@ class ActivationService:
         if certificate_type == CertificateType.RESIDENT_ID:
             gender = parse_resident_id(number, today=today, field="certificate_number").gender.value
         phone = normalize_phone(row.get("phone") or "", "phone")
+        await LoginIdentifiers(self.pii).check_free(number, field="certificate_number")
         now = self.rt.clock.now()
         try:
             async with in_transaction():
@@ -165,6 +169,7 @@ class ActivationService:
                     source=PersonSource.IMPORTED,
                     certificate_type=certificate_type.value,
                     certificate_index=self.pii.certificate_index(certificate_type.value, number),
+                    login_index=self.pii.login_index(number),
                     certificate_number_enc=self.pii.seal("person.certificate_number", number),
                     name_enc=self.pii.seal("person.name", name),
                     phone_index=self.pii.phone_index(phone),

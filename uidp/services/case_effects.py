@@ -16,6 +16,7 @@ from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
 from uidp.services.entity_records import seal_entity_fields
+from uidp.services.login_identifiers import LoginIdentifiers
 from uidp.services.login_throttle import LoginThrottle
 from uidp.services.pii import Pii
 from uidp.services.review import CaseEffects
@@ -28,11 +29,22 @@ async def _nothing(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> No
 
 async def _activate_manual_registration(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
     now = rt.clock.now()
+    login_index = await _free_login_index(Pii(rt), case.person_id)
     changed = await Person.filter(id=case.person_id, status=PersonStatus.PENDING_REVIEW).update(
-        status=PersonStatus.ACTIVE, activated_at=now, updated_at=now
+        status=PersonStatus.ACTIVE, activated_at=now, updated_at=now, login_index=login_index
     )
     if changed != 1:
         raise DomainError(ErrorCode.NOT_FOUND, "待审核的注册已不存在", "caseId")
+
+
+async def _free_login_index(pii: Pii, person_id: uuid.UUID | None) -> str | None:
+    """The claimed number's login index, refused when another account logs in with that number."""
+    person = await Person.get_or_none(id=person_id)
+    if person is None:
+        return None
+    number = pii.open("person.certificate_number", person.certificate_number_enc)
+    await LoginIdentifiers(pii).check_free(number, holder=person.id, field="caseId")
+    return pii.login_index(number)
 
 
 async def _drop_manual_registration(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
@@ -55,12 +67,14 @@ async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[
     certificate_index = pii.certificate_index(details["certificate_type"], details["certificate_number"])
     appellant = await Person.get_or_none(certificate_index=certificate_index)
     if appellant is None:
+        await LoginIdentifiers(pii).check_free(details["certificate_number"], field="caseId")
         appellant = await Person.create(
             id=uuid.uuid4(),
             status=PersonStatus.ACTIVE,
             source=PersonSource.REGISTERED,
             certificate_type=details["certificate_type"],
             certificate_index=certificate_index,
+            login_index=pii.login_index(details["certificate_number"]),
             certificate_number_enc=pii.seal("person.certificate_number", details["certificate_number"]),
             name_enc=pii.seal("person.name", details["name"]),
             phone_index=phone_index,

@@ -2,45 +2,28 @@
 
 from __future__ import annotations
 
-import re
-
-from uidp.domain.certificates import CertificateType, normalize_certificate_number
+from uidp.domain.certificates import CertificateType
 from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.login_identifiers import as_phone
 from uidp.models.person import Person
 from uidp.runtime import Runtime
 from uidp.services.pii import Pii
 from uidp.services.principal import Principal
-
-_PHONE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 
 
 class PersonLookup:
     def __init__(self, rt: Runtime) -> None:
         self.pii = Pii(rt)
 
-    def identifier_indexes(self, identifier: str) -> tuple[list[str], list[str]]:
-        """Phone indexes and certificate indexes an identifier could mean (formats decide, no I/O)."""
-        cleaned = identifier.strip().replace(" ", "")
-        phone = _PHONE.match(cleaned)
-        phone_indexes = [self.pii.phone_index(phone.group(1))] if phone else []
-        certificate_indexes = []
-        for certificate_type in CertificateType:
-            try:
-                number = normalize_certificate_number(certificate_type, cleaned)
-            except DomainError:
-                continue
-            certificate_indexes.append(self.pii.certificate_index(certificate_type.value, number))
-        return phone_indexes, certificate_indexes
-
     async def by_identifier(self, identifier: str) -> Person | None:
-        phone_indexes, certificate_indexes = self.identifier_indexes(identifier)
-        if phone_indexes:
-            person = await Person.get_or_none(phone_index=phone_indexes[0])
-            if person is not None:
-                return person
-        if certificate_indexes:
-            return await Person.filter(certificate_index__in=certificate_indexes).first()
-        return None
+        """The one account a login identifier names: a phone-shaped string by phone only, else by certificate.
+
+        Certificate numbers share one unique login index across types, so no identifier can name two accounts.
+        """
+        phone = as_phone(identifier)
+        if phone is not None:
+            return await self.by_phone(phone)
+        return await Person.get_or_none(login_index=self.pii.login_index(identifier))
 
     async def by_certificate(self, certificate_type: CertificateType, number: str) -> Person | None:
         return await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from uidp.runtime import Runtime
+from typing import Protocol
+
+from uidp.domain.login_identifiers import certificate_login_key
+from uidp.security.blind_index import BlindIndex
+from uidp.security.cipher import PiiCipher
+
+
+class HasCrypto(Protocol):
+    cipher: PiiCipher
+    blind: BlindIndex
 
 
 class Pii:
     """Encrypts values bound to their column, and makes keyed lookup digests."""
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: HasCrypto) -> None:
         self.cipher = rt.cipher
         self.blind = rt.blind
 
@@ -23,6 +32,10 @@ class Pii:
 
     def certificate_index(self, certificate_type: str, number: str) -> str:
         return self.blind.digest(f"certificate:{certificate_type}", number)
+
+    def login_index(self, number: str) -> str:
+        """The certificate number as a login identifier: one digest space for every certificate type."""
+        return self.blind.digest("login", certificate_login_key(number))
 
     def phone_index(self, phone: str) -> str:
         return self.blind.digest("phone", phone)

@@ -30,6 +30,7 @@ from uidp.models.upload import DocumentKind
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
+from uidp.services.login_identifiers import LoginIdentifiers
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
@@ -200,6 +201,7 @@ class RegistrationService:
                     source=PersonSource.REGISTERED,
                     certificate_type=form.certificate_type.value,
                     certificate_index=self.pii.certificate_index(form.certificate_type.value, checked.number),
+                    login_index=self.pii.login_index(checked.number),
                     certificate_number_enc=self.pii.seal("person.certificate_number", checked.number),
                     name_enc=self.pii.seal("person.name", checked.name),
                     phone_index=self.pii.phone_index(checked.phone),
@@ -262,6 +264,7 @@ class RegistrationService:
                 "certificateNumber",
                 appeal="CERTIFICATE_REGISTERED_WITH_OTHER_PHONE",
             )
+        await LoginIdentifiers(self.pii).check_free(checked.number)
         if await self.lookup.by_phone(checked.phone) is not None:
             raise DomainError(
                 ErrorCode.PHONE_TAKEN,

@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.person import Person
 from uidp.models.review import CaseKind, CaseStatus, ReviewCase
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
@@ -26,6 +27,8 @@ KIND_LABELS = {
     CaseKind.CERTIFICATE_APPEAL: "身份证号被他人手机号注册申诉",
     CaseKind.ENTITY_APPEAL: "法人账号申诉",
 }
+
+_CLAIMS_ACCOUNT_NUMBER = (CaseKind.MANUAL_REGISTRATION, CaseKind.CERTIFICATE_APPEAL)
 
 # What approving or rejecting a case does, by kind: (rt, case, details) inside the decision's transaction.
 Effect = Callable[[Runtime, ReviewCase, dict[str, Any]], Awaitable[None]]
@@ -95,6 +98,23 @@ class ReviewCases:
             return ("person", case.person_id)
         entity_id = self.details(case).get("entity_id")
         return ("entity", uuid.UUID(entity_id)) if entity_id else None
+
+    async def claimed_certificate_number(self, actor: Principal, case: ReviewCase, client: ClientInfo) -> str | None:
+        """The full certificate number a person's case claims, for the reviewer deciding it; audited.
+
+        A manual registration or certificate appeal claims its account's number; a phone appeal the number it
+        names. Everywhere else (queue, summary, audit) numbers stay masked.
+        """
+        number = self.details(case).get("certificate_number")
+        if number is None and case.person_id and case.kind in _CLAIMS_ACCOUNT_NUMBER:
+            person = await Person.get_or_none(id=case.person_id)
+            if person is not None:
+                number = self.pii.open("person.certificate_number", person.certificate_number_enc)
+        if number is not None:
+            await Audit(self.rt).record(
+                "review.certificate_number_shown", actor=actor, client=client, case_id=str(case.id), kind=str(case.kind)
+            )
+        return number
 
     def details(self, case: ReviewCase) -> dict[str, Any]:
         return json.loads(self.pii.open(f"case:{case.id}:details", case.details_enc))

@@ -42,6 +42,7 @@ async def seed_persons(settings: Settings, count: int, password: str) -> list[st
                     source=PersonSource.REGISTERED,
                     certificate_type=CertificateType.RESIDENT_ID.value,
                     certificate_index=pii.certificate_index(CertificateType.RESIDENT_ID.value, number),
+                    login_index=pii.login_index(number),
                     certificate_number_enc=pii.seal("person.certificate_number", number),
                     name_enc=pii.seal("person.name", "测试" + "甲乙丙丁戊己庚辛壬癸"[serial % 10]),
                     phone_index=pii.phone_index(phone),
