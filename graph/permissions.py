@@ -24,6 +24,7 @@ ANY_STAFF = (REVIEWER, OPERATOR, ADMINISTRATOR)
 class StaffAccess:
     roles: tuple[str, ...]
     scope: str
+    sessions_only: bool = False  # refused to API tokens whatever their scopes
 
 
 # GraphQL root field name -> access. Scopes are those of uidp.services.api_tokens.SCOPES.
@@ -41,9 +42,10 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
     "retireServiceItem": StaffAccess(OPERATORS, "catalogue"),
     # A2 staff and tokens
     "createStaff": StaffAccess(ADMINISTRATORS, "staff"),
-    "createApiToken": StaffAccess(ADMINISTRATORS, "staff"),
-    "revokeApiToken": StaffAccess(ADMINISTRATORS, "staff"),
-    "apiTokens": StaffAccess(ADMINISTRATORS, "staff"),
+    # every staff member mints tokens for themselves, from a session only (a token cannot mint its successor)
+    "createApiToken": StaffAccess(ANY_STAFF, "staff", sessions_only=True),
+    "revokeApiToken": StaffAccess(ANY_STAFF, "staff"),
+    "apiTokens": StaffAccess(ANY_STAFF, "staff"),
     # A3
     "auditEvents": StaffAccess(ADMINISTRATORS, "audit"),
     # dev profile only: the sandbox SMS outbox and captcha answers
@@ -65,15 +67,19 @@ async def require_staff(info: Info, role_any: tuple[str, ...] | None = None, sco
 
     ``role_any`` and ``scope`` default to the field's entry in ``STAFF_FIELDS``.
     """
+    sessions_only = False
     if role_any is None or scope is None:
         access = access_for(info.field_name)
         role_any = role_any or access.roles
         scope = scope or access.scope
+        sessions_only = access.sessions_only
     principal = await info.context.principal()
     if principal is None:
         raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
     if principal.kind != "staff" or not set(role_any) & set(principal.roles):
         raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
+    if sessions_only and principal.via_token:
+        raise DomainError(ErrorCode.API_TOKEN_NOT_A_SESSION, "此操作需要登录会话，API 令牌不能执行")
     if principal.scopes is not None and scope not in principal.scopes:
         raise DomainError(ErrorCode.TOKEN_SCOPE, f"API 令牌没有“{scope}”权限范围")
     return principal

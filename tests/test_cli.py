@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import getpass
 import json
 
 import pytest
@@ -20,6 +22,24 @@ def env(tmp_path, monkeypatch):
     return tmp_path / "data"
 
 
+def audit_actors(data_dir) -> dict[str, tuple[str | None, str | None]]:
+    """event type -> (actor kind, actor name) for the events the CLI wrote to the scratch database."""
+    from tortoise import Tortoise
+
+    from uidp.config import Settings
+    from uidp.db import tortoise_config
+    from uidp.models.audit import AuditEvent
+
+    async def read() -> dict[str, tuple[str | None, str | None]]:
+        await Tortoise.init(config=tortoise_config(Settings.from_env({}, data_dir=data_dir)))
+        try:
+            return {e.event_type: (e.actor_kind, e.details.get("actor")) for e in await AuditEvent.all()}
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(read())
+
+
 def test_migrate_makes_the_database(env):
     assert (env / "uidp.sqlite3").exists()
     assert json.loads((env / "dev-keys.json").read_text())["pii_keys"].startswith("dev1:")
@@ -34,6 +54,11 @@ def test_create_staff(env, capsys):
     with pytest.raises(SystemExit) as weak:
         main(["create-staff", "bob", "--password", "weak"])
     assert "password" in str(weak.value)
+    main(["reset-staff-totp", "alice"])
+    main(["create-token", "alice", "--scope", "review"])
+    actor = ("cli", f"cli:{getpass.getuser()}")
+    actors = audit_actors(env)
+    assert actors["staff.created"] == actors["staff.totp_reset"] == actors["api_token.created"] == actor
 
 
 def test_import_persons_reports_lines(env, tmp_path, capsys):
@@ -51,6 +76,7 @@ def test_import_persons_reports_lines(env, tmp_path, capsys):
     assert "imported 1 persons, rejected 1 rows" in captured.out
     assert f"{csv_file}:3: phone:" in captured.err
     assert "1501234" not in captured.err.replace(str(csv_file), "")  # rows' PII is not echoed
+    assert audit_actors(env)["persons.imported"] == ("cli", f"cli:{getpass.getuser()}")
 
 
 def test_sms_outbox_and_captcha_answer(env, capsys):
@@ -71,6 +97,7 @@ def test_sms_outbox_and_captcha_answer(env, capsys):
 def test_seed_persons(env, capsys):
     main(["seed-persons", "--count", "3", "--password", "Bench#Pass2026"])
     assert capsys.readouterr().out.split() == ["13900000000", "13900000001", "13900000002"]
+    assert audit_actors(env)["persons.seeded"] == ("cli", f"cli:{getpass.getuser()}")
 
 
 def test_settings_table(capsys):

@@ -13,6 +13,8 @@ from uidp.cli import main
 from uidp.config import ConfigError, Settings
 
 KEY = base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()  # 32 bytes
+BLIND_KEY = base64.b64encode(b"blind-index-key-for-the-tests-ok").decode()
+PEPPER = base64.b64encode(b"password-pepper-for-the-tests-ok").decode()
 SHORT_KEY = base64.b64encode(b"too short").decode()
 
 KEY_VARIABLES = ("UIDP_PII_KEYS", "UIDP_BLIND_INDEX_KEY", "UIDP_PASSWORD_PEPPER", "UIDP_SECRET_KEY")
@@ -25,8 +27,8 @@ def production_env(tmp_path, **changes: str | None) -> dict[str, str]:
         "UIDP_DATA_DIR": str(tmp_path / "data"),
         "UIDP_DATABASE_URL": "postgres://uidp@db.internal:5432/uidp",
         "UIDP_PII_KEYS": f"k2026a:{KEY}",
-        "UIDP_BLIND_INDEX_KEY": KEY,
-        "UIDP_PASSWORD_PEPPER": KEY,
+        "UIDP_BLIND_INDEX_KEY": BLIND_KEY,
+        "UIDP_PASSWORD_PEPPER": PEPPER,
         "UIDP_SECRET_KEY": KEY,
     }
     for name, value in changes.items():
@@ -35,6 +37,9 @@ def production_env(tmp_path, **changes: str | None) -> dict[str, str]:
         else:
             env[name] = value
     return env
+
+
+DISTINCT_KEYS = "UIDP_PASSWORD_PEPPER, UIDP_BLIND_INDEX_KEY and UIDP_SECRET_KEY must be three different keys"
 
 
 def refusal(env: dict[str, str]) -> str:
@@ -122,6 +127,10 @@ def test_production_refuses_a_missing_key(tmp_path, variable):
         ({"UIDP_PROFILE": "staging"}, "UIDP_PROFILE must be dev or production, not 'staging'"),
         ({"UIDP_PII_ALGORITHM": "des"}, "UIDP_PII_ALGORITHM must be aes-256-gcm or sm4-gcm"),
         ({"UIDP_REGISTRATION_WINDOW": "8-6"}, "UIDP_REGISTRATION_WINDOW must look like 08:00-18:00"),
+        ({"UIDP_COOKIE_SECURE": "off"}, "UIDP_COOKIE_SECURE must be on in production (the session cookie is __Host-)"),
+        ({"UIDP_PASSWORD_PEPPER": KEY}, DISTINCT_KEYS),
+        ({"UIDP_BLIND_INDEX_KEY": KEY}, DISTINCT_KEYS),
+        ({"UIDP_BLIND_INDEX_KEY": PEPPER}, DISTINCT_KEYS),
     ],
 )
 def test_production_refusals_are_one_line_naming_the_variable(tmp_path, changes, expected):

@@ -38,8 +38,8 @@ def test_production_builds_the_same_sdl(tmp_path):
         data_dir=tmp_path,
         database_url="sqlite://x.db",
         pii_keys=f"k1:{key}",
-        blind_index_key=key,
-        password_pepper=key,
+        blind_index_key=base64.b64encode(b"b" * 32).decode(),
+        password_pepper=base64.b64encode(b"p" * 32).decode(),
         secret_key=key,
     )
     assert current_sdl(production) == current_sdl(Settings.from_env({}, data_dir=tmp_path / "dev"))

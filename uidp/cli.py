@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from uidp.config import ConfigError, Settings, settings_docs
+from uidp.services.principal import CLI_CLIENT, cli_actor
 
 
 def _settings() -> Settings:
@@ -82,7 +83,12 @@ def cmd_create_staff(args: argparse.Namespace) -> None:
         try:
             service = StaffService(rt)
             staff = await service.create(
-                args.username, args.display_name or args.username, password, [StaffRole(r) for r in args.role]
+                args.username,
+                args.display_name or args.username,
+                password,
+                [StaffRole(r) for r in args.role],
+                actor=cli_actor(),
+                client=CLI_CLIENT,
             )
             print(f"created staff {staff.username} ({', '.join(staff.roles)})")
             uri = await service.provisioning_uri(staff)
@@ -116,7 +122,7 @@ def cmd_reset_staff_totp(args: argparse.Namespace) -> None:
     async def work() -> None:
         rt = Runtime.build(settings)
         try:
-            uri = await StaffService(rt).reset_totp(args.username)
+            uri = await StaffService(rt).reset_totp(args.username, actor=cli_actor())
         except DomainError as error:
             sys.exit(f"uidp: {error.field}: {error.message}")
         finally:
@@ -140,7 +146,12 @@ def cmd_create_token(args: argparse.Namespace) -> None:
         rt = Runtime.build(settings)
         try:
             issued = await ApiTokens(rt).create(
-                staff_username=args.username, name=args.name, scopes=args.scope, expires_in_days=args.days
+                staff_username=args.username,
+                name=args.name,
+                scopes=args.scope,
+                expires_in_days=args.days,
+                actor=cli_actor(),
+                client=CLI_CLIENT,
             )
         except DomainError as error:
             sys.exit(f"uidp: {error.field}: {error.message}")
@@ -216,7 +227,7 @@ def cmd_import_persons(args: argparse.Namespace) -> None:
     async def work() -> int:
         rt = Runtime.build(settings)
         try:
-            report = await ActivationService(rt).import_csv(text)
+            report = await ActivationService(rt).import_csv(text, actor=cli_actor())
         finally:
             await rt.close()
         for line, field, message in report.errors:
@@ -254,7 +265,7 @@ def cmd_seed_persons(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.is_production:
         sys.exit("uidp: seed-persons is for the dev profile only")
-    for phone in _with_db(settings, lambda: seed_persons(settings, args.count, args.password)):
+    for phone in _with_db(settings, lambda: seed_persons(settings, args.count, args.password, actor=cli_actor())):
         print(phone)
 
 

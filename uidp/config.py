@@ -83,6 +83,21 @@ class Settings:
     )
     session_idle_minutes: int = field(default=30, metadata=_doc("30", "session idle timeout"))
     session_absolute_hours: int = field(default=12, metadata=_doc("12", "session absolute lifetime"))
+    staff_session_idle_minutes: int = field(
+        default=15, metadata=_doc("15", "staff session idle timeout (shorter than a person's)")
+    )
+    staff_session_absolute_hours: int = field(
+        default=8, metadata=_doc("8", "staff session absolute lifetime (one working day)")
+    )
+    staff_totp_max_tries: int = field(
+        default=5, metadata=_doc("5", "staff TOTP codes checked per account in the login window; more are refused")
+    )
+    staff_setup_code_hours: int = field(
+        default=72, metadata=_doc("72", "lifetime of a staff member's single-use enrolment setup code")
+    )
+    staff_enrolment_max_tries: int = field(
+        default=5, metadata=_doc("5", "wrong setup codes or enrolment proofs per account before a new code is needed")
+    )
     cookie_secure: bool | None = field(
         default=None, metadata=_doc("off in dev, on in production", "Secure flag on the session cookie")
     )
@@ -266,6 +281,12 @@ class Settings:
                 raise ConfigError("UIDP_BCRYPT_ROUNDS must be at least 12 in production")
             if not self.database_url:
                 raise ConfigError("UIDP_DATABASE_URL is required in production")
+            if not self.secure_cookie:
+                raise ConfigError("UIDP_COOKIE_SECURE must be on in production (the session cookie is __Host-)")
+            if len({self.key_bytes(name) for name in ("password_pepper", "blind_index_key", "secret_key")}) < 3:
+                raise ConfigError(
+                    "UIDP_PASSWORD_PEPPER, UIDP_BLIND_INDEX_KEY and UIDP_SECRET_KEY must be three different keys"
+                )
 
 
 def settings_docs() -> list[SettingDoc]:

@@ -7,12 +7,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.context import SESSION_COOKIE
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.user_space import as_person
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.inputs import CancelAccountInput
 from graph.schema.types import AccountCancelled, CancellationNotice
+from uidp.http_auth import clear_session_cookie
 from uidp.services.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService
 from uidp.services.principal import Principal
 
@@ -32,7 +32,7 @@ async def cancel_account(info: Info, input: CancelAccountInput) -> CancelAccount
 
     async def call() -> AccountCancelled:
         await CancellationService(c.rt).cancel(principal, input.certificate_number, input.sms_code, c.client)
-        c.response.delete_cookie(SESSION_COOKIE, path="/")
+        clear_session_cookie(c.response, c.rt.settings)
         return AccountCancelled()
 
     return await guarded(call, RateLimited, FieldError)

@@ -7,20 +7,21 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.context import SESSION_COOKIE
 from graph.resolvers.common import auth_error, ctx, guarded, require_principal
-from graph.schema.errors import FieldError, LoginFailed, NotAuthenticated
+from graph.schema.errors import FieldError, Forbidden, LoginFailed, NotAuthenticated
 from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
 from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
-from uidp.domain.errors import DomainError
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.http_auth import clear_session_cookie, set_session_cookie
 from uidp.services.entities import EntityViews
 from uidp.services.login import LoginOutcome, LoginService
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
+from uidp.services.sessions import session_limits
 from uidp.services.staff import StaffService
 
 LoginResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginResult")]
-LogoutResult = Annotated[LoggedOut | NotAuthenticated, strawberry.union("LogoutResult")]
+LogoutResult = Annotated[LoggedOut | NotAuthenticated | Forbidden, strawberry.union("LogoutResult")]
 
 
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:
@@ -44,15 +45,8 @@ async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMe
 async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
     c = ctx(info)
     session = outcome.issued.session
-    c.response.set_cookie(
-        SESSION_COOKIE,
-        outcome.issued.token,
-        max_age=c.rt.settings.session_absolute_hours * 3600,
-        httponly=True,
-        secure=c.rt.settings.secure_cookie,
-        samesite="strict",
-        path="/",
-    )
+    _, lifetime = session_limits(c.rt.settings, outcome.subject_kind)
+    set_session_cookie(c.response, c.rt.settings, outcome.issued.token, int(lifetime.total_seconds()))
     if outcome.person is not None:
         viewer: PersonAccount | StaffMember | EntityAccount | None = PersonAccount.of(
             PersonViews(c.rt).view(outcome.person)
@@ -102,8 +96,15 @@ async def logout(info: Info) -> LogoutResult:
         principal = await require_principal(info)
     except DomainError as error:
         return auth_error(error)
+    if principal.via_token:
+        # an API token is no session: "logging out" would end nothing and leave the token alive
+        return Forbidden(
+            code=ErrorCode.API_TOKEN_NOT_A_SESSION,
+            message="API 令牌不能退出登录，请用 revokeApiToken 撤销令牌",
+            field=None,
+        )
     await LoginService(c.rt).logout(principal.session_id, (principal.kind, principal.id), c.client)
-    c.response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookie(c.response, c.rt.settings)
     return LoggedOut()
 
 

@@ -183,10 +183,8 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
     c = ctx(info)
 
     async def work(actor: Principal) -> ApiTokenCreated:
-        username = input.staff_username
-        if not username:
-            me = await StaffService(c.rt).get(actor.id)
-            username = me.username if me else ""
+        me = await StaffService(c.rt).get(actor.id)
+        username = me.username if me else ""
         issued = await ApiTokens(c.rt).create(
             staff_username=username,
             name=input.name,
@@ -195,7 +193,7 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
             actor=actor,
             client=c.client,
         )
-        return ApiTokenCreated(token=issued.token, api_token=_token(issued.record, username.strip().lower()))
+        return ApiTokenCreated(token=issued.token, api_token=_token(issued.record, username))
 
     return await _as_staff(info, work)
 
@@ -216,8 +214,8 @@ async def revoke_api_token(info: Info, input: RevokeApiTokenInput) -> RevokeApiT
 
 
 async def api_tokens(info: Info, staff_username: str | None = None) -> list[ApiTokenInfo]:
-    await require_staff(info)
-    rows = await ApiTokens(ctx(info).rt).listing(staff_username)
+    actor = await require_staff(info)
+    rows = await ApiTokens(ctx(info).rt).listing(staff_username, actor=actor)
     return [_token(row, username) for row, username in rows]
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.context import SESSION_COOKIE
 from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
 from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.inputs import (
@@ -27,6 +26,7 @@ from graph.schema.types import (
     SessionEnded,
     SmsCodeSent,
 )
+from uidp.http_auth import clear_session_cookie
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
 from uidp.services.user_space import UserSpace
@@ -105,7 +105,7 @@ async def end_session(info: Info, input: EndSessionInput) -> EndSessionResult:
     async def call() -> SessionEnded:
         was_current = await UserSpace(c.rt).end_session(principal, str(input.session_id), c.client)
         if was_current:
-            c.response.delete_cookie(SESSION_COOKIE, path="/")
+            clear_session_cookie(c.response, c.rt.settings)
         return SessionEnded(session_id=input.session_id, was_current=was_current)
 
     return await guarded(call, FieldError)

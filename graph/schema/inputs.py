@@ -189,12 +189,11 @@ class CreateStaffInput:
     display_name: str | None = None
 
 
-@strawberry.input(description="A script token; `staffUsername` defaults to the caller.")
+@strawberry.input(description="A script token for the caller (a staff session; an API token cannot mint one).")
 class CreateApiTokenInput:
     name: str
     scopes: list[str]
     expires_in_days: int = 30
-    staff_username: str | None = None
 
 
 @strawberry.input

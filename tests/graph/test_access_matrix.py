@@ -64,6 +64,7 @@ class Expectation:
     scope: str | None = None  # staff fields: the API-token scope (graph.permissions.STAFF_FIELDS)
     args: str | None = None  # the argument list, e.g. '(input: {code: "X"})'; generated when None
     upload: bool = False  # sent as a multipart request with a small PNG in the variable $file
+    tokens: bool = True  # staff fields: False when API tokens are refused even inside the scope
 
 
 EXPECTATIONS: dict[str, Expectation] = {
@@ -115,9 +116,10 @@ EXPECTATIONS: dict[str, Expectation] = {
     "endPersonSessions": Expectation(OPERATORS, "sessions"),
     "importPersons": Expectation(OPERATORS, "persons"),
     "createStaff": Expectation(ADMINISTRATORS, "staff"),
-    "createApiToken": Expectation(ADMINISTRATORS, "staff"),
-    "revokeApiToken": Expectation(ADMINISTRATORS, "staff"),
-    "apiTokens": Expectation(ADMINISTRATORS, "staff"),
+    # every staff member has their own tokens; minting needs a session, never a token
+    "createApiToken": Expectation(STAFF, "staff", tokens=False),
+    "revokeApiToken": Expectation(STAFF, "staff"),
+    "apiTokens": Expectation(STAFF, "staff"),
     # A3
     "auditEvents": Expectation(ADMINISTRATORS, "audit"),
     # legal persons (E1, E2): public
@@ -322,6 +324,7 @@ def test_staff_scopes_match_graph_permissions():
     for name, expectation in EXPECTATIONS.items():
         if expectation.scope is not None:
             assert name in STAFF_FIELDS and STAFF_FIELDS[name].scope == expectation.scope, name
+            assert STAFF_FIELDS[name].sessions_only == (not expectation.tokens), name
             assert expectation.scope in SCOPES
     assert set(STAFF_FIELDS) <= set(EXPECTATIONS)
 
@@ -355,6 +358,10 @@ async def test_api_token_scopes_per_staff_field(api, callers):
         if name in SCOPE_PENDING:
             if outside == "deny":
                 problems.append(f"{name} enforces its scope now: remove it from SCOPE_PENDING")
+            continue
+        if not expectation.tokens:
+            if (outside, inside) != ("deny", "deny"):
+                problems.append(f"{name} is for sessions only: outside its scope {outside}, inside {inside}")
             continue
         if (outside, inside) != ("deny", "allow"):
             problems.append(f"{name}: outside its scope {outside}, inside {inside}")

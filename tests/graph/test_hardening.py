@@ -44,8 +44,8 @@ async def production(make_settings, clock) -> AsyncIterator[httpx.AsyncClient]:
         profile="production",
         allow_sandbox=True,
         pii_keys=f"k1:{KEY}",
-        blind_index_key=KEY,
-        password_pepper=KEY,
+        blind_index_key=base64.b64encode(b"blind-index-test-key-32-bytes-ok").decode(),
+        password_pepper=base64.b64encode(b"password-pepper-test-32-bytes-ok").decode(),
         secret_key=KEY,
         bcrypt_rounds=12,
     )

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.support import resident_id, staff_token
+from tests.support import register_person, resident_id, staff_token
+from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.person import Person
+from uidp.models.session import Session
 from uidp.models.staff_token import StaffApiToken
+from uidp.security.tokens import token_digest
 from uidp.security.totp import b32decode, totp
 from uidp.services.api_tokens import ApiTokens
+from uidp.services.principal import ClientInfo
+from uidp.services.sessions import Sessions
 from uidp.services.staff import StaffService
 
 pytestmark = pytest.mark.anyio
@@ -148,24 +154,59 @@ async def test_revoked_token_is_anonymous(api, rt):
     assert refused["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
 
 
-async def test_token_bad_input_and_for_another_staff(api, rt):
+async def test_token_bad_input(api, rt):
     admin = await staff_token(rt, "administrator", username="root")
-    await staff_token(rt, "reviewer", username="rita")
     for form, code, field in [
         ({"name": "t", "scopes": ["root"], "expiresInDays": 1}, "INVALID_FORMAT", "scopes"),
         ({"name": "t", "scopes": ["audit"], "expiresInDays": 400}, "INVALID_FORMAT", "expiresInDays"),
-        ({"name": "t", "scopes": ["audit"], "staffUsername": "ghost"}, "NOT_FOUND", "staffUsername"),
+        ({"name": "", "scopes": ["audit"]}, "INVALID_FORMAT", "name"),
     ]:
         result = (await api.data(CREATE_TOKEN, {"i": form}, token=admin))["createApiToken"]
         assert (result["code"], result["field"]) == (code, field)
-    for_rita = (
-        await api.data(
-            CREATE_TOKEN, {"i": {"name": "t", "scopes": ["review", "audit"], "staffUsername": "Rita"}}, token=admin
+    assert await StaffApiToken.all().count() == 0
+
+
+async def test_tokens_are_minted_by_and_for_the_caller_only(api, rt):
+    """A reviewer mints a token for themselves only; it never exceeds their roles; naming another is refused."""
+    await staff_token(rt, "administrator", username="root")
+    rita = await staff_token(rt, "reviewer", username="rita")
+    named = await api.gql(CREATE_TOKEN, {"i": {"name": "t", "scopes": ["review"], "staffUsername": "root"}}, token=rita)
+    assert named["data"] is None and named["errors"]  # the input has no way to name anyone else
+    own = (await api.data(CREATE_TOKEN, {"i": {"name": "t", "scopes": ["review", "audit"]}}, token=rita))[
+        "createApiToken"
+    ]
+    assert own["apiToken"]["staffUsername"] == "rita"
+    audit = await api.gql(AUDIT, token=own["token"])
+    assert audit["errors"][0]["extensions"]["code"] == "FORBIDDEN"  # rita is no administrator
+    assert {(await StaffService(rt).get(row.staff_id)).username for row in await StaffApiToken.all()} == {"rita"}
+    # the service refuses too, whoever the caller names
+    rita_principal = await Sessions(rt).principal(rita)
+    with pytest.raises(DomainError) as refused:
+        await ApiTokens(rt).create(
+            staff_username="root", name="x", scopes=["audit"], expires_in_days=1, actor=rita_principal
         )
-    )["createApiToken"]
-    # a token never exceeds its staff member's roles: rita is no administrator
-    audit = await api.gql(AUDIT, token=for_rita["token"])
-    assert audit["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert (refused.value.code, refused.value.field) == (ErrorCode.FORBIDDEN, "staffUsername")
+
+
+async def test_tokens_of_others_are_neither_listed_nor_revoked_by_non_administrators(api, rt):
+    admin = await staff_token(rt, "administrator", username="root")
+    rita = await staff_token(rt, "reviewer", username="rita")
+    roots = (await api.data(CREATE_TOKEN, {"i": {"name": "root's", "scopes": ["audit"]}}, token=admin))[
+        "createApiToken"
+    ]
+    ritas = (await api.data(CREATE_TOKEN, {"i": {"name": "rita's", "scopes": ["review"]}}, token=rita))[
+        "createApiToken"
+    ]
+    listed = (await api.data(LIST_TOKENS, token=rita))["apiTokens"]
+    assert [t["name"] for t in listed] == ["rita's"]
+    assert (await api.data(LIST_TOKENS, {"u": "root"}, token=rita))["apiTokens"] == []
+    theirs = await api.data(REVOKE_TOKEN, {"i": {"tokenId": roots["apiToken"]["id"]}}, token=rita)
+    assert theirs["revokeApiToken"]["code"] == "NOT_FOUND"
+    assert "errors" not in await api.gql(AUDIT, token=roots["token"])  # root's token still works
+    mine = await api.data(REVOKE_TOKEN, {"i": {"tokenId": ritas["apiToken"]["id"]}}, token=rita)
+    assert mine["revokeApiToken"]["apiToken"]["revokedAt"]
+    everyone = (await api.data(LIST_TOKENS, token=admin))["apiTokens"]
+    assert sorted(t["name"] for t in everyone) == ["rita's", "root's"]
 
 
 async def test_catalogue_through_http(api, rt):
@@ -217,16 +258,50 @@ async def test_reviewer_may_not_run_operator_actions(api, rt):
 LIST_TOKENS = "query($u: String){ apiTokens(staffUsername: $u) { id staffUsername name scopes revokedAt } }"
 
 
-async def test_a_token_cannot_mint_a_wider_token_and_tokens_are_listed(api, rt):
+async def test_a_token_cannot_mint_tokens_and_tokens_are_listed(api, rt):
+    """A leaked token must not outlive its revocation by minting a successor, not even a narrower one."""
     admin = await staff_token(rt, "administrator", username="root")
     issued = await ApiTokens(rt).create(staff_username="root", name="ops", scopes=["staff"], expires_in_days=1)
-    wider = (await api.data(CREATE_TOKEN, {"i": {"name": "w", "scopes": ["staff", "audit"]}}, token=issued.token))[
-        "createApiToken"
-    ]
-    assert (wider["code"], wider["field"]) == ("TOKEN_SCOPE", "scopes")
-    same = await api.data(CREATE_TOKEN, {"i": {"name": "s", "scopes": ["staff"]}}, token=issued.token)
-    assert same["createApiToken"]["__typename"] == "ApiTokenCreated"
-    listed = (await api.data(LIST_TOKENS, {"u": "ROOT"}, token=admin))["apiTokens"]
+    for scopes in (["staff", "audit"], ["staff"]):
+        minted = (await api.data(CREATE_TOKEN, {"i": {"name": "w", "scopes": scopes}}, token=issued.token))[
+            "createApiToken"
+        ]
+        assert (minted["__typename"], minted["code"]) == ("Forbidden", "API_TOKEN_NOT_A_SESSION")
+    assert await StaffApiToken.all().count() == 1
+    await api.data(CREATE_TOKEN, {"i": {"name": "s", "scopes": ["staff"]}}, token=admin)
+    listed = (await api.data(LIST_TOKENS, {"u": "ROOT"}, token=issued.token))["apiTokens"]
     assert sorted(t["name"] for t in listed) == ["ops", "s"] and all(t["staffUsername"] == "root" for t in listed)
     assert "uidp_pat_" not in str(listed)
     assert (await api.data(LIST_TOKENS, {"u": "nobody"}, token=admin))["apiTokens"] == []
+
+
+LOGOUT = "mutation { logout { __typename ... on Error { code message } } }"
+
+
+async def test_logout_with_an_api_token_refuses_and_the_token_lives_on(api, rt):
+    await staff_token(rt, "administrator", username="root")
+    issued = await ApiTokens(rt).create(staff_username="root", name="ops", scopes=["audit"], expires_in_days=1)
+    refused = (await api.data(LOGOUT, token=issued.token))["logout"]
+    assert (refused["__typename"], refused["code"]) == ("Forbidden", "API_TOKEN_NOT_A_SESSION")
+    assert "revokeApiToken" in refused["message"]
+    assert "errors" not in await api.gql(AUDIT, token=issued.token)
+    assert await AuditEvent.filter(event_type="logout").count() == 0
+
+
+async def test_staff_sessions_time_out_sooner_than_persons(api, rt, clock, settings):
+    staff = await staff_token(rt, "reviewer", username="rev")
+    person_id = (await register_person(rt, ClientInfo("192.0.2.1"))).id
+    person = (await Sessions(rt).issue("person", person_id, "password", ClientInfo("192.0.2.1"))).token
+    clock.advance(settings.staff_session_idle_minutes * 60)
+    assert await api.me(staff) is None  # idle too long for staff
+    assert (await api.me(person))["__typename"] == "PersonAccount"
+    fresh = await staff_token(rt, "reviewer", username="rev2")
+    row = await Session.get(token_hash=token_digest(fresh))
+    assert row.expires_at - row.created_at == timedelta(hours=settings.staff_session_absolute_hours)
+    for _ in range(settings.staff_session_absolute_hours * 60 // 10):
+        clock.advance(600)  # busy all day, never idle, still ends at the staff absolute lifetime
+        alive = await api.me(fresh)
+        if alive is None:
+            break
+    assert clock.now() - row.created_at == timedelta(hours=settings.staff_session_absolute_hours)
+    assert settings.staff_session_absolute_hours < settings.session_absolute_hours

@@ -154,8 +154,8 @@ def dev_settings(tmp_path: Path, **overrides: Any) -> Settings:
     return Settings.from_env({}, data_dir=tmp_path / "data", **overrides)
 
 
-def key() -> str:
-    return base64.b64encode(b"k" * 32).decode()
+def key(fill: bytes = b"k") -> str:
+    return base64.b64encode(fill * 32).decode()
 
 
 def production_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -165,8 +165,8 @@ def production_settings(tmp_path: Path, **overrides: Any) -> Settings:
         data_dir=tmp_path / "data",
         database_url="sqlite://x.db",
         pii_keys="k1:" + key(),
-        blind_index_key=key(),
-        password_pepper=key(),
+        blind_index_key=key(b"b"),
+        password_pepper=key(b"p"),
         secret_key=key(),
         **overrides,
     )

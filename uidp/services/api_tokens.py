@@ -24,6 +24,7 @@ TOKEN_PREFIX = "uidp_pat_"
 # The scopes a token can carry; graph.permissions maps every staff root field to one of them.
 SCOPES = ("review", "persons", "catalogue", "audit", "sessions", "staff", "sandbox")
 MAX_DAYS = 366
+ADMINISTRATOR = "administrator"  # may list and revoke everyone's tokens (revoking only takes power away)
 TOUCH_EVERY = timedelta(seconds=60)
 
 
@@ -62,14 +63,17 @@ class ApiTokens:
         unknown = [scope for scope in wanted if scope not in SCOPES]
         if unknown:
             raise DomainError(ErrorCode.INVALID_FORMAT, "未知的权限范围：" + "、".join(unknown), "scopes")
-        if actor is not None and actor.scopes is not None and not set(wanted) <= set(actor.scopes):
-            # a script's token cannot mint a token wider than itself
-            raise DomainError(ErrorCode.TOKEN_SCOPE, "不能创建超出本令牌权限范围的令牌", "scopes")
+        if actor is not None and actor.via_token:
+            # a leaked token must not be able to outlive its own revocation by minting successors
+            raise DomainError(ErrorCode.API_TOKEN_NOT_A_SESSION, "API 令牌不能创建令牌，请登录后创建", None)
         if not 1 <= expires_in_days <= MAX_DAYS:
             raise DomainError(ErrorCode.INVALID_FORMAT, f"有效期须为 1-{MAX_DAYS} 天", "expiresInDays")
         staff = await StaffAccount.get_or_none(username=(staff_username or "").strip().lower(), active=True)
         if staff is None:
             raise DomainError(ErrorCode.NOT_FOUND, "没有该管理员账号", "staffUsername")
+        if actor is not None and actor.is_staff and staff.id != actor.id:
+            # a token speaks for its owner: nobody mints one for someone else
+            raise DomainError(ErrorCode.FORBIDDEN, "只能为自己创建 API 令牌", "staffUsername")
         token = TOKEN_PREFIX + new_token()
         now = self.rt.clock.now()
         async with in_transaction():
@@ -100,7 +104,10 @@ class ApiTokens:
     ) -> StaffApiToken:
         """Revoke a token at once (NOT_FOUND for unknown or already revoked ids)."""
         now = self.rt.clock.now()
-        changed = await StaffApiToken.filter(id=token_id, revoked_at__isnull=True).update(revoked_at=now)
+        query = StaffApiToken.filter(id=token_id, revoked_at__isnull=True)
+        if actor is not None and actor.is_staff and ADMINISTRATOR not in actor.roles:
+            query = query.filter(staff_id=actor.id)  # someone else's token answers like a missing one
+        changed = await query.update(revoked_at=now)
         record = await StaffApiToken.get_or_none(id=token_id)
         if not changed or record is None:
             raise DomainError(ErrorCode.NOT_FOUND, "没有该令牌，或已被撤销", "tokenId")
@@ -109,11 +116,17 @@ class ApiTokens:
         )
         return record
 
-    async def listing(self, staff_username: str | None = None) -> list[tuple[StaffApiToken, str]]:
-        """Tokens (newest first) with their staff member's username; one member's, or everyone's."""
+    async def listing(
+        self, staff_username: str | None = None, *, actor: Principal | None = None
+    ) -> list[tuple[StaffApiToken, str]]:
+        """Tokens (newest first) with their staff member's username; one member's, or everyone's.
+
+        A staff member who is no administrator sees only their own."""
         staff = await StaffAccount.all()
         names = {member.id: member.username for member in staff}
         query = StaffApiToken.all()
+        if actor is not None and actor.is_staff and ADMINISTRATOR not in actor.roles:
+            query = query.filter(staff_id=actor.id)
         if staff_username:
             wanted = [i for i, name in names.items() if name == staff_username.strip().lower()]
             query = query.filter(staff_id__in=wanted)

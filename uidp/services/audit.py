@@ -30,6 +30,8 @@ class Audit:
         client: ClientInfo | None = None,
         **details: Any,
     ) -> Event:
+        if actor is not None and actor.label:
+            details = {"actor": actor.label, **details}
         event = Event(
             type=event_type,
             outcome=outcome,

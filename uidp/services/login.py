@@ -144,7 +144,11 @@ class LoginService:
     ) -> None:
         if not (code or "").strip():
             raise DomainError(ErrorCode.SECOND_FACTOR_REQUIRED, "请输入动态口令", "totpCode", captcha_required=False)
-        if not await StaffService(self.rt).check_totp(uuid.UUID(subject.subject_id), code or ""):
+        try:
+            right = await StaffService(self.rt).check_totp(uuid.UUID(subject.subject_id), code or "")
+        except DomainError as refusal:  # too many codes tried: this one was not even checked
+            await self._fail(account_key, client, subject, identifier, refusal.code, refusal.message, "totpCode")
+        if not right:
             await self._fail(
                 account_key, client, subject, identifier, ErrorCode.SECOND_FACTOR_INVALID, "动态口令错误", "totpCode"
             )
@@ -168,7 +172,7 @@ class LoginService:
             client=client,
             identifier=_mask_identifier(identifier),
             known_account=subject is not None,
-            reason="second_factor" if code == ErrorCode.SECOND_FACTOR_INVALID else "password",
+            reason=_FAILURE_REASONS.get(code, "password"),
         )
         if just_locked:
             await self.audit.record("account.locked", outcome="failure", subject=subject_ref, client=client)
@@ -187,6 +191,11 @@ class LoginService:
         await self.sessions.revoke_one(session_id, "logout")
         await self.audit.record("logout", subject=subject, client=client, session_id=str(session_id))
 
+
+_FAILURE_REASONS = {
+    ErrorCode.SECOND_FACTOR_INVALID: "second_factor",
+    ErrorCode.SECOND_FACTOR_LOCKED: "second_factor_limit",
+}
 
 # A correct password on an account that may not log in yet: the state is told, since ownership is proven.
 _REFUSALS = {

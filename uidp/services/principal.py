@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import ipaddress
+import uuid
 from dataclasses import dataclass, field
 from uuid import UUID
+
+# Names a command-line operator's stable actor id: uuid5(CLI_NAMESPACE, "cli:<os user>").
+CLI_NAMESPACE = uuid.UUID("6f1c2a4e-2b0d-5c36-9a51-7d3e8f0b1c22")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Principal:
     roles: tuple[str, ...] = field(default_factory=tuple)
     # None: a session, with all of its roles' rights. A tuple: an API token limited to these scopes.
     scopes: tuple[str, ...] | None = None
+    label: str | None = None  # a human name for actors without an account (the CLI operator), for the audit
 
     @property
     def via_token(self) -> bool:
@@ -45,3 +51,18 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.kind == "staff"
+
+
+def cli_actor(os_user: str | None = None) -> Principal:
+    """The operator running a ``uidp`` chore: actor kind ``cli``, named ``cli:<os user>`` in the audit."""
+    if os_user is None:
+        try:
+            os_user = getpass.getuser()
+        except (OSError, KeyError):  # no login name in this environment (a bare container)
+            os_user = "unknown"
+    name = f"cli:{os_user}"[:64]
+    actor_id = uuid.uuid5(CLI_NAMESPACE, name)
+    return Principal("cli", actor_id, actor_id, label=name)
+
+
+CLI_CLIENT = ClientInfo("unknown", "uidp-cli")

@@ -10,9 +10,11 @@ from uidp.config import Settings
 from uidp.domain.certificates import CertificateType, gb11643_check_char
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
+from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
+from uidp.services.principal import Principal
 
 
 def demo_resident_id(serial: int) -> str:
@@ -21,8 +23,10 @@ def demo_resident_id(serial: int) -> str:
     return first17 + gb11643_check_char(first17)
 
 
-async def seed_persons(settings: Settings, count: int, password: str) -> list[str]:
-    """Create up to ``count`` active persons with phones 139000xxxxx; returns their phones."""
+async def seed_persons(
+    settings: Settings, count: int, password: str, *, actor: Principal | None = None
+) -> list[str]:
+    """Create up to ``count`` active persons with phones 139000xxxxx; returns their phones (audited)."""
     rt = Runtime.build(settings)
     pii, lookup, now = Pii(rt), PersonLookup(rt), rt.clock.now()
     password_hash = await rt.hasher.hash(password)
@@ -54,6 +58,7 @@ async def seed_persons(settings: Settings, count: int, password: str) -> list[st
                     activated_at=now,
                 )
                 await Passwords(rt).store_hash("person", person_id, password_hash)
+        await Audit(rt).record("persons.seeded", actor=actor, count=len(phones))
     finally:
         await rt.close()
     return phones

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from uidp.config import Settings
 from uidp.models.session import Session
 from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
@@ -22,16 +23,26 @@ class IssuedSession:
     session: Session
 
 
+def session_limits(settings: Settings, subject_kind: str) -> tuple[timedelta, timedelta]:
+    """(idle, absolute) timeouts: staff sessions have their own, shorter ones."""
+    if subject_kind == "staff":
+        return (
+            timedelta(minutes=settings.staff_session_idle_minutes),
+            timedelta(hours=settings.staff_session_absolute_hours),
+        )
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_absolute_hours)
+
+
 class Sessions:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.idle = timedelta(minutes=rt.settings.session_idle_minutes)
-        self.absolute = timedelta(hours=rt.settings.session_absolute_hours)
+        self.idle, self.absolute = session_limits(rt.settings, "person")
 
     async def issue(self, subject_kind: str, subject_id: uuid.UUID, method: str, client: ClientInfo) -> IssuedSession:
         """A new session; the token is returned once and only its digest is stored."""
         now = self.rt.clock.now()
         token = new_token()
+        _, absolute = session_limits(self.rt.settings, subject_kind)
         session = await Session.create(
             id=uuid.uuid4(),
             token_hash=token_digest(token),
@@ -42,7 +53,7 @@ class Sessions:
             user_agent=client.user_agent[:200],
             created_at=now,
             last_seen_at=now,
-            expires_at=now + self.absolute,
+            expires_at=now + absolute,
         )
         return IssuedSession(token, session)
 
@@ -57,7 +68,8 @@ class Sessions:
         if now >= session.expires_at:
             await self.revoke(session, "expired")
             return None
-        if now - session.last_seen_at >= self.idle:
+        idle, _ = session_limits(self.rt.settings, session.subject_kind)
+        if now - session.last_seen_at >= idle:
             await self.revoke(session, "idle")
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:

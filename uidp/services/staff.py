@@ -119,7 +119,20 @@ class StaffService:
         return totp.otpauth_uri(secret, staff.username, TOTP_ISSUER)
 
     async def check_totp(self, staff_id: uuid.UUID, code: str) -> bool:
-        """True once per step for a right code (current step +- 1); records the step so it cannot be replayed."""
+        """True once per step for a right code (current step +- 1); records the step so it cannot be replayed.
+
+        Each call is counted before the code is looked at, so a burst of concurrent guesses gets at most
+        ``staff_totp_max_tries`` codes checked in the login window; past that SECOND_FACTOR_LOCKED, even for
+        the right code. A right code clears the count.
+        """
+        settings = self.rt.settings
+        key = f"staff:totp:tries:{staff_id}"
+        tries = await self.rt.store.incr(key, settings.login_window_seconds)
+        if tries > settings.staff_totp_max_tries:
+            minutes = max(1, round((await self.rt.store.ttl(key) or settings.login_window_seconds) / 60))
+            raise DomainError(
+                ErrorCode.SECOND_FACTOR_LOCKED, f"动态口令错误次数过多，请{minutes}分钟后再试", "totpCode"
+            )
         row = await StaffTotp.get_or_none(staff_id=staff_id)
         if row is None:
             return False
@@ -131,4 +144,6 @@ class StaffService:
         moved = await StaffTotp.filter(Q(last_step__isnull=True) | Q(last_step__lt=step), staff_id=staff_id).update(
             last_step=step
         )
+        if moved == 1:
+            await self.rt.store.delete(key)
         return moved == 1

@@ -14,7 +14,8 @@ class StaffQuery:
         resolver=staff.service_items, description="Everyone: the service-item catalogue (delegation forms use it)."
     )
     api_tokens: list[ApiTokenInfo] = strawberry.field(
-        resolver=staff.api_tokens, description="Administrators: script tokens (never the tokens), newest first."
+        resolver=staff.api_tokens,
+        description="Staff: their own script tokens (administrators: everyone's), never the tokens, newest first.",
     )
     audit_events: staff.AuditEventConnection = strawberry.field(
         resolver=staff.audit_events,
@@ -43,8 +44,10 @@ class StaffMutation:
         resolver=staff.create_staff, description="Administrators: a staff account with a TOTP enrolment URI."
     )
     create_api_token: staff.CreateApiTokenResult = strawberry.field(
-        resolver=staff.create_api_token, description="Administrators: a scoped, expiring token for scripts."
+        resolver=staff.create_api_token,
+        description="Staff, from a session: a scoped, expiring token for their own scripts.",
     )
     revoke_api_token: staff.RevokeApiTokenResult = strawberry.field(
-        resolver=staff.revoke_api_token, description="Administrators: revoke a script token."
+        resolver=staff.revoke_api_token,
+        description="Staff: revoke one of their tokens (administrators: anyone's).",
     )
