@@ -61,8 +61,6 @@ async def test_a_burst_of_totp_guesses_checks_at_most_the_limit(api, rt, clock, 
     # the right code after the limit is refused without being checked
     right = await login_staff(api, totp(secret, clock.now()))
     assert (right["__typename"], right["code"], right["field"]) == ("LoginFailed", "SECOND_FACTOR_LOCKED", "totpCode")
-    clock.advance(settings.login_window_seconds)
-    assert (await login_staff(api, totp(secret, clock.now())))["__typename"] == "LoginSuccess"
 
 
 async def test_a_totp_code_works_once_even_in_a_concurrent_burst(api, rt, clock):

@@ -23,9 +23,7 @@ def demo_resident_id(serial: int) -> str:
     return first17 + gb11643_check_char(first17)
 
 
-async def seed_persons(
-    settings: Settings, count: int, password: str, *, actor: Principal | None = None
-) -> list[str]:
+async def seed_persons(settings: Settings, count: int, password: str, *, actor: Principal | None = None) -> list[str]:
     """Create up to ``count`` active persons with phones 139000xxxxx; returns their phones (audited)."""
     rt = Runtime.build(settings)
     pii, lookup, now = Pii(rt), PersonLookup(rt), rt.clock.now()
