@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from uidp.domain.working_days import WorkCalendar, parse_dates
+
+POLICY_OID = re.compile(r"[0-2](\.\d+)+")
 
 
 class ConfigError(Exception):
@@ -133,6 +136,29 @@ class Settings:
     extra_workdays: str = field(
         default="", metadata=_doc("", "make-up working days (调休) on weekends, same format as holidays")
     )
+    ca_trust_dir: str = field(
+        default="",
+        metadata=_doc("dev: DATA_DIR/ca/roots", "folder of trusted CA roots (`*.pem` / `*.crt`, bundles allowed)"),
+    )
+    ca_crl_files: str = field(
+        default="",
+        metadata=_doc("", "CRL files (PEM or DER), comma list, read at each check (a refreshed file needs no restart)"),
+    )
+    ca_require_revocation: bool | None = field(
+        default=None,
+        metadata=_doc(
+            "off in dev, always on in production",
+            "refuse CA login and binding unless every issuer on the path has a current CRL (signed, before nextUpdate)",
+        ),
+    )
+    ca_policy_oids: str = field(
+        default="",
+        metadata=_doc("", "certificate policy OIDs that admit a CA certificate without extendedKeyUsage, comma list"),
+    )
+    ca_challenges_per_hour: int = field(
+        default=120,
+        metadata=_doc("120", "CA challenges (one signature check each) an hour per address (login) or account (bind)"),
+    )
     upload_max_bytes: int = field(default=5 * 1024 * 1024, metadata=_doc("5242880", "largest upload"))
     max_body_bytes: int = field(default=12 * 1024 * 1024, metadata=_doc("12582912", "largest HTTP request body"))
     max_query_depth: int = field(default=10, metadata=_doc("10", "GraphQL depth limit"))
@@ -174,6 +200,10 @@ class Settings:
     @property
     def dev_peek_enabled(self) -> bool:
         return self._on_in_dev(self.dev_peek)
+
+    @property
+    def revocation_required(self) -> bool:
+        return self.is_production or bool(self.ca_require_revocation)
 
     @property
     def secure_cookie(self) -> bool:
@@ -258,6 +288,10 @@ class Settings:
         self.pii_key_map()
         for name in ("blind_index_key", "password_pepper", "secret_key"):
             self.key_bytes(name)
+        if self.ca_challenges_per_hour < 1:
+            raise ConfigError("UIDP_CA_CHALLENGES_PER_HOUR must be at least 1")
+        if not all(POLICY_OID.fullmatch(item) for item in self.list_of(self.ca_policy_oids)):
+            raise ConfigError("UIDP_CA_POLICY_OIDS must be dotted OIDs such as 1.2.156.112562.2.1.1.1")
         if self.pii_algorithm not in ("aes-256-gcm", "sm4-gcm"):
             raise ConfigError("UIDP_PII_ALGORITHM must be aes-256-gcm or sm4-gcm")
         try:
@@ -287,6 +321,8 @@ class Settings:
                 raise ConfigError(
                     "UIDP_PASSWORD_PEPPER, UIDP_BLIND_INDEX_KEY and UIDP_SECRET_KEY must be three different keys"
                 )
+            if self.ca_require_revocation is False:
+                raise ConfigError("UIDP_CA_REQUIRE_REVOCATION cannot be off in production")
 
 
 def settings_docs() -> list[SettingDoc]:

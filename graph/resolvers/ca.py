@@ -64,7 +64,8 @@ SendBindCertificateCodeResult = Annotated[
     strawberry.union("SendBindCertificateCodeResult"),
 ]
 StartCertificateBindingResult = Annotated[
-    CertificateChallenge | NotAuthenticated | Forbidden | FieldError, strawberry.union("StartCertificateBindingResult")
+    CertificateChallenge | NotAuthenticated | Forbidden | RateLimited | FieldError,
+    strawberry.union("StartCertificateBindingResult"),
 ]
 BindCertificateResult = Annotated[
     CertificateBound | NotAuthenticated | Forbidden | FieldError, strawberry.union("BindCertificateResult")
@@ -127,7 +128,7 @@ async def start_certificate_binding(info: Info) -> StartCertificateBindingResult
         issued = await CertificateBindings(ctx(info).rt).start(principal)
         return CertificateChallenge(challenge=issued.challenge, expires_at=issued.expires_at)
 
-    return await _as_holder(info, call, FieldError)
+    return await _as_holder(info, call, RateLimited, FieldError)
 
 
 async def bind_certificate(info: Info, input: BindCertificateInput) -> BindCertificateResult:

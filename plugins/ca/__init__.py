@@ -2,51 +2,66 @@
 
 Key types: RSA, ECDSA and SM2 (SM2-with-SM3 via gmssl, plugins.ca.sm2). The plugin verifies; the core
 (uidp.services.ca_login / ca_binding) owns challenges, bindings and sessions.
-Trusted roots come from ``UIDP_CA_TRUST_DIR`` (every ``*.pem`` / ``*.crt`` file there, bundles allowed) and
-revocation lists from ``UIDP_CA_CRL_FILES`` (comma list, PEM or DER). Both are read on each verification, so
-a refreshed CRL takes effect without a restart.
+Settings (uidp.config): trusted roots from ``UIDP_CA_TRUST_DIR`` (every ``*.pem`` / ``*.crt`` file there,
+bundles allowed), revocation lists from ``UIDP_CA_CRL_FILES`` (comma list, PEM or DER), both read on each
+verification so a refreshed CRL takes effect without a restart; ``UIDP_CA_REQUIRE_REVOCATION`` (always on in
+production) and ``UIDP_CA_POLICY_OIDS``.
 
 ``authenticate`` params: ``certificate`` (PEM, DER base64), ``chain`` (a JSON list of the same), ``challenge``,
-``signature`` (base64), ``at`` (ISO-8601 clock time of the check). The assertion's subject is the certificate's
-SHA-256 fingerprint; claims carry ``subject_dn``, ``serial``, ``not_after`` and, if present, ``credit_code``.
+``signature`` (base64), ``at`` (ISO-8601 clock time of the check). The key is checked and the possession proof
+verified before the chain, so a certificate under an unknown root costs the same work as a trusted one. The
+assertion's subject is the certificate's SHA-256 fingerprint; claims carry ``subject_dn``, ``serial``,
+``not_after`` and, if the subject names them, ``credit_code`` and ``person_number``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
-from plugins.ca.verify import CertificateVerifier, load_crl, load_pem_certificates
+from plugins.ca.verify import CertificateVerifier, check_key, load_certificate, load_crl, load_pem_certificates
+from uidp.config import Settings
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.hookspecs import hookimpl
 from uidp.ports import Assertion, LoginFailure, LoginPorts
 
-TRUST_DIR = "UIDP_CA_TRUST_DIR"
-CRL_FILES = "UIDP_CA_CRL_FILES"
 MAX_CHAIN_ITEMS = 8
 
-__all__ = ["CertificateLogin", "CertificateVerifier", "verifier_from_env"]
+__all__ = ["CertificateLogin", "CertificateVerifier", "trust_dir_of", "verifier_from_settings"]
 
 
-def verifier_from_env(
-    environ: Mapping[str, str] | None = None, default_trust_dir: Path | None = None
-) -> CertificateVerifier:
-    """Roots and CRLs as the environment names them; no roots -> VERIFIER_UNAVAILABLE."""
-    env = os.environ if environ is None else environ
-    folder = env.get(TRUST_DIR, "").strip() or (str(default_trust_dir) if default_trust_dir else "")
+def trust_dir_of(settings: Settings) -> Path | None:
+    """``UIDP_CA_TRUST_DIR``; on the dev profile DATA_DIR/ca/roots (where ``uidp ca demo-cert`` writes) by default."""
+    if settings.ca_trust_dir.strip():
+        return Path(settings.ca_trust_dir.strip())
+    return None if settings.is_production else settings.data_dir / "ca" / "roots"
+
+
+def verifier_from_settings(settings: Settings) -> CertificateVerifier:
+    """Roots and CRLs as the settings name them, read now; no roots -> VERIFIER_UNAVAILABLE."""
+    folder = trust_dir_of(settings)
     roots = []
-    if folder and Path(folder).is_dir():
-        for path in sorted(Path(folder).iterdir()):
+    if folder is not None and folder.is_dir():
+        for path in sorted(folder.iterdir()):
             if path.suffix.lower() in (".pem", ".crt") and path.is_file():
                 roots += load_pem_certificates(path.read_bytes())
     if not roots:
         raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "数字证书服务暂不可用，请稍后再试")
-    crls = [load_crl(Path(name.strip()).read_bytes()) for name in env.get(CRL_FILES, "").split(",") if name.strip()]
-    return CertificateVerifier(roots, crls)
+    crls = []
+    for name in settings.list_of(settings.ca_crl_files):
+        try:
+            crls.append(load_crl(Path(name).read_bytes()))
+        except (OSError, ValueError):
+            continue  # a missing or broken file is no CRL: fails closed where revocation is required
+    return CertificateVerifier(
+        roots,
+        crls,
+        require_revocation=settings.revocation_required,
+        policy_oids=settings.list_of(settings.ca_policy_oids),
+    )
 
 
 class CertificateLogin:
@@ -56,9 +71,11 @@ class CertificateLogin:
     label = "数字证书登录"
     sandbox = False
 
-    def __init__(self, verifier: CertificateVerifier | None = None, default_trust_dir: Path | None = None) -> None:
-        self._verifier = verifier  # tests pass one; otherwise the environment is read on each call
-        self._default_trust_dir = default_trust_dir  # dev profile: DATA_DIR/ca/roots, where demo-cert writes
+    def __init__(self, settings: Settings | None = None, verifier: CertificateVerifier | None = None) -> None:
+        if settings is None and verifier is None:
+            raise ValueError("CertificateLogin needs settings or a verifier")
+        self._settings = settings  # roots and CRLs are read from the files the settings name on each call
+        self._verifier = verifier  # tests may pass a fixed one
 
     async def authenticate(self, params: Mapping[str, str], ports: LoginPorts | None = None) -> Assertion:
         try:
@@ -74,9 +91,11 @@ class CertificateLogin:
         )  # fmt: skip
 
     def _check(self, certificate: str, chain: list[str], challenge: str, signature: str, at: datetime) -> Assertion:
-        verifier = self._verifier or verifier_from_env(default_trust_dir=self._default_trust_dir)
-        leaf, verified = verifier.verify(certificate, chain, at)
+        verifier = self._verifier or verifier_from_settings(self._settings)  # type: ignore[arg-type]
+        leaf = load_certificate(certificate)
+        check_key(leaf)
         verifier.verify_possession(leaf, challenge, signature)
+        leaf, verified = verifier.verify(leaf, chain, at)
         claims = {
             "subject_dn": verified.subject_dn,
             "serial": verified.serial,
@@ -84,10 +103,11 @@ class CertificateLogin:
         }
         if verified.credit_code:
             claims["credit_code"] = verified.credit_code
+        if verified.person_number:
+            claims["person_number"] = verified.person_number
         return Assertion(provider=self.id, subject=verified.fingerprint, subject_kind="certificate", claims=claims)
 
 
 @hookimpl
 def register_login_methods(register, settings) -> None:
-    # On the dev profile `uidp ca demo-cert` writes a demo root to DATA_DIR/ca/roots, trusted without setup.
-    register(CertificateLogin(default_trust_dir=None if settings.is_production else settings.data_dir / "ca" / "roots"))
+    register(CertificateLogin(settings))

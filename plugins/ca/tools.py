@@ -3,7 +3,8 @@
 ``sign`` signs the challenge on the user's machine with a PEM private key (RSA, EC; with ``--sm2`` an SM2 key
 as PEM or 64 hex digits); the key (and any PIN protecting
 it) never reaches the server, only the signature does. ``demo-cert`` writes a throw-away root CA and an
-end-entity certificate naming a credit code, so the binding and login flow can be tried on the dev profile.
+end-entity P-256 certificate for client authentication naming a credit code (organizationIdentifier), which
+is what binding checks, so the binding and login flow can be tried on the dev profile (no CRL needed there).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from plugins.ca import sm2
 
@@ -68,7 +69,7 @@ def _usage(*, ca: bool) -> x509.KeyUsage:
 
 def _certificate(subject: x509.Name, issuer: x509.Name, public_key: Any, signer: Any, *, ca: bool, days: int):
     now = datetime.now(UTC)
-    return (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
         .issuer_name(issuer)
@@ -78,8 +79,10 @@ def _certificate(subject: x509.Name, issuer: x509.Name, public_key: Any, signer:
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
         .add_extension(_usage(ca=ca), critical=True)
-        .sign(signer, hashes.SHA256())
     )
+    if not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+    return builder.sign(signer, hashes.SHA256())
 
 
 def write_demo(out: Path, credit_code: str, name: str = "湖北演示科技有限公司") -> dict[str, Path]:

@@ -11,8 +11,8 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from plugins.ca import sm2
 from uidp.models.entity import Entity, EntityType
@@ -22,22 +22,37 @@ from uidp.services.pii import Pii
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # tests/conftest.py DEFAULT_NOW
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")
 CREDIT_CODE = "91420100MA4KXXXX1A"
+PERSON_NUMBER = "420102199001011215"  # make_person's default
+CLIENT_AUTH = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
+# key kinds: rsa (2048), ec (P-256), sm2, and for refusals rsa1024, p384, secp256k1, ed25519
+CURVES = {"ec": ec.SECP256R1, "p384": ec.SECP384R1, "secp256k1": ec.SECP256K1}
 
 
 def new_key(kind: str = "rsa") -> Any:
     if kind == "sm2":
         return Sm2Key(sm2.new_private_key())
-    if kind == "ec":
-        return ec.generate_private_key(ec.SECP256R1())
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if kind in CURVES:
+        return ec.generate_private_key(CURVES[kind]())
+    if kind == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    return rsa.generate_private_key(public_exponent=65537, key_size=1024 if kind == "rsa1024" else 2048)
 
 
-def name(common_name: str, credit_code: str | None = None, how: str = "orgid") -> x509.Name:
+def name(
+    common_name: str, credit_code: str | None = None, how: str = "orgid", person_number: str | None = None
+) -> x509.Name:
+    """``how``: where the subject names ``credit_code`` (a credit code, or a person's number for "idc"/"serial"):
+    orgid (organizationIdentifier), serial (bare serialNumber) or idc (serialNumber ``IDCCN-<number>``).
+    ``person_number`` adds a person's serialNumber ``IDCCN-<number>`` (an employee certificate of an entity)."""
     attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
     if credit_code and how == "orgid":
         attributes.append(x509.NameAttribute(ORGANIZATION_IDENTIFIER, credit_code))
     elif credit_code and how == "serial":
         attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, credit_code))
+    elif credit_code and how == "idc":
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IDCCN-{credit_code}"))
+    if person_number:
+        attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IDCCN-{person_number}"))
     return x509.Name(attributes)
 
 
@@ -69,6 +84,8 @@ def sign_with(key: Any, challenge: str) -> str:
         return base64.b64encode(key.sign(data)).decode()
     if isinstance(key, rsa.RSAPrivateKey):
         return base64.b64encode(key.sign(data, padding.PKCS1v15(), hashes.SHA256())).decode()
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return base64.b64encode(key.sign(data)).decode()
     return base64.b64encode(key.sign(data, ec.ECDSA(hashes.SHA256()))).decode()
 
 
@@ -111,12 +128,13 @@ class CaFactory:
         serial: int | None = None,
         path_length: int | None = None,
         odd_critical: bool = False,
+        extra: tuple[x509.ExtensionType, ...] = (),
     ) -> x509.Certificate:
         if self.kind == "sm2":
             return sm2_certificate(
                 subject, issuer, public_key, signing_key, ca=ca, key_usage=key_usage,
                 not_before=not_before or NOW - timedelta(days=30), not_after=not_after or NOW + timedelta(days=365),
-                serial=serial or x509.random_serial_number(),
+                serial=serial or x509.random_serial_number(), extra=extra,
             )  # fmt: skip
         builder = (
             x509.CertificateBuilder()
@@ -130,6 +148,8 @@ class CaFactory:
         )
         if key_usage is not None:
             builder = builder.add_extension(key_usage_value(key_usage), critical=True)
+        for value in extra:
+            builder = builder.add_extension(value, critical=False)
         if odd_critical:  # an extension nobody understands, marked critical
             odd = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
             builder = builder.add_extension(odd, critical=True)
@@ -163,11 +183,20 @@ class CaFactory:
         not_after: datetime | None = None,
         kind: str | None = None,
         odd_critical: bool = False,
+        purposes: x509.ExtendedKeyUsage | None = CLIENT_AUTH,
+        policies: tuple[str, ...] = (),
+        person_number: str | None = None,
     ) -> Issued:
-        """An end-entity certificate with its private key."""
+        """An end-entity certificate with its private key: for client authentication unless ``purposes`` says
+        otherwise (None: no extendedKeyUsage), with the certificate policies ``policies``."""
         key = new_key(kind or self.kind)
+        extra: list[x509.ExtensionType] = [purposes] if purposes is not None else []
+        if policies:
+            extra.append(
+                x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(p), None) for p in policies])
+            )
         certificate = self._build(
-            name(common_name, credit_code, how),
+            name(common_name, credit_code, how, person_number),
             self.root.certificate.subject,
             key.public_key(),
             self.root.key,
@@ -176,19 +205,31 @@ class CaFactory:
             not_before=not_before,
             not_after=not_after,
             odd_critical=odd_critical,
+            extra=tuple(extra),
         )
         return Issued(certificate, key)
 
-    def crl(self, *revoked: x509.Certificate, signing_key: Any = None) -> x509.CertificateRevocationList:
+    def issue_person(self, number: str = PERSON_NUMBER, common_name: str = "张三", **options: Any) -> Issued:
+        """A natural person's certificate naming ``number`` as ``IDCCN-<number>`` (``how="serial"``: bare)."""
+        return self.issue(common_name, credit_code=number, how=options.pop("how", "idc"), **options)
+
+    def crl(
+        self,
+        *revoked: x509.Certificate,
+        signing_key: Any = None,
+        last_update: datetime = NOW - timedelta(days=1),
+        next_update: datetime = NOW + timedelta(days=7),
+    ) -> x509.CertificateRevocationList:
+        """A CRL of this CA (current at NOW unless the dates say otherwise) revoking ``revoked``."""
         if self.kind == "sm2":
-            return sm2_crl(
-                self.root.certificate.subject, [c.serial_number for c in revoked], signing_key or self.root.key
-            )
+            serials = [c.serial_number for c in revoked]
+            key = signing_key or self.root.key
+            return sm2_crl(self.root.certificate.subject, serials, key, last_update, next_update)
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(self.root.certificate.subject)
-            .last_update(NOW - timedelta(days=1))
-            .next_update(NOW + timedelta(days=7))
+            .last_update(last_update)
+            .next_update(next_update)
         )
         for certificate in revoked:
             builder = builder.add_revoked_certificate(
@@ -325,11 +366,13 @@ def extension(value: x509.ExtensionType) -> bytes:
 def sm2_certificate(
     subject: x509.Name, issuer: x509.Name, public_key: Sm2Key, signing_key: Sm2Key, *, ca: bool,
     key_usage: str | None, not_before: datetime, not_after: datetime, serial: int,
+    extra: tuple[x509.ExtensionType, ...] = (),
 ) -> x509.Certificate:  # fmt: skip
     spki = seq(seq(oid(sm2.EC_PUBLIC_KEY), oid(sm2.SM2_CURVE)), bit_string(b"\x04" + public_key.point))
     extensions = [extension(x509.BasicConstraints(ca=ca, path_length=None))]
     if key_usage is not None:
         extensions.append(extension(key_usage_value(key_usage)))
+    extensions += [extension(value) for value in extra]
     tbs = seq(
         der(0xA0, integer(2)), integer(serial), SM2_ALGORITHM, issuer.public_bytes(),
         seq(utc_time(not_before), utc_time(not_after)), subject.public_bytes(), spki, der(0xA3, seq(*extensions)),
@@ -337,10 +380,12 @@ def sm2_certificate(
     return x509.load_der_x509_certificate(seq(tbs, SM2_ALGORITHM, bit_string(signing_key.sign(tbs))))
 
 
-def sm2_crl(issuer: x509.Name, serials: list[int], signing_key: Sm2Key) -> x509.CertificateRevocationList:
+def sm2_crl(
+    issuer: x509.Name, serials: list[int], signing_key: Sm2Key, last_update: datetime, next_update: datetime
+) -> x509.CertificateRevocationList:
     revoked = [seq(integer(serial), utc_time(NOW - timedelta(hours=1))) for serial in serials]
     tbs = seq(
-        integer(1), SM2_ALGORITHM, issuer.public_bytes(), utc_time(NOW - timedelta(days=1)),
-        utc_time(NOW + timedelta(days=7)), *([seq(*revoked)] if revoked else []),
+        integer(1), SM2_ALGORITHM, issuer.public_bytes(), utc_time(last_update),
+        utc_time(next_update), *([seq(*revoked)] if revoked else []),
     )  # fmt: skip
     return x509.load_der_x509_crl(seq(tbs, SM2_ALGORITHM, bit_string(signing_key.sign(tbs))))

@@ -1,5 +1,5 @@
-"""plugins.ca.verify: chains, dates, usage, CRLs and proof of possession, for RSA (PKCS#1 v1.5, PSS), ECDSA and
-SM2 (SM2 certificates and CRLs are DER built by hand in tests/plugins/ca_factory.py)."""
+"""plugins.ca.verify: keys, chains, dates, usage, CRLs and proof of possession, for RSA (PKCS#1 v1.5, PSS),
+ECDSA and SM2 (SM2 certificates and CRLs are DER built by hand in tests/plugins/ca_factory.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from plugins.ca import CertificateLogin, verifier_from_env
-from plugins.ca.verify import CertificateVerifier, credit_code_of
-from tests.plugins.ca_factory import CREDIT_CODE, NOW, CaFactory, write_crl
+from plugins.ca import CertificateLogin, verifier_from_settings
+from plugins.ca.verify import CertificateVerifier, credit_code_of, person_number_of
+from tests.plugins.ca_factory import CREDIT_CODE, NOW, PERSON_NUMBER, CaFactory, write_crl
+from uidp.config import ConfigError, Settings
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.ports import LoginFailure
 
@@ -142,24 +145,118 @@ def test_credit_code_sources():
     assert credit_code_of(ca.issue(credit_code="12345").certificate) is None
 
 
+def settings_of(tmp_path, **values) -> Settings:
+    return Settings.from_env({}, data_dir=tmp_path / "data", **values)
+
+
 def test_settings_from_the_environment(tmp_path):
     ca = CaFactory()
     leaf, revoked = ca.issue(), ca.issue()
     with pytest.raises(DomainError) as caught:
-        verifier_from_env({})
+        verifier_from_settings(settings_of(tmp_path))
     assert caught.value.code == ErrorCode.VERIFIER_UNAVAILABLE
     ca.write_root(tmp_path / "roots")
     crl = write_crl(ca.crl(revoked.certificate), tmp_path / "root.crl")
-    verifier = verifier_from_env({"UIDP_CA_TRUST_DIR": str(tmp_path / "roots"), "UIDP_CA_CRL_FILES": str(crl)})
+    env = {"UIDP_CA_TRUST_DIR": str(tmp_path / "roots"), "UIDP_CA_CRL_FILES": f"{crl},{tmp_path / 'missing.crl'}"}
+    verifier = verifier_from_settings(Settings.from_env(env, data_dir=tmp_path / "data"))
     verifier.verify(leaf.pem, [], NOW)
     assert code_of(lambda: verifier.verify(revoked.pem, [], NOW)) == ErrorCode.CERTIFICATE_REVOKED
+    assert not verifier.require_revocation  # dev default
+
+
+def test_revocation_is_required_in_production_and_optional_in_dev(tmp_path):
+    key = base64.b64encode(b"production-test-key-32-bytes-ok!").decode()
+    keys = {"pii_keys": f"k1:{key}", "blind_index_key": key, "password_pepper": key, "secret_key": key}
+    production = settings_of(tmp_path, profile="production", database_url="postgres://x/y", **keys)
+    assert production.revocation_required
+    with pytest.raises(ConfigError, match="UIDP_CA_REQUIRE_REVOCATION"):
+        settings_of(tmp_path, profile="production", database_url="postgres://x/y", ca_require_revocation=False, **keys)
+    assert not settings_of(tmp_path).revocation_required
+    assert settings_of(tmp_path, ca_require_revocation=True).revocation_required
+    with pytest.raises(ConfigError, match="UIDP_CA_POLICY_OIDS"):
+        settings_of(tmp_path, ca_policy_oids="1.2.3,client-auth")
+
+
+def test_without_a_current_crl_for_every_issuer_nothing_verifies(ca):
+    sub = ca.intermediate()
+    leaf = sub.issue()
+    chain = [sub.root.pem]
+    other = CaFactory(kind=ca.kind, label=sub.label)  # same name as the intermediate, other key
+
+    def code_with(*crls) -> ErrorCode:
+        verifier = CertificateVerifier([ca.root.certificate], crls, require_revocation=True)
+        return code_of(lambda: verifier.verify(leaf.pem, chain, NOW))
+
+    unknown = ErrorCode.CERTIFICATE_REVOCATION_UNKNOWN
+    assert code_with() == unknown
+    assert code_with(sub.crl()) == unknown  # the root's CRL (about the intermediate) is missing
+    assert code_with(ca.crl()) == unknown  # the intermediate's is missing
+    stale = sub.crl(last_update=NOW - timedelta(days=8), next_update=NOW - timedelta(seconds=1))
+    assert code_with(ca.crl(), stale) == unknown
+    early = sub.crl(last_update=NOW + timedelta(hours=1), next_update=NOW + timedelta(days=7))
+    assert code_with(ca.crl(), early) == unknown
+    assert code_with(ca.crl(), other.crl()) == unknown  # a CRL the intermediate did not sign counts for nothing
+    current = CertificateVerifier([ca.root.certificate], [ca.crl(), sub.crl()], require_revocation=True)
+    _, verified = current.verify(leaf.pem, chain, NOW)
+    assert verified.credit_code == CREDIT_CODE
+    # a stale CRL still revokes what it lists
+    revoked_in_stale = sub.crl(leaf.certificate, last_update=NOW - timedelta(days=8), next_update=NOW - timedelta(1))
+    assert code_with(ca.crl(), revoked_in_stale) == ErrorCode.CERTIFICATE_REVOKED
+
+
+@pytest.mark.parametrize("kind", ["rsa1024", "secp256k1", "ed25519"])
+def test_weak_or_unlisted_keys_are_refused(kind):
+    ca = CaFactory(kind="rsa")
+    leaf = ca.issue(kind=kind)
+    verifier = CertificateVerifier([ca.root.certificate])
+    assert code_of(lambda: verifier.verify(leaf.pem, [], NOW)) == ErrorCode.CERTIFICATE_KEY_WEAK
+
+
+def test_keys_on_the_allow_list_and_weak_issuers():
+    for kind in ("ec", "p384"):
+        ca = CaFactory(kind=kind)
+        CertificateVerifier([ca.root.certificate]).verify(ca.issue().pem, [], NOW)
+    weak_root = CaFactory(kind="rsa1024")
+    leaf = weak_root.issue(kind="rsa")
+    verifier = CertificateVerifier([weak_root.root.certificate])
+    assert code_of(lambda: verifier.verify(leaf.pem, [], NOW)) == ErrorCode.CERTIFICATE_KEY_WEAK
+
+
+def test_the_certificate_must_be_for_client_authentication(ca):
+    verifier = CertificateVerifier([ca.root.certificate])
+    usage = ErrorCode.CERTIFICATE_USAGE_INVALID
+    server_only = ca.issue(purposes=x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]))
+    assert code_of(lambda: verifier.verify(server_only.pem, [], NOW)) == usage
+    both = ca.issue(purposes=x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]))
+    verifier.verify(both.pem, [], NOW)
+    unstated = ca.issue(purposes=None, policies=("1.2.156.99999.1.1",))
+    assert code_of(lambda: verifier.verify(unstated.pem, [], NOW)) == usage  # no policy configured
+    trusting = CertificateVerifier([ca.root.certificate], policy_oids=["1.2.156.99999.1.1"])
+    trusting.verify(unstated.pem, [], NOW)
+    other_policy = ca.issue(purposes=None, policies=("1.2.156.99999.1.2",))
+    assert code_of(lambda: trusting.verify(other_policy.pem, [], NOW)) == usage
+    # an extendedKeyUsage without client authentication is refused even with the configured policy
+    email = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION])
+    signed_mail = ca.issue(purposes=email, policies=("1.2.156.99999.1.1",))
+    assert code_of(lambda: trusting.verify(signed_mail.pem, [], NOW)) == usage
+
+
+def test_person_number_sources():
+    ca = CaFactory(kind="ec")
+    assert person_number_of(ca.issue_person().certificate) == PERSON_NUMBER  # serialNumber IDCCN-...
+    assert person_number_of(ca.issue_person(how="serial").certificate) == PERSON_NUMBER
+    assert person_number_of(ca.issue_person("42010219900101121x").certificate) == "42010219900101121X"
+    assert person_number_of(ca.issue(f"张三({PERSON_NUMBER})", credit_code=None).certificate) == PERSON_NUMBER
+    assert person_number_of(ca.issue("张三", credit_code=None).certificate) is None
+    _, verified = CertificateVerifier([ca.root.certificate]).verify(ca.issue_person().pem, [], NOW)
+    assert verified.person_number == PERSON_NUMBER
 
 
 @pytest.mark.anyio
 async def test_the_login_method_asserts_the_fingerprint():
     ca = CaFactory(kind="ec")
     leaf = ca.issue()
-    method = CertificateLogin(CertificateVerifier([ca.root.certificate]))
+    method = CertificateLogin(verifier=CertificateVerifier([ca.root.certificate]))
     params = {
         "certificate": leaf.pem,
         "chain": "[]",
@@ -186,7 +283,7 @@ def test_the_cli_makes_a_demo_certificate_and_signs_like_a_usb_key(tmp_path, cap
     assert "UIDP_CA_TRUST_DIR=" in capsys.readouterr().out
     main(["ca", "sign", "--key", str(tmp_path / "entity.key.pem"), "--challenge", CHALLENGE])
     signature = capsys.readouterr().out.strip()
-    verifier = verifier_from_env({"UIDP_CA_TRUST_DIR": str(tmp_path / "roots")})
+    verifier = verifier_from_settings(settings_of(tmp_path, ca_trust_dir=str(tmp_path / "roots")))
     leaf, verified = verifier.verify((tmp_path / "entity.pem").read_text(), [], datetime.now(UTC))
     assert verified.credit_code == CREDIT_CODE
     verifier.verify_possession(leaf, CHALLENGE, signature)
@@ -272,7 +369,9 @@ def test_sm2_interoperates_with_openssl(tmp_path, capsys):
              "-out", "root.pem", cwd=tmp_path)  # fmt: skip
     _openssl("req", "-new", "-key", "leaf.key", *SM3_ID, "-subj", f"/CN=湖北测试({CREDIT_CODE})", "-utf8",
              "-out", "leaf.csr", cwd=tmp_path)  # fmt: skip
-    (tmp_path / "ext.cnf").write_text("keyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:false\n")
+    (tmp_path / "ext.cnf").write_text(
+        "keyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:false\nextendedKeyUsage=clientAuth\n"
+    )
     _openssl("x509", "-req", "-in", "leaf.csr", "-CA", "root.pem", "-CAkey", "root.key", "-CAcreateserial",
              *SM3_ID, "-vfyopt", "distid:1234567812345678", "-days", "10", "-extfile", "ext.cnf",
              "-out", "leaf.pem", cwd=tmp_path)  # fmt: skip

@@ -8,7 +8,7 @@ from datetime import timedelta
 import anyio
 import pytest
 
-from tests.plugins.ca_factory import CREDIT_CODE, NOW, CaFactory, make_entity, make_person, write_crl
+from tests.plugins.ca_factory import CREDIT_CODE, NOW, PERSON_NUMBER, CaFactory, make_entity, make_person, write_crl
 from tests.support import Api
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
@@ -33,11 +33,10 @@ def ca() -> CaFactory:
 
 
 @pytest.fixture
-def settings(make_settings, tmp_path, monkeypatch, ca):
+def settings(make_settings, tmp_path, ca):
     ca.write_root(tmp_path / "roots")
-    monkeypatch.setenv("UIDP_CA_TRUST_DIR", str(tmp_path / "roots"))
-    monkeypatch.delenv("UIDP_CA_CRL_FILES", raising=False)
-    return make_settings(sms_resend_seconds=1)
+    crl_file = str(tmp_path / "ca.crl")  # written by the tests that need one
+    return make_settings(sms_resend_seconds=1, ca_trust_dir=str(tmp_path / "roots"), ca_crl_files=crl_file)
 
 
 def principal_of(kind: str, row) -> Principal:
@@ -110,22 +109,24 @@ async def test_credit_code_must_match(rt, ca):
     entity = await make_entity(rt, "91420100MA4KYYYY2B")
     principal = principal_of("entity", entity)
     assert await error_of(bind(rt, principal, ca.issue())) == ErrorCode.CERTIFICATE_MISMATCH
+    # a certificate that names no credit code is refused too: possession of a key proves no entity
+    assert await error_of(bind(rt, principal, ca.issue(credit_code=None))) == ErrorCode.CERTIFICATE_MISMATCH
     assert await CertificateBinding.all().count() == 0
-    # a certificate that names no credit code is accepted
-    await bind(rt, principal, ca.issue(credit_code=None))
+    assert await AuditEvent.filter(event_type="ca.bind_refused").count() == 2
+    await bind(rt, principal, ca.issue(credit_code="91420100MA4KYYYY2B", how="serial"))
 
 
 async def test_a_certificate_bound_elsewhere(rt, ca, clock):
     first = await make_entity(rt)
-    second = await make_entity(rt, "91420100MA4KYYYY2B", phone="13900000003")
-    leaf = ca.issue(credit_code=None)
+    person = await make_person(rt, phone="13900000003")
+    leaf = ca.issue(person_number=PERSON_NUMBER)  # names the entity and the person
     await bind(rt, principal_of("entity", first), leaf)
-    code = await error_of(bind(rt, principal_of("entity", second), leaf, phone="13900000003"))
+    code = await error_of(bind(rt, principal_of("person", person), leaf, phone="13900000003"))
     assert code == ErrorCode.CERTIFICATE_BOUND_ELSEWHERE
     clock.advance(2)  # past the resend interval (1 s here) before a new code: the memory store's clock
     await anyio.sleep(1.1)  # and Redis's real-time TTL
     assert await error_of(bind(rt, principal_of("entity", first), leaf)) == ErrorCode.ALREADY_EXISTS
-    assert (await Entity.get(id=second.id)).level == 2
+    assert (await Person.get(id=person.id)).level == 2
 
 
 async def test_challenge_for_another_subject_or_purpose_is_invalid(rt, ca):
@@ -170,7 +171,7 @@ async def test_a_person_may_bind_from_level_2(rt, ca):
     low = await make_person(rt, level=1, phone="13900000004", number="420102199001011231")
     assert await error_of(CertificateBindings(rt).start(principal_of("person", low))) == ErrorCode.FORBIDDEN
     person = await make_person(rt)
-    await bind(rt, principal_of("person", person), ca.issue(credit_code=None), phone="13900000002")
+    await bind(rt, principal_of("person", person), ca.issue_person(), phone="13900000002")
     assert (await Person.get(id=person.id)).level == 3
     staff = Principal("staff", uuid.uuid4(), uuid.uuid4(), ("administrator",))
     assert await error_of(CertificateBindings(rt).start(staff)) == ErrorCode.FORBIDDEN
@@ -211,10 +212,8 @@ async def test_login_refusals(rt, ca):
     assert await AuditEvent.filter(event_type="login.failed").count() == 3
 
 
-async def test_login_challenges_are_limited_per_address(rt, monkeypatch):
-    from uidp.services import ca_login
-
-    monkeypatch.setattr(ca_login, "CHALLENGES_PER_HOUR", 2)
+async def test_login_challenges_are_limited_per_address(rt):
+    rt.settings.ca_challenges_per_hour = 2
     service = CertificateLoginService(rt)
     await service.start(CLIENT)
     await service.start(CLIENT)
@@ -224,7 +223,7 @@ async def test_login_challenges_are_limited_per_address(rt, monkeypatch):
 
 async def test_a_person_logs_in_with_a_bound_certificate(rt, ca):
     person = await make_person(rt)
-    leaf = ca.issue(credit_code=None)
+    leaf = ca.issue_person()
     await bind(rt, principal_of("person", person), leaf, phone="13900000002")
     service = CertificateLoginService(rt)
     challenge = (await service.start(CLIENT)).challenge
@@ -232,7 +231,7 @@ async def test_a_person_logs_in_with_a_bound_certificate(rt, ca):
     assert outcome.subject_kind == "person" and outcome.person is not None and outcome.person.id == person.id
 
 
-async def test_login_checks_revocation_and_dates_again(rt, ca, clock, tmp_path, monkeypatch):
+async def test_login_checks_revocation_and_dates_again(rt, ca, clock, tmp_path):
     entity = await make_entity(rt)
     leaf = ca.issue(not_after=NOW + timedelta(days=10))
     await bind(rt, principal_of("entity", entity), leaf)
@@ -246,5 +245,15 @@ async def test_login_checks_revocation_and_dates_again(rt, ca, clock, tmp_path, 
     assert await attempt() == ErrorCode.CERTIFICATE_NOT_VALID_NOW
     clock.advance(-11 * 86400)
     # a CRL published after binding takes effect at the next login, without a restart
-    monkeypatch.setenv("UIDP_CA_CRL_FILES", str(write_crl(ca.crl(leaf.certificate), tmp_path / "ca.crl")))
+    write_crl(ca.crl(leaf.certificate), tmp_path / "ca.crl")
     assert await attempt() == ErrorCode.CERTIFICATE_REVOKED
+
+
+async def test_binding_challenges_are_limited_per_subject(rt):
+    rt.settings.ca_challenges_per_hour = 2
+    entity, other = await make_entity(rt), await make_entity(rt, "91420100MA4KYYYY2B", phone="13900000003")
+    service = CertificateBindings(rt)
+    await service.start(principal_of("entity", entity))
+    await service.start(principal_of("entity", entity))
+    assert await error_of(service.start(principal_of("entity", entity))) == ErrorCode.RATE_LIMITED
+    await service.start(principal_of("entity", other))

@@ -3,15 +3,18 @@
 An entity (or a person at level 2 or above) binds a certificate while logged in: an SMS code to the phone on
 record (the entity's contact phone, the person's phone), a "bind" challenge issued to that subject, and the
 challenge signed by the certificate's key. The certificate is verified by the ``ca`` login method (plugins.ca).
-When the certificate names a credit code it must be the entity's. One binding per certificate; a subject may
-bind several (a renewed certificate), and each binding raises the subject to level 3.
+The certificate must name its holder: an entity's certificate its credit code, a person's certificate the
+person's certificate number (docs/decisions.md #35); possession of a key alone binds nothing. One binding per
+certificate; a subject may bind several (a renewed certificate), and each binding raises the subject to
+level 3. Binding challenges are counted per subject when issued (``UIDP_CA_CHALLENGES_PER_HOUR``), and each
+allows one signature check, so the count bounds the checks.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +33,7 @@ from uidp.services.audit import Audit
 from uidp.services.ca_challenges import CaChallenges, IssuedChallenge
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
+from uidp.services.request_limits import limit_per_key
 from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
 
 METHOD_ID = "ca"
@@ -42,8 +46,19 @@ class Holder:
     kind: str
     id: uuid.UUID
     phone: str
-    credit_code: str | None
+    identifier: str  # what the certificate must name: the entity's credit code, the person's certificate number
     level: int
+
+    def check_named_by(self, claims: Mapping[str, str]) -> None:
+        """CERTIFICATE_MISMATCH unless the certificate names this holder."""
+        if self.kind == "entity":
+            named, what = claims.get("credit_code"), "统一社会信用代码"
+        else:
+            named, what = claims.get("person_number"), "证件号码"
+        if named is None:
+            raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, f"证书中没有{what}，不能绑定到本账号", "certificate")
+        if named != self.identifier:
+            raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, f"证书中的{what}与本账号不一致", "certificate")
 
 
 @dataclass(frozen=True)
@@ -97,7 +112,8 @@ class CertificateBindings:
                 raise forbidden
             if person.level < AssuranceLevel.MEDIUM:
                 raise DomainError(ErrorCode.FORBIDDEN, "请先完成中级认证，再绑定数字证书")
-            return Holder("person", person.id, self.pii.open("person.phone", person.phone_enc), None, person.level)
+            number = self.pii.open("person.certificate_number", person.certificate_number_enc)
+            return Holder("person", person.id, self.pii.open("person.phone", person.phone_enc), number, person.level)
         raise forbidden
 
     async def send_code(self, principal: Principal, client: ClientInfo) -> tuple[str, SentCode]:
@@ -118,9 +134,12 @@ class CertificateBindings:
         return masked, sent
 
     async def start(self, principal: Principal) -> IssuedChallenge:
-        """A "bind" challenge issued to this subject, for the USB key to sign."""
+        """A "bind" challenge issued to this subject, for the USB key to sign; RATE_LIMITED past
+        ``UIDP_CA_CHALLENGES_PER_HOUR`` an hour for this subject."""
         holder = await self.holder(principal)
-        return await CaChallenges(self.rt).issue("bind", f"{holder.kind}:{holder.id}")
+        subject = f"{holder.kind}:{holder.id}"
+        await limit_per_key(self.rt, "ca_bind_challenge", subject, per_hour=self.rt.settings.ca_challenges_per_hour)
+        return await CaChallenges(self.rt).issue("bind", subject)
 
     async def bind_certificate(
         self,
@@ -140,10 +159,7 @@ class CertificateBindings:
             await CaChallenges(self.rt).take(challenge, "bind", f"{holder.kind}:{holder.id}")
             assertion = await verify_certificate(self.rt, certificate_pem, chain_pems, challenge, signature)
             claims = assertion.claims
-            if holder.kind == "entity" and claims.get("credit_code") not in (None, holder.credit_code):
-                raise DomainError(
-                    ErrorCode.CERTIFICATE_MISMATCH, "证书中的统一社会信用代码与本单位不一致", "certificate"
-                )
+            holder.check_named_by(claims)
             await self._check_free(assertion.subject, holder)
             now = self.rt.clock.now()
             async with in_transaction():
@@ -174,7 +190,7 @@ class CertificateBindings:
                 reason=error.code.value,
             )
             raise
-        details = {"credit_code": mask_credit_code(holder.credit_code)} if holder.credit_code else {}
+        details = {"credit_code": mask_credit_code(holder.identifier)} if holder.kind == "entity" else {}
         await self.audit.record(
             "ca.certificate_bound",
             actor=principal,

@@ -1,8 +1,10 @@
 """CA certificate login (E4, manual §2.3.3): a "login" challenge signed by a bound certificate's key.
 
-Everything is verified again at each login (chain, dates, revocation, usage, possession). A certificate that
-verifies but is bound to nobody answers CERTIFICATE_UNTRUSTED with the same message as an untrusted one, so the
-login form does not tell whether a certificate is bound. The bound subject must be at level 3 (高级).
+Everything is verified again at each login (key, possession, chain, dates, revocation, usage). A certificate
+that verifies but is bound to nobody (or to a closed account) answers exactly like one under an unknown root:
+the same code, message and field, after the same work (the possession proof is checked first and the binding
+is looked up in both cases), so the login form does not tell whether a certificate is bound. The bound
+subject must be at level 3 (高级).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from uidp.services.request_limits import limit_per_client
 from uidp.services.sessions import Sessions
 
 NOT_USABLE = "证书不受信任或尚未绑定账号"
-# Each login attempt needs a challenge, so this bounds anonymous attempts (and verification work) per address.
-CHALLENGES_PER_HOUR = 120
+NO_SUCH_FINGERPRINT = "0" * 64  # looked up when the certificate is untrusted, so both refusals cost one query
+
+
+def not_usable() -> DomainError:
+    return DomainError(ErrorCode.CERTIFICATE_UNTRUSTED, NOT_USABLE, "certificate")
 
 
 class CertificateLoginService:
@@ -34,10 +39,12 @@ class CertificateLoginService:
         self.audit = Audit(rt)
 
     async def start(self, client: ClientInfo) -> IssuedChallenge:
-        """A "login" challenge for the USB key to sign; RATE_LIMITED past CHALLENGES_PER_HOUR per address."""
+        """A "login" challenge for the USB key to sign; RATE_LIMITED past ``UIDP_CA_CHALLENGES_PER_HOUR`` an hour
+        per address. Each challenge allows one signature check, so this bounds the checks per address."""
         if METHOD_ID not in self.rt.plugins.login_methods:
             raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "数字证书服务暂不可用，请稍后再试")
-        await limit_per_client(self.rt, "ca_login_challenge", client, per_hour=CHALLENGES_PER_HOUR)
+        per_hour = self.rt.settings.ca_challenges_per_hour
+        await limit_per_client(self.rt, "ca_login_challenge", client, per_hour=per_hour)
         return await CaChallenges(self.rt).issue("login")
 
     async def login(
@@ -46,17 +53,14 @@ class CertificateLoginService:
         """A session for the subject the certificate is bound to; typed errors otherwise."""
         try:
             await CaChallenges(self.rt).take(challenge, "login")
-            assertion = await verify_certificate(self.rt, certificate, chain, challenge, signature)
-            binding = await CertificateBinding.get_or_none(fingerprint=assertion.subject)
-            if binding is None:
-                raise DomainError(ErrorCode.CERTIFICATE_UNTRUSTED, NOT_USABLE, "certificate")
+            binding = await self._binding_of(certificate, chain, challenge, signature)
             person = None
             if binding.subject_kind == "entity":
                 subject = await Entity.get_or_none(id=binding.subject_id, status=EntityStatus.ACTIVE)
             else:
                 subject = person = await Person.get_or_none(id=binding.subject_id, status=PersonStatus.ACTIVE)
             if subject is None:
-                raise DomainError(ErrorCode.CERTIFICATE_UNTRUSTED, NOT_USABLE, "certificate")
+                raise not_usable()
             if subject.level < AssuranceLevel.HIGH:
                 raise DomainError(ErrorCode.FORBIDDEN, "该账号未完成高级认证，不能使用数字证书登录", "certificate")
         except DomainError as error:
@@ -72,3 +76,18 @@ class CertificateLoginService:
             serial=binding.serial,
         )
         return LoginOutcome(issued, binding.subject_kind, binding.subject_id, person)
+
+    async def _binding_of(
+        self, certificate: str, chain: Sequence[str], challenge: str, signature: str
+    ) -> CertificateBinding:
+        try:
+            assertion = await verify_certificate(self.rt, certificate, chain, challenge, signature)
+        except DomainError as error:
+            if error.code != ErrorCode.CERTIFICATE_UNTRUSTED:
+                raise
+            await CertificateBinding.get_or_none(fingerprint=NO_SUCH_FINGERPRINT)
+            raise not_usable() from None
+        binding = await CertificateBinding.get_or_none(fingerprint=assertion.subject)
+        if binding is None:
+            raise not_usable()
+        return binding
