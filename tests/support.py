@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 from typing import Any
 
 import httpx
@@ -12,6 +14,12 @@ from uidp.services.captcha import CaptchaService
 from uidp.services.sandbox import sandbox_messages
 
 PASSWORD = "Hubei#2026ok"
+
+
+def production_keys() -> dict[str, str]:
+    """Settings overrides for the production profile's keys: fresh, and different from each other."""
+    key = lambda: base64.b64encode(secrets.token_bytes(32)).decode()  # noqa: E731
+    return {"pii_keys": f"k1:{key()}", "blind_index_key": key(), "password_pepper": key(), "secret_key": key()}
 
 
 def resident_id(region: str = "420102", birth: str = "19900101", seq: str = "121") -> str:

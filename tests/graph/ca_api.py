@@ -30,6 +30,18 @@ ENTITY_PHONE = "13900000001"  # make_entity's default contact phone
 PERSON_PHONE = "13900000002"  # make_person's default phone
 
 
+def ca_settings(make_settings: Any, tmp_path: Any, ca: Any, **overrides: Any) -> Any:
+    """Settings whose trusted roots are ``ca``'s (under tmp_path/roots, where a test may add more)."""
+    ca.write_root(tmp_path / "roots")
+    return make_settings(ca_trust_dir=str(tmp_path / "roots"), **overrides)
+
+
+def signed(leaf: Any, challenge: str, signer: Any, chain: tuple[str, ...], certificate: str) -> dict[str, Any]:
+    """The certificate input fields: the challenge signed by ``signer`` (the certificate's own key if None)."""
+    signature = (signer or leaf).sign(challenge)
+    return {"certificate": certificate, "chain": list(chain), "challenge": challenge, "signature": signature}
+
+
 async def session_of(rt: Any, kind: str, subject_id: Any) -> str:
     """A session for an entity or person row written directly (their own login flows are tested elsewhere)."""
     return (await Sessions(rt).issue(kind, subject_id, "password", ClientInfo("192.0.2.1"))).token
@@ -53,15 +65,7 @@ async def bind(
     code = code or await send_bind_code(api, token, phone)
     if challenge is None:
         challenge = (await bind_challenge(api, token))["challenge"]
-    variables = {
-        "i": {
-            "certificate": leaf.pem,
-            "chain": list(chain),
-            "challenge": challenge,
-            "signature": (signer or leaf).sign(challenge),
-            "smsCode": code,
-        }
-    }
+    variables = {"i": {**signed(leaf, challenge, signer, chain, leaf.pem), "smsCode": code}}
     return (await api.data(BIND, variables, token=token))["bindCertificate"]
 
 
@@ -75,12 +79,5 @@ async def login(
     """A login challenge signed by ``signer`` (the certificate's own key by default)."""
     if challenge is None:
         challenge = (await login_challenge(api))["challenge"]
-    variables = {
-        "i": {
-            "certificate": leaf.der_b64,
-            "chain": list(chain),
-            "challenge": challenge,
-            "signature": (signer or leaf).sign(challenge),
-        }
-    }
+    variables = {"i": signed(leaf, challenge, signer, chain, leaf.der_b64)}
     return (await api.data(LOGIN, variables))["loginWithCertificate"]

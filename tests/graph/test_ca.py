@@ -23,6 +23,7 @@ from tests.graph.ca_api import (
     START_BIND,
     bind,
     bind_challenge,
+    ca_settings,
     login,
     login_challenge,
     send_bind_code,
@@ -48,8 +49,7 @@ def ca(request) -> CaFactory:
 
 @pytest.fixture
 def settings(make_settings, tmp_path, ca):
-    ca.write_root(tmp_path / "roots")
-    return make_settings(ca_trust_dir=str(tmp_path / "roots"), ca_challenges_per_hour=LIMIT)
+    return ca_settings(make_settings, tmp_path, ca, ca_challenges_per_hour=LIMIT)
 
 
 async def test_bind_then_log_in(api, rt, ca, client):

@@ -3,19 +3,18 @@ and login need a current CRL, signed by its issuer, for every issuer on the cert
 
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 
 import pytest
 
-from tests.graph.ca_api import bind, login, session_of
+from tests.graph.ca_api import bind, ca_settings, login, session_of
 from tests.plugins.ca_factory import NOW, CaFactory, make_entity, write_crl
+from tests.support import production_keys
 from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity
 
 pytestmark = pytest.mark.anyio
 
-KEY = base64.b64encode(b"production-test-key-32-bytes-ok!").decode()
 UNKNOWN = {
     "__typename": "FieldError",
     "code": "CERTIFICATE_REVOCATION_UNKNOWN",
@@ -31,19 +30,10 @@ def ca(request) -> CaFactory:
 
 @pytest.fixture
 def settings(make_settings, tmp_path, ca):
-    ca.write_root(tmp_path / "roots")
-    sub_crl, root_crl = tmp_path / "sub.crl", tmp_path / "root.crl"
-    settings = make_settings(
-        profile="production",
-        allow_sandbox=True,  # the sandbox SMS outbox delivers the binding code
-        pii_keys=f"k1:{KEY}",
-        blind_index_key=KEY,
-        password_pepper=KEY,
-        secret_key=KEY,
-        bcrypt_rounds=12,
-        ca_trust_dir=str(tmp_path / "roots"),
-        ca_crl_files=f"{sub_crl},{root_crl}",  # written by the tests; a missing file is no CRL
-    )
+    crl_files = f"{tmp_path / 'sub.crl'},{tmp_path / 'root.crl'}"  # written by the test; a missing file is no CRL
+    # the sandbox SMS outbox delivers the binding code
+    production = {"profile": "production", "allow_sandbox": True, "bcrypt_rounds": 12, **production_keys()}
+    settings = ca_settings(make_settings, tmp_path, ca, ca_crl_files=crl_files, **production)
     assert settings.revocation_required
     return settings
 

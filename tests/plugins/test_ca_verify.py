@@ -15,6 +15,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from plugins.ca import CertificateLogin, verifier_from_settings
 from plugins.ca.verify import CertificateVerifier, credit_code_of, person_number_of
 from tests.plugins.ca_factory import CREDIT_CODE, NOW, PERSON_NUMBER, CaFactory, write_crl
+from tests.support import production_keys
 from uidp.config import ConfigError, Settings
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.ports import LoginFailure
@@ -165,8 +166,7 @@ def test_settings_from_the_environment(tmp_path):
 
 
 def test_revocation_is_required_in_production_and_optional_in_dev(tmp_path):
-    key = base64.b64encode(b"production-test-key-32-bytes-ok!").decode()
-    keys = {"pii_keys": f"k1:{key}", "blind_index_key": key, "password_pepper": key, "secret_key": key}
+    keys = production_keys()
     production = settings_of(tmp_path, profile="production", database_url="postgres://x/y", **keys)
     assert production.revocation_required
     with pytest.raises(ConfigError, match="UIDP_CA_REQUIRE_REVOCATION"):
