@@ -8,7 +8,8 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
-from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.resolvers.registration import documents_of
+from graph.schema.errors import AccountConflict, AppealRedirected, FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.review_types import (
     AppealSubmitted,
     BindNewPhoneInput,
@@ -18,12 +19,16 @@ from graph.schema.review_types import (
     SubmitCertificateAppealInput,
     SubmitPhoneAppealInput,
 )
-from uidp.services.appeals import AppealService, PhoneAppeal, SubmittedCase
+from uidp.services.appeal_cases import SubmittedCase
+from uidp.services.appeals import PhoneAppeal, PhoneAppeals
+from uidp.services.certificate_appeal import CertificateAppeal, CertificateAppeals
 from uidp.services.principal import Principal
 from uidp.services.request_limits import limit_per_client
+from uidp.services.user_space import UserSpace
 
 SubmitAppealResult = Annotated[
-    AppealSubmitted | AccountConflict | RateLimited | FieldError, strawberry.union("SubmitAppealResult")
+    AppealSubmitted | AppealRedirected | AccountConflict | RateLimited | FieldError,
+    strawberry.union("SubmitAppealResult"),
 ]
 StartCertificateAppealResult = Annotated[
     CertificateAppealStarted | RateLimited | FieldError, strawberry.union("StartCertificateAppealResult")
@@ -50,10 +55,12 @@ async def submit_phone_appeal(info: Info, input: SubmitPhoneAppealInput) -> Subm
             contact_certificate_number=input.contact_certificate_number,
             new_password=input.new_password,
             new_password_confirmation=input.new_password_confirmation,
+            card_number=input.card_number,
+            documents=documents_of(input.documents),
         )
-        return _submitted(await AppealService(c.rt).submit_phone_appeal(form, c.client))
+        return _submitted(await PhoneAppeals(c.rt).submit(form, c.client))
 
-    return await guarded(call, AccountConflict, RateLimited, FieldError)
+    return await guarded(call, AppealRedirected, AccountConflict, RateLimited, FieldError)
 
 
 async def start_certificate_appeal(info: Info, input: StartCertificateAppealInput) -> StartCertificateAppealResult:
@@ -61,13 +68,11 @@ async def start_certificate_appeal(info: Info, input: StartCertificateAppealInpu
 
     async def call() -> CertificateAppealStarted:
         await limit_per_client(c.rt, "appeal-start", c.client, per_hour=20)
-        started = await AppealService(c.rt).start_certificate_appeal(
+        started = await CertificateAppeals(c.rt).start(
             input.certificate_type, input.certificate_number, input.captcha_id, input.captcha_answer
         )
         return CertificateAppealStarted(
-            ticket=started.ticket,
-            masked_name=started.masked_name,
-            masked_certificate_number=started.masked_certificate_number,
+            ticket=started.ticket, masked_certificate_number=started.masked_certificate_number
         )
 
     return await guarded(call, RateLimited, FieldError)
@@ -78,10 +83,15 @@ async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealIn
 
     async def call() -> AppealSubmitted:
         await limit_per_client(c.rt, "appeal", c.client, per_hour=10)
-        case = await AppealService(c.rt).submit_certificate_appeal(
-            input.ticket, input.card_number, input.new_phone, input.sms_code, c.client
+        form = CertificateAppeal(
+            ticket=input.ticket,
+            card_number=input.card_number,
+            new_phone=input.new_phone,
+            sms_code=input.sms_code,
+            new_password=input.new_password,
+            new_password_confirmation=input.new_password_confirmation,
         )
-        return _submitted(case)
+        return _submitted(await CertificateAppeals(c.rt).submit(form, c.client))
 
     return await guarded(call, AccountConflict, RateLimited, FieldError)
 
@@ -92,7 +102,9 @@ async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneRe
         return principal
 
     async def call() -> PhoneBound:
-        await AppealService(c.rt).bind_new_phone(principal.id, input.new_phone, input.sms_code, c.client)
+        await UserSpace(c.rt).bind_new_phone(
+            principal, input.new_phone, input.sms_code, input.current_password, c.client
+        )
         return PhoneBound()
 
     return await guarded(call, AccountConflict, FieldError)

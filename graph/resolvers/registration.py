@@ -30,7 +30,6 @@ from graph.schema.types import (
     PersonRegistered,
     UploadedDocument,
 )
-from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.person import PersonStatus
 from uidp.models.upload import DocumentKind
 from uidp.services.activation import ActivationService, PersonActivation
@@ -40,7 +39,7 @@ from uidp.services.request_limits import limit_per_client
 from uidp.services.uploads import Uploads, parse_document_ids
 
 CheckCertificateResult = Annotated[
-    CertificateAvailable | ActivationRequired | AccountConflict | RegistrationWindowClosed | RateLimited | FieldError,
+    CertificateAvailable | RegistrationWindowClosed | RateLimited | FieldError,
     strawberry.union("CheckCertificateResult"),
 ]
 UploadDocumentResult = Annotated[UploadedDocument | FieldError, strawberry.union("UploadDocumentResult")]
@@ -58,24 +57,10 @@ async def check_certificate(info: Info, input: CheckCertificateInput) -> CheckCe
 
     async def call() -> CertificateAvailable:
         await limit_per_client(c.rt, "check-certificate", c.client, per_hour=30)
-        result = await RegistrationService(c.rt).check_certificate(input.certificate_type, input.certificate_number)
-        if result.available:
-            return CertificateAvailable(certificate_type=input.certificate_type)
-        if result.activation is not None:
-            raise DomainError(
-                ErrorCode.ACTIVATION_REQUIRED,
-                "您的身份信息已由政务系统预置，请直接激活账号",
-                "certificateNumber",
-                activation=result.activation,
-            )
-        raise DomainError(
-            ErrorCode.CERTIFICATE_TAKEN,
-            "该证件号码已注册。如非本人注册，可提交账号申诉",
-            "certificateNumber",
-            appeal="CERTIFICATE_REGISTERED_WITH_OTHER_PHONE",
-        )
+        await RegistrationService(c.rt).check_certificate(input.certificate_type, input.certificate_number)
+        return CertificateAvailable(certificate_type=input.certificate_type)
 
-    return await guarded(call, ActivationRequired, AccountConflict, RegistrationWindowClosed, RateLimited, FieldError)
+    return await guarded(call, RegistrationWindowClosed, RateLimited, FieldError)
 
 
 async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocumentResult:
@@ -96,7 +81,7 @@ async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocum
     return await guarded(call, FieldError)
 
 
-def _documents(documents: DocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
+def documents_of(documents: DocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
     if documents is None:
         return {}
     return parse_document_ids(
@@ -125,7 +110,7 @@ async def register_person(info: Info, input: RegisterPersonInput) -> RegisterPer
             validity_period=input.validity_period,
             gender=input.gender,
             birth_date=input.birth_date,
-            documents=_documents(input.documents),
+            documents=documents_of(input.documents),
         )
         person = await RegistrationService(c.rt).register(form, c.client)
         account = PersonAccount.of(PersonViews(c.rt).view(person))
@@ -148,6 +133,7 @@ async def activate_person(info: Info, input: ActivatePersonInput) -> ActivatePer
             password_confirmation=input.password_confirmation,
             accept_terms=input.accept_terms,
             new_phone=input.new_phone,
+            new_phone_code=input.new_phone_code,
         )
         person = await ActivationService(c.rt).activate(form, c.client)
         return PersonActivated(account=PersonAccount.of(PersonViews(c.rt).view(person)))

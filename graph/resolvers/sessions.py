@@ -10,11 +10,13 @@ from strawberry.types import Info
 from graph.resolvers.common import auth_error, ctx, guarded, require_principal
 from graph.schema.errors import FieldError, Forbidden, LoginFailed, NotAuthenticated
 from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
+from graph.schema.notice_types import AccountNotice
 from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.http_auth import clear_session_cookie, set_session_cookie
 from uidp.services.entities import EntityViews
 from uidp.services.login import LoginOutcome, LoginService
+from uidp.services.notices import Notices
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
 from uidp.services.sessions import session_limits
@@ -53,7 +55,13 @@ async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
         )
     else:
         viewer = await viewer_of(info, Principal(outcome.subject_kind, outcome.subject_id, session.id))
-    return LoginSuccess(token=outcome.issued.token, expires_at=session.expires_at, viewer=viewer)
+    pending = await Notices(c.rt).pending(outcome.subject_kind, outcome.subject_id)
+    return LoginSuccess(
+        token=outcome.issued.token,
+        expires_at=session.expires_at,
+        viewer=viewer,
+        notices=[AccountNotice.of(notice) for notice in pending],
+    )
 
 
 async def login_with_password(info: Info, input: LoginWithPasswordInput) -> LoginResult:

@@ -10,12 +10,14 @@ from strawberry.types import Info
 from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
 from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.inputs import (
+    AcknowledgeNoticeInput,
     ChangePasswordInput,
     ChangePhoneInput,
     EndSessionInput,
     SendMyPhoneCodeInput,
     UnbindLoginInput,
 )
+from graph.schema.notice_types import NoticeAcknowledged
 from graph.schema.types import (
     LoginBinding,
     LoginUnbound,
@@ -27,6 +29,7 @@ from graph.schema.types import (
     SmsCodeSent,
 )
 from uidp.http_auth import clear_session_cookie
+from uidp.services.notices import Notices
 from uidp.services.persons import PersonViews
 from uidp.services.principal import Principal
 from uidp.services.user_space import UserSpace
@@ -42,6 +45,9 @@ ChangePhoneResult = Annotated[
 ]
 EndSessionResult = Annotated[
     SessionEnded | NotAuthenticated | Forbidden | FieldError, strawberry.union("EndSessionResult")
+]
+AcknowledgeNoticeResult = Annotated[
+    NoticeAcknowledged | NotAuthenticated | Forbidden | FieldError, strawberry.union("AcknowledgeNoticeResult")
 ]
 UnbindLoginResult = Annotated[
     LoginUnbound | NotAuthenticated | Forbidden | FieldError, strawberry.union("UnbindLoginResult")
@@ -90,7 +96,12 @@ async def change_phone(info: Info, input: ChangePhoneInput) -> ChangePhoneResult
 
     async def call() -> PhoneChanged:
         person = await UserSpace(c.rt).change_phone(
-            principal, input.old_phone_code, input.new_phone, input.new_phone_code, c.client
+            principal,
+            input.old_phone_code,
+            input.new_phone,
+            input.new_phone_code,
+            c.client,
+            current_password=input.current_password,
         )
         return PhoneChanged(account=PersonAccount.of(PersonViews(c.rt).view(person)))
 
@@ -145,3 +156,15 @@ async def my_bindings(info: Info) -> list[LoginBinding]:
     principal = await person_principal(info)
     rows = await UserSpace(ctx(info).rt).my_bindings(principal)
     return [LoginBinding(provider=r.provider, created_at=r.created_at, masked_display=r.masked_display) for r in rows]
+
+
+async def acknowledge_notice(info: Info, input: AcknowledgeNoticeInput) -> AcknowledgeNoticeResult:
+    c, principal = ctx(info), await as_person(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> NoticeAcknowledged:
+        await Notices(c.rt).acknowledge(principal, str(input.notice_id), c.client)
+        return NoticeAcknowledged(notice_id=input.notice_id)
+
+    return await guarded(call, FieldError)

@@ -46,6 +46,21 @@ class AccountConflict(Error):
     appeal: AppealKind
 
 
+@strawberry.enum(description="Where a phone appellant whose certificate already has an account goes instead.")
+class AppealRoute(Enum):
+    RECOVER_PASSWORD = "RECOVER_PASSWORD"
+    CERTIFICATE_APPEAL = "CERTIFICATE_APPEAL"
+    ACTIVATE = "ACTIVATE"
+
+
+@strawberry.type(
+    description="P9a: the certificate already has an account, so the appeal cannot make one; `route` names the "
+    "page to send the appellant to (找回密码 P8, 身份证号被他人手机号注册 P9b, or 账号激活 P2)."
+)
+class AppealRedirected(Error):
+    route: AppealRoute
+
+
 @strawberry.type(description="The certificate belongs to a pre-provisioned account: activate it instead (P2).")
 class ActivationRequired(Error):
     masked_name: str
@@ -79,6 +94,8 @@ def to_error(error: DomainError, allowed: tuple[type, ...]) -> Error:
         candidates.append(RegistrationWindowClosed(**base, opens_at=details["opens_at"]))
     if "appeal" in details:
         candidates.append(AccountConflict(**base, appeal=AppealKind(details["appeal"])))
+    if "route" in details:
+        candidates.append(AppealRedirected(**base, route=AppealRoute(details["route"])))
     if "activation" in details:
         masked = details["activation"]
         candidates.append(

@@ -63,11 +63,14 @@ class ActivatePersonInput:
     certificate_number: str
     valid_from: date
     validity_period: ValidityPeriod
-    sms_code: str
+    sms_code: str = strawberry.field(description="Code of purpose ACTIVATE, sent to the phone on record.")
     password: str
     password_confirmation: str
     accept_terms: bool
     new_phone: str | None = strawberry.field(default=None, description="Only to change the phone on record.")
+    new_phone_code: str | None = strawberry.field(
+        default=None, description="With `newPhone`: a code of purpose ACTIVATE_NEW_PHONE sent to it."
+    )
 
 
 @strawberry.input(description="P3: phone, ID number or other certificate number, and password.")
@@ -128,9 +131,19 @@ class SendMyPhoneCodeInput:
     description="P11: codes from sendMyPhoneCode(CHANGE_PHONE_OLD) and sendSmsCode(CHANGE_PHONE_NEW, newPhone)."
 )
 class ChangePhoneInput:
-    old_phone_code: str
+    old_phone_code: str | None = strawberry.field(
+        default=None, description="CHANGE_PHONE_OLD code; required while the account has a phone."
+    )
+    current_password: str | None = strawberry.field(
+        default=None, description="Required instead of `oldPhoneCode` when the account has no phone (after P9a)."
+    )
     new_phone: str
     new_phone_code: str
+
+
+@strawberry.input(description="The owner has read a notice (LoginSuccess.notices / PersonAccount.notices).")
+class AcknowledgeNoticeInput:
+    notice_id: strawberry.ID
 
 
 @strawberry.input

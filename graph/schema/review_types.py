@@ -7,18 +7,26 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from graph.schema.inputs import DocumentsInput
 from graph.schema.pagination import PageInfo
 from graph.schema.types import CertificateType
+from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.models.review import CaseKind as DomainCaseKind
 from uidp.models.review import CaseStatus as DomainCaseStatus
 from uidp.models.review import ReviewCase as ReviewCaseModel
+from uidp.services.appeals import IdentityProof as DomainIdentityProof
+from uidp.services.appeals import PhoneAppealFacts as DomainPhoneAppealFacts
+from uidp.services.appeals import phone_appeal_facts
 from uidp.services.review import KIND_LABELS
 
 CaseKind = strawberry.enum(DomainCaseKind, name="CaseKind")
 CaseStatus = strawberry.enum(DomainCaseStatus, name="CaseStatus")
 
 
-@strawberry.input(description="P9a: my phone was registered by someone else.")
+@strawberry.input(
+    description="P9a: my phone was registered by someone else. Proof of identity: `cardNumber` (bank-card "
+    "four elements with `phone` as the bank-reserved phone) or `documents` (certificate front and back)."
+)
 class SubmitPhoneAppealInput:
     phone: str
     sms_code: str = strawberry.field(description="Code of purpose APPEAL sent to `phone`.")
@@ -27,6 +35,10 @@ class SubmitPhoneAppealInput:
     contact_certificate_number: str
     new_password: str
     new_password_confirmation: str
+    card_number: str | None = strawberry.field(default=None, description="A class-I card in the appellant's name.")
+    documents: DocumentsInput | None = strawberry.field(
+        default=None, description="Without `cardNumber`: upload ids of certificateFront and certificateBack."
+    )
 
 
 @strawberry.input(description="P9b step 1: my ID number was registered with someone else's phone.")
@@ -43,12 +55,17 @@ class SubmitCertificateAppealInput:
     card_number: str
     new_phone: str
     sms_code: str = strawberry.field(description="Code of purpose APPEAL sent to `newPhone`.")
+    new_password: str = strawberry.field(description="The password the account will have after approval.")
+    new_password_confirmation: str
 
 
-@strawberry.input(description="After a phone appeal took my phone: bind a new one (code CHANGE_PHONE_NEW).")
+@strawberry.input(
+    description="After a phone appeal took my phone: bind a new one (code CHANGE_PHONE_NEW and my password)."
+)
 class BindNewPhoneInput:
     new_phone: str
     sms_code: str
+    current_password: str
 
 
 @strawberry.input(description="A1: approve, or reject with a reason the applicant receives by SMS.")
@@ -64,10 +81,12 @@ class AppealSubmitted:
     due_at: datetime
 
 
-@strawberry.type(description="P9b: the account exists; continue with the bank card and the new phone.")
+@strawberry.type(
+    description="P9b: continue with the bank card, the new phone and the new password. Every well-formed "
+    "number gets a ticket; whether it has an account is told after the new phone's code."
+)
 class CertificateAppealStarted:
     ticket: str
-    masked_name: str
     masked_certificate_number: str
 
 
@@ -80,6 +99,53 @@ class PhoneBound:
 class CaseDocument:
     kind: str
     url: str
+
+
+IdentityProof = strawberry.enum(DomainIdentityProof, name="IdentityProof")
+
+
+@strawberry.type(description="The account that loses its phone if a phone appeal is approved (at submission).")
+class LosingAccount:
+    person_id: strawberry.ID
+    masked_name: str
+    masked_certificate_number: str
+    certificate_type: str
+    status: str
+    level: int
+
+
+@strawberry.type(
+    description="P9a for the reviewer: the appellant's claim (the full number is `ReviewCase."
+    "claimedCertificateNumber`), how it was proven, and which account loses the phone."
+)
+class PhoneAppealFacts:
+    masked_phone: str
+    masked_claimed_name: str
+    claimed_certificate_type: CertificateType
+    proof: IdentityProof
+    masked_bank_card: str | None
+    losing_account: LosingAccount | None
+
+    @classmethod
+    def of(cls, facts: DomainPhoneAppealFacts) -> PhoneAppealFacts:
+        losing = facts.losing_account
+        return cls(
+            masked_phone=facts.masked_phone,
+            masked_claimed_name=facts.masked_claimed_name,
+            claimed_certificate_type=DomainCertificateType(facts.claimed_certificate_type),
+            proof=facts.proof,
+            masked_bank_card=facts.masked_bank_card,
+            losing_account=LosingAccount(
+                person_id=strawberry.ID(str(losing.id)),
+                masked_name=losing.masked_name,
+                masked_certificate_number=losing.masked_certificate_number,
+                certificate_type=losing.certificate_type,
+                status=losing.status,
+                level=losing.level,
+            )
+            if losing
+            else None,
+        )
 
 
 @strawberry.type(
@@ -131,6 +197,11 @@ class ReviewCase:
     def documents(self) -> list[CaseDocument]:
         found = self.model.summary.get("documents", {})
         return [CaseDocument(kind=kind, url=f"/staff/documents/{upload_id}") for kind, upload_id in found.items()]
+
+    @strawberry.field(description="PHONE_APPEAL only: the claim, its proof and the account losing the phone.")
+    def phone_appeal(self, info: strawberry.Info) -> PhoneAppealFacts | None:
+        facts = phone_appeal_facts(info.context.rt, self.model)
+        return PhoneAppealFacts.of(facts) if facts else None
 
     @strawberry.field
     def decided_at(self) -> datetime | None:

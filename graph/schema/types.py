@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
+from graph.schema.notice_types import AccountNotice, own_notices
 from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.domain.certificates import Gender as DomainGender
 from uidp.domain.certificates import ValidityPeriod as DomainValidityPeriod
@@ -82,6 +83,10 @@ class PersonAccount:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.view.created_at
+
+    @strawberry.field(description="Pending notices (only for the account's own session; empty otherwise).")
+    async def notices(self, info: strawberry.Info) -> list[AccountNotice]:
+        return await own_notices(info, "person", self.view.id)
 
 
 @strawberry.type(description="A staff member's own account.")
@@ -185,7 +190,10 @@ class SmsCodeSent:
     resend_after: datetime
 
 
-@strawberry.type(description="The certificate is free to register.")
+@strawberry.type(
+    description="The number is well-formed and may be registered now. Whether it already has an account "
+    "(activate instead, or appeal) is answered by registerPerson once the SMS code is proven."
+)
 class CertificateAvailable:
     certificate_type: CertificateType
 
@@ -214,6 +222,7 @@ class LoginSuccess:
     token: str
     expires_at: datetime
     viewer: Viewer
+    notices: list[AccountNotice] = strawberry.field(description="Pending notices: show, then acknowledgeNotice.")
 
 
 @strawberry.type(description="The session has ended.")

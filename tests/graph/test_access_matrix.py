@@ -100,6 +100,7 @@ EXPECTATIONS: dict[str, Expectation] = {
     "changePassword": Expectation(PERSONS),
     "sendMyPhoneCode": Expectation(PERSONS),
     "changePhone": Expectation(PERSONS),
+    "acknowledgeNotice": Expectation(PERSONS),
     "endSession": Expectation(PERSONS),
     "unbindLogin": Expectation(PERSONS),
     "cancellationNotice": Expectation(EVERYONE),  # the five consequences: static text

@@ -57,21 +57,49 @@ async def test_activate_with_phone_on_record(api, rt):
     assert result["account"]["status"] == "ACTIVE"
     assert (await api.login("15012340058"))["__typename"] == "LoginSuccess"
     again = (await api.data(ACTIVATE, {"i": activation_form(smsCode=code)}))["activatePerson"]
-    assert again["code"] == "NOT_ACTIVATABLE"
+    assert again["code"] == "SMS_CODE_INVALID"  # an active account answers like no account at all
 
 
-async def test_activate_with_new_phone(api, rt):
+async def record_code(api):
+    sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=resident_id())
+    assert sent["maskedPhone"] == "150****0058"
+    return api.last_code("15012340058")
+
+
+async def test_activate_with_new_phone_needs_both_codes(api, rt):
     await provision(rt)
-    code = await api.code_for("ACTIVATE", "15012349999")
-    result = await api.data(ACTIVATE, {"i": activation_form(smsCode=code, newPhone="15012349999")})
-    assert result["activatePerson"]["account"]["maskedPhone"] == "150****9999"
+    on_record = await record_code(api)
+    new_code = await api.code_for("ACTIVATE_NEW_PHONE", "15012349999")
+    without = activation_form(smsCode=on_record, newPhone="15012349999")
+    missing = (await api.data(ACTIVATE, {"i": without}))["activatePerson"]
+    assert (missing["code"], missing["field"]) == ("REQUIRED", "newPhoneCode")
+    wrong = activation_form(smsCode=on_record, newPhone="15012349999", newPhoneCode="000000")
+    refused = (await api.data(ACTIVATE, {"i": wrong}))["activatePerson"]
+    assert (refused["code"], refused["field"]) == ("SMS_CODE_INVALID", "newPhoneCode")
+    form = activation_form(smsCode=on_record, newPhone="15012349999", newPhoneCode=new_code)
+    result = (await api.data(ACTIVATE, {"i": form}))["activatePerson"]
+    assert result["account"]["maskedPhone"] == "150****9999", result
     assert (await api.login("15012349999"))["__typename"] == "LoginSuccess"
+    assert (await api.login("15012340058"))["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_a_stranger_with_the_id_number_cannot_activate(api, rt):
+    """Who knows only the ID number proves a phone of their own: the account stays waiting for its owner."""
+    await provision(rt)
+    refused = await api.send_code("ACTIVATE", "15012349999")
+    assert refused["code"] == "INVALID_PURPOSE"  # an ACTIVATE code goes only to the phone on record
+    own_code = await api.code_for("ACTIVATE_NEW_PHONE", "15012349999")
+    for sms_code in (own_code, "000000"):
+        form = activation_form(smsCode=sms_code, newPhone="15012349999", newPhoneCode=own_code)
+        result = (await api.data(ACTIVATE, {"i": form}))["activatePerson"]
+        assert (result["code"], result["field"]) == ("SMS_CODE_INVALID", "smsCode")
+    person = await Person.get()
+    assert person.status == PersonStatus.PROVISIONED
+    assert (await api.login("15012349999"))["code"] == "INVALID_CREDENTIALS"
 
 
 async def test_activation_bad_input(api, rt):
     await provision(rt)
-    unknown = await api.data(ACTIVATE, {"i": activation_form(certificateNumber=resident_id(seq="131"))})
-    assert unknown["activatePerson"]["code"] == "NOT_ACTIVATABLE"
     expired = await api.data(ACTIVATE, {"i": activation_form(validFrom="2001-01-01", validityPeriod="YEARS_5")})
     assert expired["activatePerson"]["code"] == "CERTIFICATE_EXPIRED"
     wrong_code = await api.data(ACTIVATE, {"i": activation_form()})
@@ -83,10 +111,21 @@ async def test_activation_bad_input(api, rt):
     assert person.status == PersonStatus.PROVISIONED
 
 
-async def test_code_request_for_unknown_certificate_looks_sent(api):
-    sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=resident_id())
-    assert sent["__typename"] == "SmsCodeSent"
-    assert sent["maskedPhone"] is None
+async def test_known_and_unknown_numbers_answer_alike(api, rt):
+    """1.5: before the code on record is proven nothing tells a waiting account from no account."""
+    await provision(rt)
+    unknown = resident_id(seq="131")
+    answers = {}
+    for number in (resident_id(), unknown):
+        sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=number)
+        again = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=number)
+        activated = (await api.data(ACTIVATE, {"i": activation_form(certificateNumber=number)}))["activatePerson"]
+        answers[number] = (sent, again, activated)
+    (known_sent, known_again, known_result), (other_sent, other_again, other_result) = answers.values()
+    assert known_sent.keys() == other_sent.keys() and other_sent["__typename"] == "SmsCodeSent"
+    assert other_sent["maskedPhone"] and other_sent["maskedPhone"][3:7] == "****"
+    assert (known_again["code"], other_again["code"]) == ("SMS_TOO_FREQUENT", "SMS_TOO_FREQUENT")
+    assert known_result == other_result
 
 
 async def test_import_reports_bad_rows_by_line(rt):

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.anyio
 
 async def test_same_answer_with_or_without_an_account(api):
     await api.register(api.id_card_form())
-    known = await api.send_code("ACTIVATE", "15012340058")
-    unknown = await api.send_code("ACTIVATE", "15012340059")
+    known = await api.send_code("APPEAL", "15012340058")
+    unknown = await api.send_code("APPEAL", "15012340059")
     assert known.keys() == unknown.keys()
     assert known["__typename"] == unknown["__typename"] == "SmsCodeSent"
 

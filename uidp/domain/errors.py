@@ -60,6 +60,8 @@ class ErrorCode(StrEnum):
     STEP_INVALID = "STEP_INVALID"
     CASE_ALREADY_DECIDED = "CASE_ALREADY_DECIDED"
     APPEAL_NOT_APPLICABLE = "APPEAL_NOT_APPLICABLE"
+    CERTIFICATE_HAS_ACCOUNT = "CERTIFICATE_HAS_ACCOUNT"  # P9a: go to recovery, P9b or activation instead
+    PHONE_NOT_BOUND = "PHONE_NOT_BOUND"  # the account has no phone (a P9a took it): bind one first
     CERTIFICATE_MISMATCH = "CERTIFICATE_MISMATCH"
     WRONG_PASSWORD = "WRONG_PASSWORD"
     # assurance levels (P7)

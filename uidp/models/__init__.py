@@ -14,4 +14,5 @@ MODEL_MODULES = [
     "uidp.models.bank_check",
     "uidp.models.entity",
     "uidp.models.ca_binding",
+    "uidp.models.notice",
 ]

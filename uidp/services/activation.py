@@ -45,6 +45,7 @@ class PersonActivation:
     password_confirmation: str
     accept_terms: bool
     new_phone: str | None = None
+    new_phone_code: str | None = None  # ACTIVATE_NEW_PHONE code sent to new_phone
 
 
 @dataclass
@@ -65,7 +66,7 @@ class ActivationService:
         """The waiting account and its certificate number, or NOT_ACTIVATABLE."""
         number = normalize_certificate_number(certificate_type, raw_number)
         person = await self.lookup.by_certificate(certificate_type, number)
-        if person is None or person.status != PersonStatus.PROVISIONED:
+        if person is None or person.status != PersonStatus.PROVISIONED or person.phone_enc is None:
             raise DomainError(ErrorCode.NOT_ACTIVATABLE, NOT_ACTIVATABLE, "certificateNumber")
         return person, number
 
@@ -73,24 +74,48 @@ class ActivationService:
         return self.lookup.phone_of(person)
 
     async def activate(self, form: PersonActivation, client: ClientInfo) -> Person:
-        """Set validity, optionally a new phone, and a password; the account becomes ACTIVE at level 1."""
+        """Set validity, optionally a new phone, and a password; the account becomes ACTIVE at level 1.
+
+        The ACTIVATE code goes to the phone on record, so only its holder activates; a new phone needs its
+        own ACTIVATE_NEW_PHONE code as well. A number with nothing to activate answers exactly like a wrong
+        code (SMS_CODE_INVALID on smsCode): the page learns nothing a stranger could use.
+        """
         registration = RegistrationService(self.rt)
         today = registration.today()
-        person, number = await self.provisioned(form.certificate_type, form.certificate_number)
+        number = normalize_certificate_number(form.certificate_type, form.certificate_number)
         birth_date = None
         if form.certificate_type == CertificateType.RESIDENT_ID:
             birth_date = parse_resident_id(number, today=today).birth_date
         check_validity(form.valid_from, form.validity_period, today=today, birth_date=birth_date)
-        phone = normalize_phone(form.new_phone, "newPhone") if form.new_phone else self.phone_of(person)
+        new_phone = normalize_phone(form.new_phone, "newPhone") if form.new_phone else None
         password = check_password_and_terms(
-            form.password, form.password_confirmation, form.accept_terms, phone=phone, certificate_number=number
+            form.password,
+            form.password_confirmation,
+            form.accept_terms,
+            phone=new_phone or "",
+            certificate_number=number,
         )
-        if form.new_phone:
-            holder = await self.lookup.by_phone(phone)
+        if new_phone and not (form.new_phone_code or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请输入新手机号收到的短信验证码", "newPhoneCode")
+        try:
+            person, _ = await self.provisioned(form.certificate_type, number)
+        except DomainError:
+            person = None
+        if person is None:
+            if not (form.sms_code or "").strip():
+                raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", "smsCode")
+            raise DomainError(ErrorCode.SMS_CODE_INVALID, "短信验证码错误或已失效", "smsCode")
+        record_phone = self.phone_of(person)
+        await self.codes.check(SmsPurpose.ACTIVATE, record_phone, form.sms_code)
+        if new_phone:
+            await self.codes.check(SmsPurpose.ACTIVATE_NEW_PHONE, new_phone, form.new_phone_code, field="newPhoneCode")
+            holder = await self.lookup.by_phone(new_phone)
             if holder is not None and holder.id != person.id:
                 raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已被注册", "newPhone", appeal="PHONE_TAKEN_BY_OTHER")
         await LoginIdentifiers(self.pii).check_free(number, holder=person.id)
-        await self.codes.check(SmsPurpose.ACTIVATE, phone, form.sms_code)
+        phone = new_phone or record_phone
+        # The rules "no phone inside the password" apply to the phone the account keeps.
+        check_password_and_terms(password, password, True, phone=phone, certificate_number=number)
         password_hash = await self.rt.hasher.hash(password)
         now = self.rt.clock.now()
         try:
@@ -108,14 +133,18 @@ class ActivationService:
                 if changed != 1:
                     raise DomainError(ErrorCode.NOT_ACTIVATABLE, NOT_ACTIVATABLE, "certificateNumber")
                 await Passwords(self.rt).store_hash("person", person.id, password_hash)
-                await self.codes.consume(SmsPurpose.ACTIVATE, phone, form.sms_code)
+                await self.codes.consume(SmsPurpose.ACTIVATE, record_phone, form.sms_code)
+                if new_phone:
+                    await self.codes.consume(
+                        SmsPurpose.ACTIVATE_NEW_PHONE, new_phone, form.new_phone_code or "", field="newPhoneCode"
+                    )
         except IntegrityError:
             raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已被注册", "newPhone") from None
         await self.audit.record(
             "person.activated",
             subject=("person", person.id),
             client=client,
-            phone_changed=bool(form.new_phone),
+            phone_changed=bool(new_phone),
             phone=mask_phone(phone),
         )
         return await Person.get(id=person.id)

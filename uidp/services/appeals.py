@@ -1,34 +1,66 @@
-"""Persons' appeals (P9a, P9b): checked here, decided by staff in the review queue."""
+"""The phone appeal (P9a, manual §1.6.1): "my phone was registered by someone else".
+
+The appellant proves the phone (an APPEAL code), says who they are and proves it (the bank-card four
+elements with the appealed phone as the reserved phone, or photos of the certificate for the reviewer), and
+sets the password of their account-to-be. The flow only ever creates the appellant's own new account: if the
+certificate already has one, the appellant is sent to P8 / P9b / P2 instead, and nothing they chose is
+written onto an account they have not proven. On approval (uidp.services.case_effects) the phone leaves its
+holder, who is told by an audit event and a notice at the next login.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
-
-from uidp.domain.bank_cards import MismatchReason, normalize_card_number
+from uidp.domain.bank_cards import normalize_card_number
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_name, normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_bank_card, mask_id_number, mask_name, mask_phone
 from uidp.models.person import Person, PersonStatus
 from uidp.models.review import CaseKind, ReviewCase
+from uidp.models.upload import DocumentKind
 from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
-from uidp.security.tokens import new_token, token_digest
+from uidp.services.appeal_cases import SubmittedCase, check_bank_card, open_case
 from uidp.services.audit import Audit
-from uidp.services.captcha import CaptchaService
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
 from uidp.services.registration import check_password_and_terms
 from uidp.services.review import ReviewCases
 from uidp.services.sms import SmsCodes, SmsPurpose
+from uidp.services.uploads import document_field
 
-TICKET_TTL = 15 * 60
+# Photos the reviewer compares with the claim when no bank card is given; a supporting document is optional.
+PROOF_DOCUMENTS = {DocumentKind.CERTIFICATE_FRONT: "证件正面照片", DocumentKind.CERTIFICATE_BACK: "证件反面照片"}
+OPTIONAL_DOCUMENTS = (DocumentKind.SUPPORTING,)
+
+
+class AppealRoute(StrEnum):
+    """Where a phone appellant whose certificate already has an account must go instead."""
+
+    RECOVER_PASSWORD = "RECOVER_PASSWORD"  # P8: the phone is on the appellant's own account
+    CERTIFICATE_APPEAL = "CERTIFICATE_APPEAL"  # P9b: the certificate's account has another phone
+    ACTIVATE = "ACTIVATE"  # P2: the certificate was pre-provisioned
+
+
+class IdentityProof(StrEnum):
+    BANK_CARD = "BANK_CARD"
+    DOCUMENTS = "DOCUMENTS"
+
+
+_ROUTE_MESSAGES = {
+    AppealRoute.RECOVER_PASSWORD: "该手机号已绑定您本人的账号，请直接登录，或通过“找回密码”重新设置密码",
+    AppealRoute.CERTIFICATE_APPEAL: (
+        "您的证件号码已注册账号，不能通过本申诉新建账号。如该账号绑定的手机号是您本人的，请通过“找回密码”"
+        "登录；否则请提交“身份证号被他人手机号注册”申诉"
+    ),
+    AppealRoute.ACTIVATE: "您的身份信息已由政务系统预置，请先激活账号",
+}
 
 
 @dataclass
@@ -40,22 +72,38 @@ class PhoneAppeal:
     contact_certificate_number: str
     new_password: str
     new_password_confirmation: str
+    card_number: str | None = None  # the bank-card proof; without it, documents are required
+    documents: dict[DocumentKind, uuid.UUID] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class SubmittedCase:
-    case_id: uuid.UUID
-    due_at: datetime
+class LosingAccount:
+    """The account that loses the phone if the appeal is approved (as recorded at submission)."""
 
-
-@dataclass(frozen=True)
-class CertificateAppealTicket:
-    ticket: str
+    id: uuid.UUID
     masked_name: str
     masked_certificate_number: str
+    certificate_type: str
+    status: str
+    level: int
 
 
-class AppealService:
+@dataclass(frozen=True)
+class PhoneAppealFacts:
+    """What a reviewer decides a phone appeal on: the claim, its proof, and who loses the phone.
+
+    The full claimed number is shown (and audited) by ``ReviewCases.claimed_certificate_number``.
+    """
+
+    masked_phone: str
+    masked_claimed_name: str
+    claimed_certificate_type: str
+    proof: IdentityProof
+    masked_bank_card: str | None
+    losing_account: LosingAccount | None
+
+
+class PhoneAppeals:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.pii = Pii(rt)
@@ -63,186 +111,137 @@ class AppealService:
         self.codes = SmsCodes(rt)
         self.audit = Audit(rt)
 
-    async def submit_phone_appeal(self, form: PhoneAppeal, client: ClientInfo) -> SubmittedCase:
-        """P9a: the appellant proves the phone (SMS), says who they are, and sets the password they will use."""
+    async def submit(self, form: PhoneAppeal, client: ClientInfo) -> SubmittedCase:
+        """Check the form, the phone's code, the claim and its proof; open a PHONE_APPEAL case.
+
+        Nothing about accounts is told before the code is proven. After it: a free phone answers
+        APPEAL_NOT_APPLICABLE; a certificate that has an account answers CERTIFICATE_HAS_ACCOUNT with the
+        route to take (and spends the code, so each such answer costs a fresh SMS).
+        """
         phone = normalize_phone(form.phone)
+        certificate_type = form.certificate_type
         number = normalize_certificate_number(
-            form.certificate_type, form.contact_certificate_number, field="contactCertificateNumber"
+            certificate_type, form.contact_certificate_number or "", field="contactCertificateNumber"
         )
-        name = normalize_name(form.contact_name, "contactName")
+        name = normalize_name(form.contact_name or "", "contactName")
         password = check_password_and_terms(
             form.new_password, form.new_password_confirmation, True, phone=phone, certificate_number=number
         )
+        card = normalize_card_number(form.card_number, "cardNumber") if form.card_number else None
+        if card is None:
+            for kind, label in PROOF_DOCUMENTS.items():
+                if not form.documents.get(kind):
+                    raise DomainError(
+                        ErrorCode.UPLOAD_REQUIRED, f"请填写银行卡号完成身份核验，或上传{label}", document_field(kind)
+                    )
+        await self.codes.check(SmsPurpose.APPEAL, phone, form.sms_code)
         holder = await self.lookup.by_phone(phone)
         if holder is None:
             raise DomainError(ErrorCode.APPEAL_NOT_APPLICABLE, "该手机号未被注册，您可以直接注册", "phone")
-        if holder.certificate_index == self.pii.certificate_index(form.certificate_type.value, number):
-            raise DomainError(
-                ErrorCode.APPEAL_NOT_APPLICABLE, "该手机号已绑定您本人的账号，请直接登录或找回密码", "phone"
-            )
-        await self.codes.check(SmsPurpose.APPEAL, phone, form.sms_code)
+        claimed = await self.lookup.by_certificate(certificate_type, number)
+        if claimed is not None:
+            await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
+            raise self._redirect(claimed, holder)
+        if card is not None:
+            await check_bank_card(self.rt, BankCardQuery(name, certificate_type.value, number, card, phone))
         password_hash = await self.rt.hasher.hash(password)
+        documents = (
+            {} if card else {k: v for k, v in form.documents.items() if k in (*PROOF_DOCUMENTS, *OPTIONAL_DOCUMENTS)}
+        )
         details = {
             "phone": phone,
-            "certificate_type": form.certificate_type.value,
+            "certificate_type": certificate_type.value,
             "certificate_number": number,
             "name": name,
             "password_hash": password_hash,
+            "holder_id": str(holder.id),
+            "proof": IdentityProof.BANK_CARD if card else IdentityProof.DOCUMENTS,
+            "bank_card": mask_bank_card(card) if card else None,
         }
-        summary = {
+        summary: dict[str, Any] = {
             "phone": mask_phone(phone),
             "appellantName": mask_name(name),
             "appellantCertificateNumber": mask_id_number(number),
-            "certificateType": form.certificate_type.value,
+            "certificateType": certificate_type.value,
+            "proof": details["proof"],
+            "losingAccount": self._losing(holder),
         }
-        case = await self._open(
+        if card:
+            summary.update(bankCard=mask_bank_card(card), bankCheck="MATCH")
+        else:
+            summary["documents"] = {kind.value: str(upload) for kind, upload in documents.items()}
+        case = await open_case(
+            self.rt,
             CaseKind.PHONE_APPEAL,
-            phone,
-            details,
-            summary,
+            notify_phone=phone,
+            details=details,
+            summary=summary,
             pending_key=phone,
             person_id=None,
-            consume=(SmsPurpose.APPEAL, phone, form.sms_code),
+            code=(SmsPurpose.APPEAL, phone, form.sms_code),
+            documents=documents,
         )
         await self.audit.record(
             "appeal.submitted",
             subject=("person", holder.id),
             client=client,
-            kind="PHONE_APPEAL",
+            kind=CaseKind.PHONE_APPEAL.value,
             case_id=str(case.case_id),
             phone=mask_phone(phone),
+            proof=details["proof"],
         )
         return case
 
-    async def start_certificate_appeal(
-        self, certificate_type: CertificateType, raw_number: str, captcha_id: str, captcha_answer: str
-    ) -> CertificateAppealTicket:
-        """P9b step 1: the ID number and a captcha; the account must exist."""
-        number = normalize_certificate_number(certificate_type, raw_number)
-        await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
-        person = await self.lookup.by_certificate(certificate_type, number)
-        if person is None or person.status != PersonStatus.ACTIVE:
-            raise DomainError(ErrorCode.APPEAL_NOT_APPLICABLE, "该证件号码未注册，您可以直接注册", "certificateNumber")
-        ticket = new_token()
-        await self.rt.store.set(f"appeal-ticket:{token_digest(ticket)}", str(person.id), TICKET_TTL)
-        return CertificateAppealTicket(
-            ticket, mask_name(self.pii.open("person.name", person.name_enc)), mask_id_number(number)
-        )
-
-    async def submit_certificate_appeal(
-        self, ticket: str, card_number: str, new_phone: str, sms_code: str, client: ClientInfo
-    ) -> SubmittedCase:
-        """P9b steps 2-3: a bank-card check of the account's identity with the new phone, then the new phone's code."""
-        person_id = await self.rt.store.get(f"appeal-ticket:{token_digest(ticket or '-')}")
-        if person_id is None:
-            raise DomainError(ErrorCode.STEP_INVALID, "申诉已失效，请从第一步重新开始", "ticket")
-        person = await self.lookup.by_id(uuid.UUID(person_id))
-        if person is None:
-            raise DomainError(ErrorCode.STEP_INVALID, "申诉已失效，请从第一步重新开始", "ticket")
-        card = normalize_card_number(card_number)
-        phone = normalize_phone(new_phone, "newPhone")
-        holder = await self.lookup.by_phone(phone)
-        if holder is not None:
-            raise DomainError(
-                ErrorCode.PHONE_TAKEN, "新手机号已被注册，请更换手机号", "newPhone", appeal="PHONE_TAKEN_BY_OTHER"
+    def _redirect(self, claimed: Person, holder: Person) -> DomainError:
+        if claimed.id == holder.id:
+            route = AppealRoute.RECOVER_PASSWORD
+        elif claimed.status == PersonStatus.PROVISIONED:
+            route = AppealRoute.ACTIVATE
+        elif claimed.status == PersonStatus.ACTIVE:
+            route = AppealRoute.CERTIFICATE_APPEAL
+        else:
+            return DomainError(
+                ErrorCode.APPEAL_NOT_APPLICABLE,
+                "您的证件号码有一件注册申请正在审核中，请等待审核结果",
+                "contactCertificateNumber",
             )
-        await self.codes.check(SmsPurpose.APPEAL, phone, sms_code)
-        name = self.pii.open("person.name", person.name_enc)
-        number = self.pii.open("person.certificate_number", person.certificate_number_enc)
-        await self._check_bank_card(BankCardQuery(name, person.certificate_type, number, card, phone))
-        case = await self._open(
-            CaseKind.CERTIFICATE_APPEAL,
-            phone,
-            {"new_phone": phone},
-            {
-                "name": mask_name(name),
-                "certificateNumber": mask_id_number(number),
-                "newPhone": mask_phone(phone),
-                "bankCard": mask_bank_card(card),
-                "bankCheck": "MATCH",
-            },
-            pending_key=str(person.id),
-            person_id=person.id,
-            consume=(SmsPurpose.APPEAL, phone, sms_code),
-        )
-        await self.rt.store.delete(f"appeal-ticket:{token_digest(ticket)}")
-        await self.audit.record(
-            "appeal.submitted",
-            subject=("person", person.id),
-            client=client,
-            kind="CERTIFICATE_APPEAL",
-            case_id=str(case.case_id),
-            new_phone=mask_phone(phone),
-        )
-        return case
-
-    async def bind_new_phone(self, person_id: uuid.UUID, new_phone: str, sms_code: str, client: ClientInfo) -> None:
-        """After a phone appeal took the phone away, the old holder binds a new one (code to the new phone)."""
-        person = await self.lookup.by_id(person_id)
-        if person is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "账号不存在", None)
-        if person.phone_enc is not None:
-            raise DomainError(ErrorCode.STEP_INVALID, "您的账号已绑定手机号，如需更换请使用“更换手机号”", "newPhone")
-        phone = normalize_phone(new_phone, "newPhone")
-        if await self.lookup.by_phone(phone) is not None:
-            raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已被注册", "newPhone", appeal="PHONE_TAKEN_BY_OTHER")
-        await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, sms_code, field="smsCode")
-        try:
-            async with in_transaction():
-                changed = await Person.filter(id=person.id, phone_index__isnull=True).update(
-                    phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", phone),
-                    updated_at=self.rt.clock.now(),
-                )
-                if changed != 1:
-                    raise DomainError(ErrorCode.STEP_INVALID, "您的账号已绑定手机号", "newPhone")
-                await self.codes.consume(SmsPurpose.CHANGE_PHONE_NEW, phone, sms_code)
-        except IntegrityError:
-            raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已被注册", "newPhone") from None
-        await self.audit.record(
-            "person.phone_bound", subject=("person", person.id), client=client, phone=mask_phone(phone)
+        return DomainError(
+            ErrorCode.CERTIFICATE_HAS_ACCOUNT, _ROUTE_MESSAGES[route], "contactCertificateNumber", route=route.value
         )
 
-    async def _check_bank_card(self, query: BankCardQuery) -> None:
-        verifier = self.rt.plugins.verifiers.get("bank_card")
-        if verifier is None:
-            raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "银行卡认证服务暂不可用，请稍后再试", "cardNumber")
-        try:
-            result = await verifier.verify(query)
-            if result.status == "PENDING" and result.reference:
-                result = await verifier.poll(result.reference)
-        except Exception:
-            raise DomainError(
-                ErrorCode.VERIFIER_UNAVAILABLE, "银行卡认证服务暂不可用，请稍后再试", "cardNumber"
-            ) from None
-        if result.status == "PENDING":
-            raise DomainError(ErrorCode.BANK_CHECK_PENDING, "银行卡认证中，请稍后再提交申诉", "cardNumber")
-        if result.status != "MATCH":
-            message = MismatchReason.of(result.reason).message
-            raise DomainError(ErrorCode.BANK_CHECK_FAILED, message, "cardNumber", reason=result.reason)
+    def _losing(self, holder: Person) -> dict[str, Any]:
+        return {
+            "id": str(holder.id),
+            "maskedName": mask_name(self.pii.open("person.name", holder.name_enc)),
+            "maskedCertificateNumber": mask_id_number(
+                self.pii.open("person.certificate_number", holder.certificate_number_enc)
+            ),
+            "certificateType": holder.certificate_type,
+            "status": str(holder.status),
+            "level": holder.level,
+        }
 
-    async def _open(
-        self,
-        kind: CaseKind,
-        notify_phone: str,
-        details: dict,
-        summary: dict,
-        *,
-        pending_key: str,
-        person_id: uuid.UUID | None,
-        consume: tuple[SmsPurpose, str, str],
-    ) -> SubmittedCase:
-        try:
-            async with in_transaction():
-                case: ReviewCase = await ReviewCases(self.rt).open(
-                    kind,
-                    notify_phone=notify_phone,
-                    details=details,
-                    summary=summary,
-                    person_id=person_id,
-                    pending_key=pending_key,
-                )
-                await self.codes.consume(*consume)
-        except IntegrityError:
-            raise DomainError(ErrorCode.ALREADY_EXISTS, "已有一件同样的申诉正在审核中，请等待短信通知", None) from None
-        return SubmittedCase(case.id, case.due_at)
+
+def phone_appeal_facts(rt: Runtime, case: ReviewCase) -> PhoneAppealFacts | None:
+    """The reviewer's view of a PHONE_APPEAL case (None for other kinds); reads the row only."""
+    if case.kind != CaseKind.PHONE_APPEAL:
+        return None
+    details = ReviewCases(rt).details(case)
+    losing = case.summary.get("losingAccount")
+    return PhoneAppealFacts(
+        masked_phone=mask_phone(details["phone"]),
+        masked_claimed_name=mask_name(details["name"]),
+        claimed_certificate_type=details["certificate_type"],
+        proof=IdentityProof(details.get("proof") or IdentityProof.DOCUMENTS),
+        masked_bank_card=details.get("bank_card"),
+        losing_account=LosingAccount(
+            id=uuid.UUID(losing["id"]),
+            masked_name=losing["maskedName"],
+            masked_certificate_number=losing["maskedCertificateNumber"],
+            certificate_type=losing["certificateType"],
+            status=losing["status"],
+            level=int(losing["level"]),
+        )
+        if losing
+        else None,
+    )

@@ -5,19 +5,29 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from uidp.domain.certificates import CertificateType, parse_resident_id
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_phone
+from uidp.models.bank_check import BankCheck
+from uidp.models.binding import ExternalBinding
+from uidp.models.ca_binding import CertificateBinding
 from uidp.models.credential import Credential
 from uidp.models.entity import Entity
+from uidp.models.notice import NoticeKind
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.models.review import CaseKind, ReviewCase
 from uidp.models.upload import Upload
 from uidp.runtime import Runtime
+from uidp.services.appeal_cases import CASE_OWNER
 from uidp.services.audit import Audit
 from uidp.services.credentials import Passwords
 from uidp.services.entity_records import seal_entity_fields
 from uidp.services.login_identifiers import LoginIdentifiers
 from uidp.services.login_throttle import LoginThrottle
+from uidp.services.notices import Notices
 from uidp.services.pii import Pii
 from uidp.services.review import CaseEffects
 from uidp.services.sessions import Sessions
@@ -56,57 +66,108 @@ async def _drop_manual_registration(rt: Runtime, case: ReviewCase, details: dict
 
 
 async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
-    """P9a: the phone leaves its current holder (who must bind a new one) and goes to the appellant."""
-    pii, sessions, now = Pii(rt), Sessions(rt), rt.clock.now()
+    """P9a: a new account of the appellant gets the phone; its holder loses it and is told.
+
+    Never touches an account of the appellant's certificate: if one appeared since submission, approval is
+    refused and the reviewer rejects (the appellant then recovers it, P8, or appeals for it, P9b).
+    """
+    pii, now = Pii(rt), rt.clock.now()
     phone = details["phone"]
     phone_index = pii.phone_index(phone)
+    certificate_index = pii.certificate_index(details["certificate_type"], details["certificate_number"])
+    if await Person.exists(certificate_index=certificate_index):
+        raise DomainError(
+            ErrorCode.CERTIFICATE_TAKEN, "申诉人的证件号码已有账号，不能据此新建账号，请驳回并告知申请人", "caseId"
+        )
     holder = await Person.get_or_none(phone_index=phone_index)
+    if holder is not None and str(holder.id) != details.get("holder_id"):
+        raise DomainError(ErrorCode.STEP_INVALID, "该手机号的持有账号已变化，请驳回后由申请人重新申诉", "caseId")
     if holder is not None:
         await Person.filter(id=holder.id).update(phone_index=None, phone_enc=None, updated_at=now)
-        await sessions.revoke_all("person", holder.id, "phone_appeal")
-    certificate_index = pii.certificate_index(details["certificate_type"], details["certificate_number"])
-    appellant = await Person.get_or_none(certificate_index=certificate_index)
-    if appellant is None:
-        await LoginIdentifiers(pii).check_free(details["certificate_number"], field="caseId")
-        appellant = await Person.create(
-            id=uuid.uuid4(),
-            status=PersonStatus.ACTIVE,
-            source=PersonSource.REGISTERED,
-            certificate_type=details["certificate_type"],
-            certificate_index=certificate_index,
-            login_index=pii.login_index(details["certificate_number"]),
-            certificate_number_enc=pii.seal("person.certificate_number", details["certificate_number"]),
-            name_enc=pii.seal("person.name", details["name"]),
-            phone_index=phone_index,
-            phone_enc=pii.seal("person.phone", phone),
-            level=1,
-            created_at=now,
-            updated_at=now,
-            activated_at=now,
+    await LoginIdentifiers(pii).check_free(details["certificate_number"], field="caseId")
+    appellant_id = uuid.uuid4()
+    gender = None
+    if details["certificate_type"] == CertificateType.RESIDENT_ID.value:
+        gender = parse_resident_id(details["certificate_number"], today=now.date()).gender.value
+    try:
+        async with in_transaction():
+            await Person.create(
+                id=appellant_id,
+                status=PersonStatus.ACTIVE,
+                source=PersonSource.REGISTERED,
+                certificate_type=details["certificate_type"],
+                certificate_index=certificate_index,
+                login_index=pii.login_index(details["certificate_number"]),
+                certificate_number_enc=pii.seal("person.certificate_number", details["certificate_number"]),
+                name_enc=pii.seal("person.name", details["name"]),
+                phone_index=phone_index,
+                phone_enc=pii.seal("person.phone", phone),
+                gender=gender,
+                level=1,
+                created_at=now,
+                updated_at=now,
+                activated_at=now,
+            )
+    except IntegrityError:  # registered concurrently: the same refusal as above
+        raise DomainError(
+            ErrorCode.CERTIFICATE_TAKEN, "申诉人的证件号码已有账号，不能据此新建账号，请驳回并告知申请人", "caseId"
+        ) from None
+    await Passwords(rt).store_hash("person", appellant_id, details["password_hash"])
+    if holder is not None:
+        ended = await Sessions(rt).revoke_all("person", holder.id, "phone_appeal")
+        await Notices(rt).post(("person", holder.id), NoticeKind.PHONE_MOVED_BY_APPEAL, phone=mask_phone(phone))
+        await Audit(rt).record(
+            "person.phone_lost_to_appeal",
+            subject=("person", holder.id),
+            case_id=str(case.id),
+            phone=mask_phone(phone),
+            sessions_ended=ended,
         )
-    else:
-        await Person.filter(id=appellant.id).update(
-            phone_index=phone_index, phone_enc=pii.seal("person.phone", phone), updated_at=now
-        )
-        await sessions.revoke_all("person", appellant.id, "phone_appeal")
-    await Passwords(rt).store_hash("person", appellant.id, details["password_hash"])
-    case.person_id = appellant.id
-    await ReviewCase.filter(id=case.id).update(person_id=appellant.id)
+    await Upload.filter(owner_kind=CASE_OWNER, owner_id=case.id).update(owner_kind="person", owner_id=appellant_id)
+    case.person_id = appellant_id
+    await ReviewCase.filter(id=case.id).update(person_id=appellant_id)
+    await Audit(rt).record(
+        "person.registered_by_appeal", subject=("person", appellant_id), case_id=str(case.id), phone=mask_phone(phone)
+    )
+
+
+async def _drop_appeal_documents(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
+    """A refused phone appeal made no account: its photos are deleted (the case keeps masked values)."""
+    await Upload.filter(owner_kind=CASE_OWNER, owner_id=case.id).delete()
 
 
 async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
-    """P9b: the account of the certificate gets the appellant's new phone; every session of it ends."""
+    """P9b: the account gets the appellant's phone and password; the impostor's ways in all end.
+
+    The impostor's password is replaced, their third-party and CA bindings and bank checks are deleted, the
+    level earned under their control falls back to 初级, every session ends and the login lock is cleared.
+    """
     pii, now = Pii(rt), rt.clock.now()
+    person_id = case.person_id
     phone = details["new_phone"]
     holder = await Person.get_or_none(phone_index=pii.phone_index(phone))
-    if holder is not None and holder.id != case.person_id:
+    if holder is not None and holder.id != person_id:
         raise DomainError(ErrorCode.PHONE_TAKEN, "申诉的新手机号已被其他账号使用，请驳回并告知申请人", "caseId")
-    changed = await Person.filter(id=case.person_id).update(
-        phone_index=pii.phone_index(phone), phone_enc=pii.seal("person.phone", phone), updated_at=now
+    changed = await Person.filter(id=person_id).update(
+        phone_index=pii.phone_index(phone), phone_enc=pii.seal("person.phone", phone), level=1, updated_at=now
     )
     if changed != 1:
         raise DomainError(ErrorCode.NOT_FOUND, "申诉的账号已不存在", "caseId")
-    await Sessions(rt).revoke_all("person", case.person_id, "certificate_appeal")
+    await Passwords(rt).store_hash("person", person_id, details["password_hash"])
+    bindings = await ExternalBinding.filter(subject_kind="person", subject_id=person_id).delete()
+    certificates = await CertificateBinding.filter(subject_kind="person", subject_id=person_id).delete()
+    await BankCheck.filter(person_id=person_id).delete()
+    ended = await Sessions(rt).revoke_all("person", person_id, "certificate_appeal")
+    await LoginThrottle(rt).unlock(f"person:{person_id}")
+    await Audit(rt).record(
+        "person.appeal_applied",
+        subject=("person", person_id),
+        case_id=str(case.id),
+        new_phone=mask_phone(phone),
+        sessions_ended=ended,
+        bindings_removed=bindings,
+        certificates_removed=certificates,
+    )
 
 
 async def _replace_entity_contact(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
@@ -143,14 +204,14 @@ EFFECTS: dict[CaseKind, CaseEffects] = {
     ),
     CaseKind.PHONE_APPEAL: CaseEffects(
         approve=_move_phone_to_appellant,
-        reject=_nothing,
+        reject=_drop_appeal_documents,
         approved_text="您的手机号申诉已通过，请使用该手机号和申诉时设置的密码登录。",
         rejected_text="您的手机号申诉未通过，原因：{reason}。",
     ),
     CaseKind.CERTIFICATE_APPEAL: CaseEffects(
         approve=_replace_account_phone,
         reject=_nothing,
-        approved_text="您的账号申诉已通过，账号已绑定本手机号，请通过“找回密码”设置新密码。",
+        approved_text="您的账号申诉已通过，账号已绑定本手机号，请使用申诉时设置的新密码登录。",
         rejected_text="您的账号申诉未通过，原因：{reason}。",
     ),
     CaseKind.ENTITY_APPEAL: CaseEffects(

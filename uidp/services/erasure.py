@@ -18,6 +18,7 @@ from uidp.models.bank_check import BankCheck
 from uidp.models.binding import ExternalBinding
 from uidp.models.ca_binding import CertificateBinding
 from uidp.models.credential import Credential
+from uidp.models.notice import AccountNotice
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
 from uidp.models.session import Session
@@ -34,6 +35,7 @@ PERSON_OWNED: tuple[tuple[type[Model], Callable[[uuid.UUID], dict[str, Any]]], .
     (Session, _subject),
     (ExternalBinding, _subject),
     (CertificateBinding, _subject),  # CA certificates a person bound (E5)
+    (AccountNotice, _subject),  # notices waiting for the person's next login
     (Upload, lambda pid: {"owner_kind": "person", "owner_id": pid}),
     (BankCheck, lambda pid: {"person_id": pid}),  # level checks, with the encrypted card number
     (ReviewCase, lambda pid: {"person_id": pid}),  # the person's own registration and appeals

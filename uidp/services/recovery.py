@@ -28,6 +28,7 @@ from uidp.security.tokens import new_token, token_digest
 from uidp.services.audit import Audit
 from uidp.services.captcha import CaptchaService
 from uidp.services.credentials import Passwords
+from uidp.services.decoys import decoy_masked_phone, decoy_send
 from uidp.services.login_throttle import LoginThrottle
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
@@ -44,10 +45,6 @@ LOST_PHONE_HINT = (
     "或提交账号申诉（身份证号被他人手机号注册），审核通过后使用新密码登录。"
 )
 STEP_INVALID_MESSAGE = "找回密码的步骤已失效，请重新开始找回密码"
-# Real mainland prefixes, so a decoy masked phone looks like any other.
-_DECOY_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155")
-_DECOY_PREFIXES += ("156", "157", "158", "159", "166", "176", "177", "180", "181", "182", "186", "187", "189")
-
 STEP_STARTED = 1
 STEP_CODE_SENT = 2
 
@@ -96,7 +93,7 @@ class RecoveryService:
         if person is not None and not self._matches(person, name):
             person = None
         decoy = self.pii.digest("recovery-decoy", f"{certificate_type.value}:{number}:{name}")
-        masked = mask_phone(self.pii.open("person.phone", person.phone_enc)) if person else _decoy_phone(decoy)
+        masked = mask_phone(self.pii.open("person.phone", person.phone_enc)) if person else decoy_masked_phone(decoy)
         ticket = new_token()
         record = {"person": str(person.id) if person else "", "decoy": decoy, "phone": masked, "step": STEP_STARTED}
         await self.rt.store.set(self._key(ticket), json.dumps(record), self.ticket_seconds)
@@ -111,8 +108,10 @@ class RecoveryService:
         return RecoveryStarted(ticket, masked, self.rt.clock.now() + timedelta(seconds=self.ticket_seconds))
 
     def _matches(self, person: Person, name: str) -> bool:
-        if person.status != PersonStatus.ACTIVE:
-            return False  # pre-provisioned persons activate (P2); pending ones wait for staff
+        if person.status != PersonStatus.ACTIVE or person.phone_enc is None:
+            # Pre-provisioned persons activate (P2), pending ones wait for staff, and an account whose phone
+            # went to someone else by an appeal (P9a) has no phone to send a code to: all look unknown here.
+            return False
         return self.pii.open("person.name", person.name_enc) == name
 
     async def send_code(self, ticket: str, client: ClientInfo) -> tuple[str, SentCode]:
@@ -132,23 +131,9 @@ class RecoveryService:
                 phone=mask_phone(phone),
             )
         else:
-            sent = await self._decoy_send(found.decoy)
+            sent = await decoy_send(self.rt, SmsPurpose.RECOVER_PASSWORD, found.decoy, client)
         await self._advance(found, STEP_CODE_SENT)
         return found.masked_phone, sent
-
-    async def _decoy_send(self, decoy: str) -> SentCode:
-        """Time a decoy exactly like a real send (resend interval included); nothing is sent."""
-        s, now = self.rt.settings, self.rt.clock.now()
-        resend_key = f"recovery:decoy-resend:{decoy}"
-        if not await self.rt.store.set_if_absent(resend_key, "1", s.sms_resend_seconds):
-            left = int(await self.rt.store.ttl(resend_key) or s.sms_resend_seconds)
-            raise DomainError(
-                ErrorCode.SMS_TOO_FREQUENT, f"验证码发送过于频繁，请{left + 1}秒后再试", "phone", retry_after=left + 1
-            )
-        return SentCode(
-            expires_at=now + timedelta(seconds=s.sms_code_ttl_seconds),
-            resend_after=now + timedelta(seconds=s.sms_resend_seconds),
-        )
 
     async def complete(
         self, ticket: str, sms_code: str, new_password: str, confirmation: str, client: ClientInfo
@@ -211,9 +196,3 @@ class RecoveryService:
 
 def _step_invalid() -> DomainError:
     return DomainError(ErrorCode.STEP_INVALID, STEP_INVALID_MESSAGE, "ticket")
-
-
-def _decoy_phone(digest: str) -> str:
-    value = int(digest, 16)
-    prefix = _DECOY_PREFIXES[value % len(_DECOY_PREFIXES)]
-    return mask_phone(f"{prefix}0000{(value // len(_DECOY_PREFIXES)) % 10000:04d}")

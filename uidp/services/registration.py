@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -66,14 +67,6 @@ class MaskedPerson:
     masked_phone: str
 
 
-@dataclass(frozen=True)
-class CertificateCheck:
-    """What a certificate number means for registration: free, activatable (with masked data), or taken."""
-
-    available: bool
-    activation: MaskedPerson | None = None
-
-
 @dataclass
 class _Checked:
     name: str
@@ -134,18 +127,16 @@ class RegistrationService:
             mask_phone(self.pii.open("person.phone", person.phone_enc)),
         )
 
-    async def check_certificate(self, certificate_type: CertificateType, raw_number: str) -> CertificateCheck:
-        """Tell a registration page whether to register, offer activation (P2) or offer an appeal."""
+    async def check_certificate(self, certificate_type: CertificateType, raw_number: str) -> None:
+        """The registration page's early check of a number: its format and the registration window (P1d).
+
+        It answers the same for free, taken and pre-provisioned numbers; whether the number has an account
+        (activate instead, or appeal) is told by ``register`` once the SMS code is proven.
+        """
         number = normalize_certificate_number(certificate_type, raw_number)
-        existing = await self.lookup.by_certificate(certificate_type, number)
-        if existing is None:
-            if certificate_type == CertificateType.RESIDENT_ID:
-                resident = parse_resident_id(number, today=self.today())
-                check_registration_window(self.window(), region_code=resident.region_code, now=self.rt.clock.now())
-            return CertificateCheck(available=True)
-        if existing.status == PersonStatus.PROVISIONED:
-            return CertificateCheck(available=False, activation=await self.masked(existing))
-        return CertificateCheck(available=False)
+        if certificate_type == CertificateType.RESIDENT_ID:
+            resident = parse_resident_id(number, today=self.today())
+            check_registration_window(self.window(), region_code=resident.region_code, now=self.rt.clock.now())
 
     def _validate(self, form: PersonRegistration) -> _Checked:
         """Every format rule, in the order of the page's fields; the first broken one is reported."""
@@ -176,19 +167,8 @@ class RegistrationService:
         checked = self._validate(form)
         if region := checked.region_code:
             check_registration_window(self.window(), region_code=region, now=self.rt.clock.now())
-        try:
-            await self._check_free(form.certificate_type, checked)
-        except DomainError as conflict:
-            await self.audit.record(
-                "person.registration_refused",
-                outcome="failure",
-                client=client,
-                reason=conflict.code.value,
-                certificate_type=form.certificate_type.value,
-                phone=mask_phone(checked.phone),
-            )
-            raise
         await self.codes.check(SmsPurpose.REGISTER, checked.phone, form.sms_code)
+        await self._check_free(form, checked, client)
         password_hash = await self.rt.hasher.hash(checked.password)
         manual = form.certificate_type.registration_route == RegistrationRoute.MANUAL
         now = self.rt.clock.now()
@@ -235,7 +215,7 @@ class RegistrationService:
                     )
                 await self.codes.consume(SmsPurpose.REGISTER, checked.phone, form.sms_code)
         except IntegrityError:
-            await self._check_free(form.certificate_type, checked)
+            await self._check_free(form, checked, client)
             raise DomainError(ErrorCode.CERTIFICATE_TAKEN, "该证件号码已注册", "certificateNumber") from None
         await self.audit.record(
             "person.registered",
@@ -247,10 +227,27 @@ class RegistrationService:
         )
         return person
 
-    async def _check_free(self, certificate_type: CertificateType, checked: _Checked) -> None:
+    async def _check_free(self, form: PersonRegistration, checked: _Checked, client: ClientInfo) -> None:
+        """Refuse a taken certificate or phone (after the code: the answer spends it, one SMS per answer)."""
+        try:
+            await self._conflict(form.certificate_type, checked)
+        except DomainError as conflict:
+            with contextlib.suppress(DomainError):  # a concurrent request may have spent it already
+                await self.codes.consume(SmsPurpose.REGISTER, checked.phone, form.sms_code)
+            await self.audit.record(
+                "person.registration_refused",
+                outcome="failure",
+                client=client,
+                reason=conflict.code.value,
+                certificate_type=form.certificate_type.value,
+                phone=mask_phone(checked.phone),
+            )
+            raise
+
+    async def _conflict(self, certificate_type: CertificateType, checked: _Checked) -> None:
         existing = await self.lookup.by_certificate(certificate_type, checked.number)
         if existing is not None:
-            if existing.status == PersonStatus.PROVISIONED:
+            if existing.status == PersonStatus.PROVISIONED and existing.phone_enc is not None:
                 masked = await self.masked(existing)
                 raise DomainError(
                     ErrorCode.ACTIVATION_REQUIRED,

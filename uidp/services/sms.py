@@ -21,6 +21,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class SmsPurpose(StrEnum):
     REGISTER = "REGISTER"
     ACTIVATE = "ACTIVATE"
+    ACTIVATE_NEW_PHONE = "ACTIVATE_NEW_PHONE"
     RECOVER_PASSWORD = "RECOVER_PASSWORD"
     CHANGE_PHONE_OLD = "CHANGE_PHONE_OLD"
     CHANGE_PHONE_NEW = "CHANGE_PHONE_NEW"
@@ -39,6 +40,7 @@ class SmsPurpose(StrEnum):
 _PURPOSE_LABELS = {
     SmsPurpose.REGISTER: "注册账号",
     SmsPurpose.ACTIVATE: "激活账号",
+    SmsPurpose.ACTIVATE_NEW_PHONE: "激活账号（新手机验证）",
     SmsPurpose.RECOVER_PASSWORD: "找回密码",
     SmsPurpose.CHANGE_PHONE_OLD: "更换手机号（原手机验证）",
     SmsPurpose.CHANGE_PHONE_NEW: "更换手机号（新手机验证）",
@@ -70,8 +72,12 @@ class SmsCodes:
     def _digest(self, purpose: SmsPurpose, phone: str, code: str) -> str:
         return digest_secret(self.rt.secret_key, f"sms:{purpose.value}:{phone}", code)
 
-    async def send(self, purpose: SmsPurpose, phone: str, client: ClientInfo) -> SentCode:
-        """Send a new code unless the resend interval or a daily cap forbids it."""
+    async def send(self, purpose: SmsPurpose, phone: str, client: ClientInfo, *, deliver: bool = True) -> SentCode:
+        """Send a new code unless the resend interval or a daily cap forbids it.
+
+        ``deliver=False`` is a decoy (uidp.services.decoys): every limit counts as for a real send, but no
+        code is kept and nothing is sent, so an unknown person's answers match a known one's.
+        """
         s, store, now = self.settings, self.rt.store, self.rt.clock.now()
         resend_key = self._key("resend", purpose, phone)
         if not await store.set_if_absent(resend_key, "1", s.sms_resend_seconds):
@@ -97,6 +103,11 @@ class SmsCodes:
                 "今日获取验证码次数已达上限，请明日再试",
                 "phone",
                 retry_after=seconds_to_midnight,
+            )
+        if not deliver:
+            return SentCode(
+                expires_at=now + timedelta(seconds=s.sms_code_ttl_seconds),
+                resend_after=now + timedelta(seconds=s.sms_resend_seconds),
             )
         code = numeric_code(6)
         await store.set(self._key("code", purpose, phone), self._digest(purpose, phone, code), s.sms_code_ttl_seconds)

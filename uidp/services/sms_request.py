@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
-from uidp.domain.certificates import CertificateType
+from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_phone
@@ -13,6 +12,8 @@ from uidp.runtime import Runtime
 from uidp.services.activation import ActivationService
 from uidp.services.audit import Audit
 from uidp.services.captcha import CaptchaService
+from uidp.services.decoys import decoy_masked_phone, decoy_send
+from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
 from uidp.services.sms import SentCode, SmsCodes, SmsPurpose
 
@@ -22,7 +23,7 @@ TO_PHONE_ON_RECORD = {SmsPurpose.ACTIVATE}
 # own steps (recovery, user space, cancellation), so nobody can spend or overwrite someone else's code.
 TO_TYPED_PHONE = {
     SmsPurpose.REGISTER,
-    SmsPurpose.ACTIVATE,
+    SmsPurpose.ACTIVATE_NEW_PHONE,
     SmsPurpose.CHANGE_PHONE_NEW,
     SmsPurpose.APPEAL,
     SmsPurpose.ENTITY_REGISTER,
@@ -45,7 +46,7 @@ async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) ->
     """Returns the masked phone (when the caller may see it) and the code's timings.
 
     The answer never tells whether a typed phone has an account; for certificate targets that are not
-    waiting for activation the answer looks sent but nothing is sent.
+    waiting for activation the answer shows a decoy masked phone and looks sent, but nothing is sent.
     """
     if request.purpose not in TO_TYPED_PHONE | TO_PHONE_ON_RECORD:
         raise DomainError(ErrorCode.INVALID_PURPOSE, "该用途的验证码请在对应页面获取", "purpose")
@@ -60,16 +61,15 @@ async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) ->
     if request.certificate_type is None or not request.certificate_number:
         raise DomainError(ErrorCode.REQUIRED, "请输入证件号码", "certificateNumber")
     activation = ActivationService(rt)
+    number = normalize_certificate_number(request.certificate_type, request.certificate_number)
     try:
-        person, _ = await activation.provisioned(request.certificate_type, request.certificate_number)
+        person, _ = await activation.provisioned(request.certificate_type, number)
     except DomainError as error:
         if error.code != ErrorCode.NOT_ACTIVATABLE:
             raise
-        now = rt.clock.now()
-        return None, SentCode(
-            expires_at=now + timedelta(seconds=rt.settings.sms_code_ttl_seconds),
-            resend_after=now + timedelta(seconds=rt.settings.sms_resend_seconds),
-        )
+        # Nothing to activate: answer like a send to a plausible phone, stable for the same number.
+        digest = Pii(rt).digest("activation-decoy", f"{request.certificate_type.value}:{number}")
+        return decoy_masked_phone(digest), await decoy_send(rt, request.purpose, digest, client)
     phone = activation.phone_of(person)
     return mask_phone(phone), await _send(rt, request.purpose, phone, client)
 

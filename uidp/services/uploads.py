@@ -84,7 +84,7 @@ class Uploads:
                 raise DomainError(
                     ErrorCode.UPLOAD_NOT_FOUND,
                     "上传的文件不存在或已被使用，请重新上传",
-                    f"documents.{kind.value}",
+                    document_field(kind),
                 )
 
     async def content(self, upload: Upload) -> bytes:

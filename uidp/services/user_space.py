@@ -85,31 +85,12 @@ class UserSpace:
         a locked account answers WRONG_PASSWORD whatever is typed.
         """
         person = await self.person(principal)
-        if not current:
-            raise DomainError(ErrorCode.REQUIRED, "请输入当前密码", "currentPassword")
-        throttle, account_key = LoginThrottle(self.rt), f"person:{person.id}"
-        state = await throttle.state(account_key, client)
-        current_hash = await Passwords(self.rt).hash_of("person", person.id)
-        if not await self.rt.hasher.verify(current, current_hash) or state.locked:
-            _, just_locked = await throttle.failure(account_key, client)
-            await self.audit.record(
-                "password.change_failed",
-                outcome="failure",
-                subject=("person", person.id),
-                client=client,
-                reason="wrong_password",
-            )
-            if just_locked:
-                await self.audit.record(
-                    "account.locked", outcome="failure", subject=("person", person.id), client=client
-                )
-            raise DomainError(ErrorCode.WRONG_PASSWORD, WRONG_PASSWORD_MESSAGE, "currentPassword")
-        await throttle.success(account_key)
+        await self._check_current_password(person, current, client, "password.change_failed")
         password = check_password(
             new or "",
             confirmation or "",
             policy=POLICY,
-            phone=self.phone_of(person),
+            phone=self.phone_of(person) if person.phone_enc is not None else None,
             certificate_number=self.pii.open("person.certificate_number", person.certificate_number_enc),
             field="newPassword",
             confirmation_field="newPasswordConfirmation",
@@ -123,6 +104,27 @@ class UserSpace:
         await self.audit.record("password.changed", subject=("person", person.id), client=client, sessions_ended=ended)
         return ended
 
+    async def _check_current_password(
+        self, person: Person, current: str | None, client: ClientInfo, event: str
+    ) -> None:
+        """The account's own password, counted like a login: wrong tries lock it, and locked answers wrong."""
+        if not current:
+            raise DomainError(ErrorCode.REQUIRED, "请输入当前密码", "currentPassword")
+        throttle, account_key = LoginThrottle(self.rt), f"person:{person.id}"
+        state = await throttle.state(account_key, client)
+        current_hash = await Passwords(self.rt).hash_of("person", person.id)
+        if not await self.rt.hasher.verify(current, current_hash) or state.locked:
+            _, just_locked = await throttle.failure(account_key, client)
+            await self.audit.record(
+                event, outcome="failure", subject=("person", person.id), client=client, reason="wrong_password"
+            )
+            if just_locked:
+                await self.audit.record(
+                    "account.locked", outcome="failure", subject=("person", person.id), client=client
+                )
+            raise DomainError(ErrorCode.WRONG_PASSWORD, WRONG_PASSWORD_MESSAGE, "currentPassword")
+        await throttle.success(account_key)
+
     async def send_own_phone_code(
         self, principal: Principal, purpose: SmsPurpose, client: ClientInfo
     ) -> tuple[str, SentCode]:
@@ -130,6 +132,8 @@ class UserSpace:
         if purpose not in OWN_PHONE_PURPOSES:
             raise DomainError(ErrorCode.INVALID_PURPOSE, "不支持的验证码用途", "purpose")
         person = await self.person(principal)
+        if person.phone_enc is None:
+            raise _no_phone("purpose")
         phone = self.phone_of(person)
         try:
             sent = await self.codes.send(purpose, phone, client)
@@ -154,37 +158,69 @@ class UserSpace:
         return mask_phone(phone), sent
 
     async def change_phone(
-        self, principal: Principal, old_code: str, new_phone: str, new_code: str, client: ClientInfo
+        self,
+        principal: Principal,
+        old_code: str | None,
+        new_phone: str,
+        new_code: str,
+        client: ClientInfo,
+        *,
+        current_password: str | None = None,
     ) -> Person:
-        """Codes to the old and the new phone; the new phone must be free (the database settles races)."""
+        """A new phone, proven by its code; the old phone's code too, or the password if there is none.
+
+        An account whose phone went to someone else by an appeal (P9a) has no old phone to ask: it proves
+        itself with its password instead (a session alone could be stolen). Whether the new phone is taken
+        is told only after its code. Every other session of the account ends; this one stays.
+        """
         person = await self.person(principal)
-        old_phone = self.phone_of(person)
+        old_phone = self.phone_of(person) if person.phone_enc is not None else None
         phone = normalize_phone(new_phone or "", "newPhone")
         if phone == old_phone:
             raise DomainError(ErrorCode.INVALID_PHONE, "新手机号不能与当前手机号相同", "newPhone")
+        if old_phone is not None:
+            await self.codes.check(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
+        await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
+        if old_phone is None:
+            await self._check_current_password(person, current_password, client, "phone.bind_failed")
         if await PersonLookup(self.rt).by_phone(phone) is not None:
             raise _phone_taken()
-        await self.codes.check(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
-        await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
+        old_index = self.pii.phone_index(old_phone) if old_phone is not None else None
         try:
             async with in_transaction():
-                await Person.filter(id=person.id).update(
+                changed = await Person.filter(id=person.id, phone_index=old_index).update(
                     phone_index=self.pii.phone_index(phone),
                     phone_enc=self.pii.seal("person.phone", phone),
                     updated_at=self.rt.clock.now(),
                 )
-                await self.codes.consume(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
+                if changed != 1:  # a concurrent change won
+                    raise DomainError(ErrorCode.STEP_INVALID, "手机号已被更改，请刷新后重试", "newPhone")
+                if old_phone is not None:
+                    await self.codes.consume(
+                        SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code or "", field="oldPhoneCode"
+                    )
                 await self.codes.consume(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
         except IntegrityError:
             raise _phone_taken() from None
+        ended = await self.sessions.revoke_all("person", person.id, "phone_changed", keep=principal.session_id)
         await self.audit.record(
-            "phone.changed",
+            "phone.changed" if old_phone is not None else "person.phone_bound",
             subject=("person", person.id),
             client=client,
-            old_phone=mask_phone(old_phone),
+            old_phone=mask_phone(old_phone) if old_phone else None,
             new_phone=mask_phone(phone),
+            sessions_ended=ended,
         )
         return await Person.get(id=person.id)
+
+    async def bind_new_phone(
+        self, principal: Principal, new_phone: str, new_code: str, current_password: str | None, client: ClientInfo
+    ) -> Person:
+        """After a phone appeal took the phone away: bind a new one (its code and the account's password)."""
+        person = await self.person(principal)
+        if person.phone_enc is not None:
+            raise DomainError(ErrorCode.STEP_INVALID, "您的账号已绑定手机号，如需更换请使用“更换手机号”", "newPhone")
+        return await self.change_phone(principal, None, new_phone, new_code, client, current_password=current_password)
 
     async def my_sessions(self, principal: Principal) -> list[SessionInfo]:
         """Live sessions of the person, newest first, at most MAX_SESSIONS_LISTED."""
@@ -256,6 +292,10 @@ class UserSpace:
         if not removed:
             raise not_found("provider")
         await self.audit.record("binding.removed", subject=("person", person.id), client=client, provider=provider)
+
+
+def _no_phone(field: str | None) -> DomainError:
+    return DomainError(ErrorCode.PHONE_NOT_BOUND, "您的账号当前未绑定手机号，请先在“更换手机号”中绑定新手机号", field)
 
 
 def _phone_taken() -> DomainError:

@@ -27,7 +27,12 @@ class UserSpaceMutation:
         resolver=user_space.send_my_phone_code, description="P11/P10: a code to my own phone."
     )
     change_phone: user_space.ChangePhoneResult = strawberry.field(
-        resolver=user_space.change_phone, description="P11: codes to the old and the new phone."
+        resolver=user_space.change_phone,
+        description="P11: codes to the old and the new phone (no phone on record: the password instead); "
+        "my other sessions end.",
+    )
+    acknowledge_notice: user_space.AcknowledgeNoticeResult = strawberry.field(
+        resolver=user_space.acknowledge_notice, description="Person: I have read this notice."
     )
     end_session: user_space.EndSessionResult = strawberry.field(
         resolver=user_space.end_session, description="P11: end one of my sessions."
