@@ -42,6 +42,7 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
     "retireServiceItem": StaffAccess(OPERATORS, "catalogue"),
     # A2 staff and tokens
     "createStaff": StaffAccess(ADMINISTRATORS, "staff"),
+    "issueStaffSetupCode": StaffAccess(ADMINISTRATORS, "staff"),
     # every staff member mints tokens for themselves, from a session only (a token cannot mint its successor)
     "createApiToken": StaffAccess(ANY_STAFF, "staff", sessions_only=True),
     "revokeApiToken": StaffAccess(ANY_STAFF, "staff"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -145,15 +146,52 @@ class Api:
         return (await self.data(ME, token=token))["me"]
 
 
-async def staff_token(rt: Any, *roles: str, username: str = "reviewer1") -> str:
-    """A live staff session for tests that are not about staff login itself."""
-    from uidp.services.principal import ClientInfo
-    from uidp.services.sessions import Sessions
-    from uidp.services.staff import StaffRole, StaffService
+STAFF_PASSWORD = "Staff#2026pw"
 
-    staff = await StaffService(rt).create(username, username, "Staff#2026pw", [StaffRole(r) for r in roles])
-    issued = await Sessions(rt).issue("staff", staff.id, "password", ClientInfo("192.0.2.10"))
-    return issued.token
+
+@dataclass(frozen=True)
+class EnrolledStaff:
+    staff: Any
+    secret: bytes  # the member's TOTP secret, as their authenticator app holds it
+    token: str  # the session that enrolment started
+
+
+async def enrol_staff(
+    rt: Any, *roles: str, username: str = "reviewer1", password: str = STAFF_PASSWORD, client: Any = None
+) -> EnrolledStaff:
+    """Create a staff member and enrol them through the real flow: the setup code, their own TOTP and password."""
+    from uidp.security.totp import b32decode, totp
+    from uidp.services.principal import ClientInfo, cli_actor
+    from uidp.services.staff import StaffRole, StaffService
+    from uidp.services.staff_enrolment import StaffEnrolments
+
+    client = client or ClientInfo("192.0.2.10")
+    _, setup = await StaffService(rt).create(username, username, [StaffRole(r) for r in roles], actor=cli_actor())
+    enrolments = StaffEnrolments(rt)
+    started = await enrolments.start(username, setup.code, client)
+    secret = b32decode(started.totp_secret)
+    staff, issued = await enrolments.complete(
+        started.token,
+        totp_code=totp(secret, rt.clock.now()),
+        password=password,
+        password_confirmation=password,
+        current_password=None,
+        client=client,
+    )
+    return EnrolledStaff(staff, secret, issued.token)
+
+
+async def staff_token(rt: Any, *roles: str, username: str = "reviewer1") -> str:
+    """A live staff session for tests that are not about staff login itself (enrolment logs the member in)."""
+    return (await enrol_staff(rt, *roles, username=username)).token
+
+
+START_ENROLMENT = """mutation($i: StartStaffEnrolmentInput!){ startStaffEnrolment(input:$i){ __typename
+  ... on StaffEnrolmentStarted { enrolmentToken otpauthUri totpSecret expiresAt needsCurrentPassword }
+  ... on Error { code message field } } }"""
+COMPLETE_ENROLMENT = """mutation($i: CompleteStaffEnrolmentInput!){ completeStaffEnrolment(input:$i){ __typename
+  ... on LoginSuccess { token expiresAt viewer { __typename ... on StaffMember { username roles } } }
+  ... on Error { code message field } } }"""
 
 
 # --- service-level helpers (no HTTP) ----------------------------------------------------------------------

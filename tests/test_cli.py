@@ -46,19 +46,22 @@ def test_migrate_makes_the_database(env):
 
 
 def test_create_staff(env, capsys):
-    main(["create-staff", "alice", "--role", "reviewer", "--password", "Staff#2026pw"])
-    assert "created staff alice (reviewer)" in capsys.readouterr().out
+    main(["create-staff", "alice", "--role", "reviewer"])
+    out = capsys.readouterr().out
+    assert "created staff alice (reviewer)" in out and "setup code for alice: " in out
     with pytest.raises(SystemExit) as duplicate:
-        main(["create-staff", "alice", "--role", "reviewer", "--password", "Staff#2026pw"])
+        main(["create-staff", "alice", "--role", "reviewer"])
     assert "已存在" in str(duplicate.value)
-    with pytest.raises(SystemExit) as weak:
-        main(["create-staff", "bob", "--password", "weak"])
-    assert "password" in str(weak.value)
+    with pytest.raises(SystemExit) as no_role:
+        main(["create-staff", "bob"])
+    assert "roles" in str(no_role.value)
+    with pytest.raises(SystemExit):
+        main(["create-staff", "bob", "--role", "reviewer", "--password", "Staff#2026pw"])  # no such option
     main(["reset-staff-totp", "alice"])
     main(["create-token", "alice", "--scope", "review"])
     actor = ("cli", f"cli:{getpass.getuser()}")
     actors = audit_actors(env)
-    assert actors["staff.created"] == actors["staff.totp_reset"] == actors["api_token.created"] == actor
+    assert actors["staff.created"] == actors["staff.setup_code_issued"] == actors["api_token.created"] == actor
 
 
 def test_import_persons_reports_lines(env, tmp_path, capsys):

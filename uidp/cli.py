@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -70,67 +69,63 @@ def cmd_makemigrations(args: argparse.Namespace) -> None:
     asyncio.run(makemigrations(CLIContext("uidp.db.TORTOISE_ORM", None), (), False, args.name))
 
 
+def _print_setup_code(username: str, code: str, expires_at: Any, *, reset: bool) -> None:
+    print(f"setup code for {username}: {code} (single use, valid until {expires_at.isoformat()})")
+    print(
+        f"hand it to {username} out of band; they "
+        + ("prove their current password and enrol a new authenticator" if reset else "set their password and TOTP")
+        + " at first login (startStaffEnrolment / completeStaffEnrolment); nobody else learns them"
+    )
+
+
 def cmd_create_staff(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
     from uidp.services.staff import StaffRole, StaffService
 
     settings = _settings()
-    password = args.password or getpass.getpass("password: ")
 
     async def work() -> None:
         rt = Runtime.build(settings)
         try:
-            service = StaffService(rt)
-            staff = await service.create(
+            staff, setup = await StaffService(rt).create(
                 args.username,
                 args.display_name or args.username,
-                password,
                 [StaffRole(r) for r in args.role],
                 actor=cli_actor(),
                 client=CLI_CLIENT,
             )
-            print(f"created staff {staff.username} ({', '.join(staff.roles)})")
-            uri = await service.provisioning_uri(staff)
-            print("second factor: add this to an authenticator app now; it is not shown again:")
-            print(uri)
-            if args.qr:
-                _print_qr(uri)
         except DomainError as error:
             sys.exit(f"uidp: {error.field}: {error.message}")
         finally:
             await rt.close()
+        print(f"created staff {staff.username} ({', '.join(staff.roles)})")
+        _print_setup_code(staff.username, setup.code, setup.expires_at, reset=False)
 
     _with_db(settings, work)
-
-
-def _print_qr(text: str) -> None:
-    import qrcode
-
-    code = qrcode.QRCode(border=1)
-    code.add_data(text)
-    code.print_ascii(invert=True)
 
 
 def cmd_reset_staff_totp(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
     from uidp.services.staff import StaffService
+    from uidp.services.staff_enrolment import TOTP_RESET
 
     settings = _settings()
 
     async def work() -> None:
         rt = Runtime.build(settings)
         try:
-            uri = await StaffService(rt).reset_totp(args.username, actor=cli_actor())
+            setup = await StaffService(rt).new_setup_code(args.username, actor=cli_actor(), client=CLI_CLIENT)
         except DomainError as error:
             sys.exit(f"uidp: {error.field}: {error.message}")
         finally:
             await rt.close()
-        print("new second factor: add this to an authenticator app now; the old one no longer works:")
-        print(uri)
-        if args.qr:
-            _print_qr(uri)
+        if setup.purpose == TOTP_RESET:
+            print(f"the old second factor of {args.username} no longer works and their sessions have ended")
+        _print_setup_code(
+            args.username.strip().lower(), setup.code, setup.expires_at, reset=setup.purpose == TOTP_RESET
+        )
 
     _with_db(settings, work)
 
@@ -317,17 +312,16 @@ def main(argv: list[str] | None = None) -> None:
     make.add_argument("--name")
     make.set_defaults(func=cmd_makemigrations)
 
-    staff = sub.add_parser("create-staff", help="create a staff account")
+    staff = sub.add_parser("create-staff", help="create a staff account; prints its single-use setup code")
     staff.add_argument("username")
     staff.add_argument("--display-name")
     staff.add_argument("--role", action="append", default=[], choices=["reviewer", "operator", "administrator"])
-    staff.add_argument("--password", help="prompted when left out")
-    staff.add_argument("--qr", action="store_true", help="also draw the TOTP enrolment as a QR code")
     staff.set_defaults(func=cmd_create_staff)
 
-    reset = sub.add_parser("reset-staff-totp", help="give a staff member a new TOTP secret (lost phone)")
+    reset = sub.add_parser(
+        "reset-staff-totp", help="end a staff member's TOTP (lost phone) and print a setup code to enrol a new one"
+    )
     reset.add_argument("username")
-    reset.add_argument("--qr", action="store_true")
     reset.set_defaults(func=cmd_reset_staff_totp)
 
     token = sub.add_parser("create-token", help="an API token for a staff member's scripts (printed once)")

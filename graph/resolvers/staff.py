@@ -18,6 +18,7 @@ from graph.schema.inputs import (
     CreateStaffInput,
     EndPersonSessionsInput,
     ImportPersonsInput,
+    IssueStaffSetupCodeInput,
     RetireServiceItemInput,
     RevokeApiTokenInput,
     UnlockAccountInput,
@@ -39,6 +40,7 @@ from graph.schema.types import (
     ServiceItemSaved,
     StaffCreated,
     StaffMember,
+    StaffSetupCodeIssued,
 )
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
@@ -47,6 +49,7 @@ from uidp.models.staff_token import StaffApiToken
 from uidp.services.api_tokens import ApiTokens
 from uidp.services.principal import Principal
 from uidp.services.staff import StaffRole, StaffService
+from uidp.services.staff_enrolment import TOTP_RESET
 from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
 
 T = TypeVar("T")
@@ -62,6 +65,7 @@ UnlockAccountResult = _union("UnlockAccountResult", AccountUnlocked)
 EndPersonSessionsResult = _union("EndPersonSessionsResult", PersonSessionsEnded)
 ImportPersonsResult = _union("ImportPersonsResult", PersonsImported)
 CreateStaffResult = _union("CreateStaffResult", StaffCreated)
+IssueStaffSetupCodeResult = _union("IssueStaffSetupCodeResult", StaffSetupCodeIssued)
 CreateApiTokenResult = _union("CreateApiTokenResult", ApiTokenCreated)
 RevokeApiTokenResult = _union("RevokeApiTokenResult", ApiTokenRevoked)
 
@@ -163,10 +167,9 @@ async def create_staff(info: Info, input: CreateStaffInput) -> CreateStaffResult
     c = ctx(info)
 
     async def work(actor: Principal) -> StaffCreated:
-        service = StaffService(c.rt)
         roles = [StaffRole(role) for role in input.roles]
-        staff = await service.create(
-            input.username, input.display_name or "", input.password, roles, actor=actor, client=c.client
+        staff, setup = await StaffService(c.rt).create(
+            input.username, input.display_name or "", roles, actor=actor, client=c.client
         )
         member = StaffMember(
             id=strawberry.ID(str(staff.id)),
@@ -174,7 +177,22 @@ async def create_staff(info: Info, input: CreateStaffInput) -> CreateStaffResult
             display_name=staff.display_name,
             roles=list(staff.roles),
         )
-        return StaffCreated(staff=member, otpauth_uri=await service.provisioning_uri(staff))
+        return StaffCreated(staff=member, setup_code=setup.code, setup_code_expires_at=setup.expires_at)
+
+    return await _as_staff(info, work)
+
+
+async def issue_staff_setup_code(info: Info, input: IssueStaffSetupCodeInput) -> IssueStaffSetupCodeResult:
+    c = ctx(info)
+
+    async def work(actor: Principal) -> StaffSetupCodeIssued:
+        setup = await StaffService(c.rt).new_setup_code(input.username, actor=actor, client=c.client)
+        return StaffSetupCodeIssued(
+            username=input.username.strip().lower(),
+            setup_code=setup.code,
+            expires_at=setup.expires_at,
+            needs_current_password=setup.purpose == TOTP_RESET,
+        )
 
     return await _as_staff(info, work)
 

@@ -194,12 +194,34 @@ class ImportPersonsInput:
     csv: str
 
 
-@strawberry.input
+@strawberry.input(description="A staff account; the member sets password and TOTP at first login (enrolment).")
 class CreateStaffInput:
     username: str
-    password: str
     roles: list[StaffRole]
     display_name: str | None = None
+
+
+@strawberry.input(description="Administrators: a new setup code (lost authenticator, or a lost first code).")
+class IssueStaffSetupCodeInput:
+    username: str
+
+
+@strawberry.input(description="Enrolment step 1: the username and the setup code handed over out of band.")
+class StartStaffEnrolmentInput:
+    username: str
+    setup_code: str
+
+
+@strawberry.input(
+    description="Enrolment step 2: the first code of the new authenticator, and the new password (a new "
+    "account) or the current password (a TOTP reset, `needsCurrentPassword`)."
+)
+class CompleteStaffEnrolmentInput:
+    enrolment_token: str
+    totp_code: str
+    password: str | None = None
+    password_confirmation: str | None = None
+    current_password: str | None = None
 
 
 @strawberry.input(description="A script token for the caller (a staff session; an API token cannot mint one).")

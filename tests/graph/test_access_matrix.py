@@ -31,7 +31,7 @@ from graphql import (
 
 from graph.app import build_schema
 from tests.plugins.ca_factory import make_entity
-from tests.support import PASSWORD, resident_id
+from tests.support import PASSWORD, enrol_staff, resident_id
 from uidp.config import Settings
 from uidp.models.person import Person, PersonStatus
 from uidp.models.session import Session
@@ -40,7 +40,6 @@ from uidp.services.api_tokens import SCOPES, ApiTokens
 from uidp.services.credentials import Passwords
 from uidp.services.principal import ClientInfo
 from uidp.services.sessions import Sessions
-from uidp.services.staff import StaffRole, StaffService
 
 pytestmark = pytest.mark.anyio
 
@@ -117,6 +116,10 @@ EXPECTATIONS: dict[str, Expectation] = {
     "endPersonSessions": Expectation(OPERATORS, "sessions"),
     "importPersons": Expectation(OPERATORS, "persons"),
     "createStaff": Expectation(ADMINISTRATORS, "staff"),
+    "issueStaffSetupCode": Expectation(ADMINISTRATORS, "staff"),
+    # staff enrolment: public, proven by the single-use setup code and then the enrolment token
+    "startStaffEnrolment": Expectation(EVERYONE),
+    "completeStaffEnrolment": Expectation(EVERYONE),
     # every staff member has their own tokens; minting needs a session, never a token
     "createApiToken": Expectation(STAFF, "staff", tokens=False),
     "revokeApiToken": Expectation(STAFF, "staff"),
@@ -280,8 +283,8 @@ class Callers:
             await Passwords(self.rt).store_hash("person", person.id, await self.rt.hasher.hash(PASSWORD))
             self.subjects[caller] = ("person", person.id)
         for role in (REVIEWER, OPERATOR, ADMINISTRATOR):
-            staff = await StaffService(self.rt).create(f"m-{role}", role, "Staff#2026pw", [StaffRole(role)])
-            self.subjects[role] = ("staff", staff.id)
+            enrolled = await enrol_staff(self.rt, role, username=f"m-{role}")
+            self.subjects[role] = ("staff", enrolled.staff.id)
         entity = await make_entity(self.rt, phone="15012340099")
         self.subjects[ENTITY] = ("entity", entity.id)
 

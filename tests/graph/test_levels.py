@@ -8,12 +8,10 @@ import pytest
 
 from plugins.sandbox import SandboxBankCardVerifier
 from plugins.sandbox.bank_card import TEST_CARDS
+from tests.support import enrol_staff
 from uidp.domain.bank_cards import luhn_valid
 from uidp.models.bank_check import BankCheck
 from uidp.services.levels import DAILY_CHECKS
-from uidp.services.principal import ClientInfo
-from uidp.services.sessions import Sessions
-from uidp.services.staff import StaffRole, StaffService
 
 pytestmark = pytest.mark.anyio
 PHONE = "15012340058"
@@ -169,8 +167,7 @@ async def test_anonymous(api, sandbox):
 
 
 async def test_staff_are_forbidden(api, rt, sandbox):
-    staff = await StaffService(rt).create("alice", "Alice", "Staff#2026pw", [StaffRole.ADMINISTRATOR])
-    issued = await Sessions(rt).issue("staff", staff.id, "password", ClientInfo("203.0.113.7"))
+    issued = await enrol_staff(rt, "administrator", username="alice")
     result = await verify(api, issued.token, TEST_CARDS["01"])
     assert (result["__typename"], result["code"]) == ("Forbidden", "FORBIDDEN")
     body = await api.gql(MINE, token=issued.token)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -15,7 +14,6 @@ from uidp.models.person import Person
 from uidp.models.session import Session
 from uidp.models.staff_token import StaffApiToken
 from uidp.security.tokens import token_digest
-from uidp.security.totp import b32decode, totp
 from uidp.services.api_tokens import ApiTokens
 from uidp.services.principal import ClientInfo
 from uidp.services.sessions import Sessions
@@ -27,8 +25,6 @@ STAFF_PASSWORD = "Staff#2026pw"
 LOGIN_STAFF = """mutation($i: LoginStaffInput!){ loginStaff(input:$i){ __typename
   ... on LoginSuccess { token viewer { __typename ... on StaffMember { username roles } } }
   ... on LoginFailed { code field captchaRequired } ... on Error { code field } } }"""
-CREATE_STAFF = """mutation($i: CreateStaffInput!){ createStaff(input:$i){ __typename
-  ... on StaffCreated { otpauthUri staff { username roles displayName } } ... on Error { code field message } } }"""
 CREATE_TOKEN = """mutation($i: CreateApiTokenInput!){ createApiToken(input:$i){ __typename
   ... on ApiTokenCreated { token apiToken { id staffUsername name scopes expiresAt lastUsedAt revokedAt } }
   ... on Error { code field } } }"""
@@ -46,60 +42,6 @@ END_SESSIONS = """mutation($i: EndPersonSessionsInput!){ endPersonSessions(input
 IMPORT = """mutation($i: ImportPersonsInput!){ importPersons(input:$i){ __typename
   ... on PersonsImported { created errors { line field message } } ... on Error { code field } } }"""
 AUDIT = "{ auditEvents(first: 5) { edges { node { eventType } } } }"
-
-
-async def login_staff(api, username: str, password: str = STAFF_PASSWORD, code: str | None = None) -> dict:
-    variables = {"username": username, "password": password}
-    if code is not None:
-        variables["totpCode"] = code
-    return (await api.data(LOGIN_STAFF, {"i": variables}))["loginStaff"]
-
-
-async def test_create_staff_then_log_in_with_the_enrolled_code(api, rt, clock):
-    admin = await staff_token(rt, "administrator", username="root")
-    created = (
-        await api.data(
-            CREATE_STAFF,
-            {"i": {"username": "Bob", "password": STAFF_PASSWORD, "roles": ["OPERATOR"], "displayName": "鲍勃"}},
-            token=admin,
-        )
-    )["createStaff"]
-    assert created["staff"] == {"username": "bob", "roles": ["operator"], "displayName": "鲍勃"}
-    uri = urlparse(created["otpauthUri"])
-    secret = b32decode(parse_qs(uri.query)["secret"][0])
-    assert uri.scheme == "otpauth" and "bob" in uri.path
-
-    assert await login_staff(api, "bob") == {
-        "__typename": "LoginFailed",
-        "code": "SECOND_FACTOR_REQUIRED",
-        "field": "totpCode",
-        "captchaRequired": False,
-    }
-    wrong = await login_staff(api, "bob", code="12345x")
-    assert (wrong["__typename"], wrong["code"]) == ("LoginFailed", "SECOND_FACTOR_INVALID")
-    bad_password = await login_staff(api, "bob", "Wrong#2026pw", code=totp(secret, clock.now()))
-    assert bad_password["code"] == "INVALID_CREDENTIALS"
-    ok = await login_staff(api, "bob", code=totp(secret, clock.now()))
-    assert ok["viewer"] == {"__typename": "StaffMember", "username": "bob", "roles": ["operator"]}
-    replay = await login_staff(api, "bob", code=totp(secret, clock.now()))
-    assert replay["code"] == "SECOND_FACTOR_INVALID"
-    event = await AuditEvent.get(event_type="staff.created", actor_kind="staff")
-    assert event.details["username"] == "bob"
-    assert str(secret) not in str(event.details) and parse_qs(uri.query)["secret"][0] not in str(event.details)
-
-
-async def test_create_staff_bad_input(api, rt):
-    admin = await staff_token(rt, "administrator", username="root")
-    cases = [
-        ({"username": "root", "password": STAFF_PASSWORD, "roles": ["REVIEWER"]}, "ALREADY_EXISTS", "username"),
-        ({"username": "x y", "password": STAFF_PASSWORD, "roles": ["REVIEWER"]}, "INVALID_FORMAT", "username"),
-        ({"username": "carol", "password": "weak", "roles": ["REVIEWER"]}, "WEAK_PASSWORD", "password"),
-        ({"username": "carol", "password": STAFF_PASSWORD, "roles": []}, "REQUIRED", "roles"),
-    ]
-    for form, code, field in cases:
-        result = (await api.data(CREATE_STAFF, {"i": form}, token=admin))["createStaff"]
-        assert (result["__typename"], result["code"], result["field"]) == ("FieldError", code, field), form
-    assert await StaffService(rt).by_username("carol") is None
 
 
 async def test_api_token_acts_within_its_scopes(api, rt):

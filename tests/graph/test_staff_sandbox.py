@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import enrol_staff
 from uidp.security.totp import totp
-from uidp.services.staff import StaffRole, StaffService
 
 pytestmark = pytest.mark.anyio
 
@@ -19,8 +19,9 @@ ANSWER = "query($c: String!){ sandboxCaptchaAnswer(captchaId: $c) }"
 
 @pytest.fixture
 async def staff_token(api, rt):
-    staff = await StaffService(rt).create("alice", "Alice", STAFF_PASSWORD, [StaffRole.REVIEWER])
-    code = totp(await StaffService(rt).totp_secret(staff.id), rt.clock.now())
+    enrolled = await enrol_staff(rt, "reviewer", username="alice", password=STAFF_PASSWORD)
+    rt.clock.advance(30)  # enrolment spent this step's code
+    code = totp(enrolled.secret, rt.clock.now())
     login = {"username": "Alice", "password": STAFF_PASSWORD, "totpCode": code}
     result = (await api.data(LOGIN_STAFF, {"i": login}))["loginStaff"]
     assert result["__typename"] == "LoginSuccess", result

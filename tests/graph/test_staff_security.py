@@ -10,12 +10,11 @@ import pytest
 
 from tests.graph.test_manual_registration import PNG, upload
 from tests.graph.test_review import manual_registration
-from tests.support import staff_token
+from tests.support import enrol_staff, staff_token
 from uidp.models.audit import AuditEvent
 from uidp.models.upload import Upload
 from uidp.security.totp import totp
 from uidp.services.api_tokens import ApiTokens
-from uidp.services.staff import StaffRole, StaffService
 
 pytestmark = pytest.mark.anyio
 STAFF_PASSWORD = "Staff#2026pw"
@@ -38,8 +37,9 @@ async def login_staff(api, code: str, username: str = "bob") -> dict:
 
 
 async def make_staff(rt) -> bytes:
-    staff = await StaffService(rt).create("bob", "Bob", STAFF_PASSWORD, [StaffRole.REVIEWER])
-    return await StaffService(rt).totp_secret(staff.id)
+    enrolled = await enrol_staff(rt, "reviewer", username="bob", password=STAFF_PASSWORD)
+    rt.clock.advance(30)  # enrolment spent this step's code
+    return enrolled.secret
 
 
 def wrong_codes(secret: bytes, at, count: int) -> list[str]:

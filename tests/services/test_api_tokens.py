@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import enrol_staff
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.staff import StaffAccount, StaffTotp
 from uidp.models.staff_token import StaffApiToken
 from uidp.security.tokens import token_digest
-from uidp.security.totp import totp
+from uidp.security.totp import b32decode, totp
 from uidp.services.api_tokens import ApiTokens
 from uidp.services.captcha import CaptchaService
 from uidp.services.login import LoginService
 from uidp.services.principal import ClientInfo
 from uidp.services.sessions import Sessions
-from uidp.services.staff import StaffRole, StaffService
+from uidp.services.staff import StaffService
+from uidp.services.staff_enrolment import StaffEnrolments
 
 pytestmark = pytest.mark.anyio
 CLIENT = ClientInfo("198.51.100.20")
@@ -28,8 +30,15 @@ def settings(make_settings):
 
 
 @pytest.fixture
-async def admin(rt):
-    return await StaffService(rt).create("root", "Root", PASSWORD, [StaffRole.ADMINISTRATOR])
+async def enrolled(rt, clock):
+    member = await enrol_staff(rt, "administrator", username="root", password=PASSWORD)
+    clock.advance(30)  # enrolment spent this step's code
+    return member
+
+
+@pytest.fixture
+async def admin(enrolled):
+    return enrolled.staff
 
 
 async def test_token_is_stored_hashed_and_resolves_with_scopes(rt, admin):
@@ -91,9 +100,9 @@ async def test_bad_token_requests_store_nothing(rt, admin, kwargs, field, code):
     assert await StaffApiToken.all().count() == 0
 
 
-async def test_staff_login_needs_a_fresh_totp_code(rt, admin, clock):
+async def test_staff_login_needs_a_fresh_totp_code(rt, admin, enrolled, clock):
     service = LoginService(rt)
-    secret = await StaffService(rt).totp_secret(admin.id)
+    secret = enrolled.secret
     assert PASSWORD not in (await StaffTotp.get(staff_id=admin.id)).secret_enc
     with pytest.raises(DomainError) as missing:
         await service.login_with_password("root", PASSWORD, CLIENT, realm="staff")
@@ -113,9 +122,9 @@ async def test_staff_login_needs_a_fresh_totp_code(rt, admin, clock):
     )
 
 
-async def test_wrong_codes_count_towards_the_lock(rt, admin, settings, clock):
+async def test_wrong_codes_count_towards_the_lock(rt, admin, enrolled, settings, clock):
     service = LoginService(rt)
-    secret = await StaffService(rt).totp_secret(admin.id)
+    secret = enrolled.secret
     wrong_code = "000000" if totp(secret, clock.now()) != "000000" else "111111"
     for _ in range(settings.login_lock_after):
         with pytest.raises(DomainError) as wrong:
@@ -139,18 +148,59 @@ async def test_wrong_codes_count_towards_the_lock(rt, admin, settings, clock):
     assert [e.details["reason"] for e in failed][:5] == ["second_factor"] * 5
 
 
-async def test_reset_totp_replaces_the_secret(rt, admin, clock):
+async def test_totp_tries_are_counted_before_the_check(rt, admin, enrolled, settings, clock):
     service = StaffService(rt)
-    old = await service.totp_secret(admin.id)
-    uri = await service.reset_totp("ROOT")
-    new = await service.totp_secret(admin.id)
-    assert new != old and "secret=" in uri
+    right = totp(enrolled.secret, clock.now())
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(settings.staff_totp_max_tries):
+        assert await service.check_totp(admin.id, wrong) is False
+    with pytest.raises(DomainError) as over:
+        await service.check_totp(admin.id, right)
+    assert (over.value.code, over.value.field) == (ErrorCode.SECOND_FACTOR_LOCKED, "totpCode")
+    await rt.store.delete(f"staff:totp:tries:{admin.id}")  # the window ends
+    assert await service.check_totp(admin.id, right) is True  # the refused right code had not been spent
+
+
+async def test_a_new_setup_code_kills_the_old_totp_and_needs_the_current_password(rt, admin, enrolled, clock):
+    service = StaffService(rt)
+    assert (await Sessions(rt).principal(enrolled.token)) is not None
+    setup = await service.new_setup_code("ROOT", actor=None)
+    assert setup.purpose == "totp_reset"
+    assert await Sessions(rt).principal(enrolled.token) is None  # the member's sessions ended
     login = LoginService(rt)
     with pytest.raises(DomainError) as stale:
-        await login.login_with_password("root", PASSWORD, CLIENT, realm="staff", totp_code=totp(old, clock.now()))
+        await login.login_with_password(
+            "root", PASSWORD, CLIENT, realm="staff", totp_code=totp(enrolled.secret, clock.now())
+        )
     assert stale.value.code == ErrorCode.SECOND_FACTOR_INVALID
-    assert await login.login_with_password("root", PASSWORD, CLIENT, realm="staff", totp_code=totp(new, clock.now()))
+    enrolments = StaffEnrolments(rt)
+    started = await enrolments.start("root", setup.code, CLIENT)
+    assert started.needs_current_password
+    new_secret = b32decode(started.totp_secret)
+    with pytest.raises(DomainError) as wrong:
+        await enrolments.complete(
+            started.token,
+            totp_code=totp(new_secret, clock.now()),
+            password=None,
+            password_confirmation=None,
+            current_password="Wrong#2026pw",
+            client=CLIENT,
+        )
+    assert (wrong.value.code, wrong.value.field) == (ErrorCode.WRONG_PASSWORD, "currentPassword")
+    staff, issued = await enrolments.complete(
+        started.token,
+        totp_code=totp(new_secret, clock.now()),
+        password=None,
+        password_confirmation=None,
+        current_password=PASSWORD,
+        client=CLIENT,
+    )
+    assert staff.id == admin.id and await Sessions(rt).principal(issued.token) is not None
+    clock.advance(30)
+    assert await login.login_with_password(
+        "root", PASSWORD, CLIENT, realm="staff", totp_code=totp(new_secret, clock.now())
+    )
     assert await AuditEvent.filter(event_type="staff.totp_reset").count() == 1
     with pytest.raises(DomainError) as unknown:
-        await service.reset_totp("ghost")
+        await service.new_setup_code("ghost", actor=None)
     assert unknown.value.code == ErrorCode.NOT_FOUND

@@ -28,3 +28,23 @@ class StaffTotp(Model):
 
     class Meta:
         table = "staff_totp"
+
+
+class StaffEnrolment(Model):
+    """A staff member's open enrolment: a single-use setup code, then (once started) a pending TOTP secret.
+
+    ``purpose`` is ``create`` (a new account sets its password and TOTP) or ``totp_reset`` (a new TOTP, proven
+    with the current password). One open enrolment per account; a new setup code replaces it.
+    """
+
+    staff_id = fields.UUIDField(primary_key=True)
+    purpose = fields.CharField(max_length=16)
+    code_hash = fields.CharField(max_length=64)
+    code_expires_at = fields.DatetimeField()
+    token_hash = fields.CharField(max_length=64, null=True, unique=True)  # set when the setup code is spent
+    token_expires_at = fields.DatetimeField(null=True)
+    secret_enc = fields.TextField(null=True)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "staff_enrolment"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import staff
+from graph.resolvers import staff, staff_enrolment
 from graph.schema.types import ApiTokenInfo, ServiceItem
 
 
@@ -41,7 +41,20 @@ class StaffMutation:
         resolver=staff.import_persons, description="Operators, administrators: pre-provision persons (P2)."
     )
     create_staff: staff.CreateStaffResult = strawberry.field(
-        resolver=staff.create_staff, description="Administrators: a staff account with a TOTP enrolment URI."
+        resolver=staff.create_staff,
+        description="Administrators: a staff account and its single-use setup code (no password, no TOTP).",
+    )
+    issue_staff_setup_code: staff.IssueStaffSetupCodeResult = strawberry.field(
+        resolver=staff.issue_staff_setup_code,
+        description="Administrators: a new setup code (a lost authenticator: the old TOTP and sessions end).",
+    )
+    start_staff_enrolment: staff_enrolment.StartStaffEnrolmentResult = strawberry.field(
+        resolver=staff_enrolment.start_staff_enrolment,
+        description="Anyone with a setup code: spend it, get a new TOTP secret and an enrolment token.",
+    )
+    complete_staff_enrolment: staff_enrolment.CompleteStaffEnrolmentResult = strawberry.field(
+        resolver=staff_enrolment.complete_staff_enrolment,
+        description="Finish enrolment with the first TOTP code and the password; logs the member in.",
     )
     create_api_token: staff.CreateApiTokenResult = strawberry.field(
         resolver=staff.create_api_token,

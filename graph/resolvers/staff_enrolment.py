@@ -1,0 +1,52 @@
+"""Staff enrolment at first login (A2): startStaffEnrolment, completeStaffEnrolment; public, proven by setup code."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from graph.resolvers.common import ctx, guarded
+from graph.resolvers.sessions import _success
+from graph.schema.errors import FieldError
+from graph.schema.inputs import CompleteStaffEnrolmentInput, StartStaffEnrolmentInput
+from graph.schema.types import LoginSuccess, StaffEnrolmentStarted
+from uidp.services.login import LoginOutcome
+from uidp.services.staff_enrolment import StaffEnrolments
+
+StartStaffEnrolmentResult = Annotated[StaffEnrolmentStarted | FieldError, strawberry.union("StartStaffEnrolmentResult")]
+CompleteStaffEnrolmentResult = Annotated[LoginSuccess | FieldError, strawberry.union("CompleteStaffEnrolmentResult")]
+
+
+async def start_staff_enrolment(info: Info, input: StartStaffEnrolmentInput) -> StartStaffEnrolmentResult:
+    c = ctx(info)
+
+    async def call() -> StaffEnrolmentStarted:
+        started = await StaffEnrolments(c.rt).start(input.username, input.setup_code, c.client)
+        return StaffEnrolmentStarted(
+            enrolment_token=started.token,
+            otpauth_uri=started.otpauth_uri,
+            totp_secret=started.totp_secret,
+            expires_at=started.expires_at,
+            needs_current_password=started.needs_current_password,
+        )
+
+    return await guarded(call, FieldError)
+
+
+async def complete_staff_enrolment(info: Info, input: CompleteStaffEnrolmentInput) -> CompleteStaffEnrolmentResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess:
+        staff, issued = await StaffEnrolments(c.rt).complete(
+            input.enrolment_token,
+            totp_code=input.totp_code,
+            password=input.password,
+            password_confirmation=input.password_confirmation,
+            current_password=input.current_password,
+            client=c.client,
+        )
+        return await _success(info, LoginOutcome(issued, "staff", staff.id))
+
+    return await guarded(call, FieldError)
