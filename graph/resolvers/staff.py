@@ -25,6 +25,7 @@ from graph.schema.inputs import (
     UpsertServiceItemInput,
 )
 from graph.schema.pagination import PageInfo
+from graph.schema.staff_types import StaffCreated, StaffSetupCodeIssued
 from graph.schema.types import (
     AccountUnlocked,
     ApiTokenCreated,
@@ -38,9 +39,7 @@ from graph.schema.types import (
     ServiceItem,
     ServiceItemRetired,
     ServiceItemSaved,
-    StaffCreated,
     StaffMember,
-    StaffSetupCodeIssued,
 )
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent

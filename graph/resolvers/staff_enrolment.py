@@ -11,7 +11,8 @@ from graph.resolvers.common import ctx, guarded
 from graph.resolvers.sessions import _success
 from graph.schema.errors import FieldError
 from graph.schema.inputs import CompleteStaffEnrolmentInput, StartStaffEnrolmentInput
-from graph.schema.types import LoginSuccess, StaffEnrolmentStarted
+from graph.schema.staff_types import StaffEnrolmentStarted
+from graph.schema.types import LoginSuccess
 from uidp.services.login import LoginOutcome
 from uidp.services.staff_enrolment import StaffEnrolments
 
