@@ -367,12 +367,14 @@ def main(argv: list[str] | None = None) -> None:
     ca_sign.add_argument("--challenge", required=True)
     ca_sign.add_argument("--sm2", action="store_true", help="the key is SM2 (PEM, or 64 hex digits)")
     ca_sign.set_defaults(func=cmd_ca)
-    demo = ca_sub.add_parser("demo-cert", help="dev: a local test root CA and an entity certificate")
+    demo = ca_sub.add_parser("demo-cert", help="dev: a local test root CA and an entity or person certificate")
     demo.add_argument(
-        "--out", help="folder for roots/demo-root.pem, entity.pem, entity.key.pem (default DATA_DIR/ca, trusted on dev)"
+        "--out", help="folder for roots/demo-root.pem, entity.pem or person.pem and its key (default DATA_DIR/ca)"
     )
-    demo.add_argument("--credit-code", required=True, help="the entity's unified social credit code")
-    demo.add_argument("--name", default="湖北演示科技有限公司", help="the certificate's common name")
+    holder = demo.add_mutually_exclusive_group(required=True)
+    holder.add_argument("--credit-code", help="the entity's unified social credit code")
+    holder.add_argument("--id-number", help="a person's certificate number (for a person's certificate)")
+    demo.add_argument("--name", help="the certificate's common name (default a demo company, or 张三)")
     demo.set_defaults(func=cmd_ca)
 
     args = parser.parse_args(argv)

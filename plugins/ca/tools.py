@@ -3,8 +3,9 @@
 ``sign`` signs the challenge on the user's machine with a PEM private key (RSA, EC; with ``--sm2`` an SM2 key
 as PEM or 64 hex digits); the key (and any PIN protecting
 it) never reaches the server, only the signature does. ``demo-cert`` writes a throw-away root CA and an
-end-entity P-256 certificate for client authentication naming a credit code (organizationIdentifier), which
-is what binding checks, so the binding and login flow can be tried on the dev profile (no CRL needed there).
+end-entity P-256 certificate for client authentication naming a credit code (organizationIdentifier) or a
+person's ID number (serialNumber ``IDCCN-…``), which is what binding checks, so the binding and login flow can
+be tried on the dev profile (no CRL needed there). The root is kept across runs.
 """
 
 from __future__ import annotations
@@ -85,28 +86,51 @@ def _certificate(subject: x509.Name, issuer: x509.Name, public_key: Any, signer:
     return builder.sign(signer, hashes.SHA256())
 
 
-def write_demo(out: Path, credit_code: str, name: str = "湖北演示科技有限公司") -> dict[str, Path]:
-    """A root CA (``roots/demo-root.pem``) and an EC end-entity certificate with its key, under ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "roots").mkdir(exist_ok=True)
+def _demo_root(out: Path) -> tuple[x509.Certificate, Any]:
+    """The demo root and its key under ``out``: the ones an earlier run wrote, so its certificates stay trusted."""
+    certificate, key = out / "roots" / "demo-root.pem", out / "demo-root.key.pem"
+    if certificate.is_file() and key.is_file():
+        return x509.load_pem_x509_certificate(certificate.read_bytes()), serialization.load_pem_private_key(
+            key.read_bytes(), None
+        )
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "UIDP Demo Root CA (dev only)")])
     root = _certificate(root_name, root_name, root_key.public_key(), root_key, ca=True, days=3650)
+    certificate.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    _write_key(key, root_key)
+    return root, root_key
+
+
+def _write_key(path: Path, key: Any) -> None:
+    pem, pkcs8 = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8
+    path.write_bytes(key.private_bytes(pem, pkcs8, serialization.NoEncryption()))
+    path.chmod(0o600)
+
+
+def write_demo(
+    out: Path, credit_code: str | None = None, name: str = "湖北演示科技有限公司", id_number: str | None = None
+) -> dict[str, Path]:
+    """A root CA (``roots/demo-root.pem``, kept across runs) and an EC end-entity certificate with its key under
+    ``out``: ``entity.pem`` naming ``credit_code`` (organizationIdentifier), or with ``id_number``
+    ``person.pem`` naming a person's number (serialNumber ``IDCCN-<number>``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "roots").mkdir(exist_ok=True)
+    root, root_key = _demo_root(out)
     key = ec.generate_private_key(ec.SECP256R1())
+    if id_number:
+        kind, holder = "person", x509.NameAttribute(NameOID.SERIAL_NUMBER, f"IDCCN-{id_number.strip().upper()}")
+    elif credit_code:
+        kind, holder = "entity", x509.NameAttribute(ORGANIZATION_IDENTIFIER, credit_code.strip().upper())
+    else:
+        raise ValueError("a demo certificate names a credit code or an ID number")
     subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            x509.NameAttribute(ORGANIZATION_IDENTIFIER, credit_code),
-        ]
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"), x509.NameAttribute(NameOID.COMMON_NAME, name), holder]
     )
-    leaf = _certificate(subject, root_name, key.public_key(), root_key, ca=False, days=365)
-    pem = serialization.Encoding.PEM
-    paths = {"root": out / "roots" / "demo-root.pem", "certificate": out / "entity.pem", "key": out / "entity.key.pem"}
-    paths["root"].write_bytes(root.public_bytes(pem))
-    paths["certificate"].write_bytes(leaf.public_bytes(pem))
-    paths["key"].write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    paths["key"].chmod(0o600)
+    leaf = _certificate(subject, root.subject, key.public_key(), root_key, ca=False, days=365)
+    paths = {"root": out / "roots" / "demo-root.pem", "certificate": out / f"{kind}.pem"}
+    paths["key"] = out / f"{kind}.key.pem"
+    paths["certificate"].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
+    _write_key(paths["key"], key)
     return paths
 
 
@@ -119,7 +143,8 @@ def run(args: argparse.Namespace) -> None:
         else:
             print(sign_challenge(key, args.challenge))
         return
-    paths = write_demo(Path(args.out), args.credit_code, args.name)
+    name = args.name or ("张三" if args.id_number else "湖北演示科技有限公司")
+    paths = write_demo(Path(args.out), args.credit_code, name, args.id_number)
     print(f"trusted root:  {paths['root']}  (export UIDP_CA_TRUST_DIR={paths['root'].parent})")
     print(f"certificate:   {paths['certificate']}")
     print(f"private key:   {paths['key']}")

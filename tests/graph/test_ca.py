@@ -8,11 +8,14 @@ certificate for other purposes, a certificate already bound to another account, 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import statistics
 import time
+import uuid
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from graph.context import SESSION_COOKIE
@@ -34,6 +37,7 @@ from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity
 from uidp.models.person import Person
 from uidp.services import ca_challenges
+from uidp.services.pii import Pii
 
 pytestmark = pytest.mark.anyio
 
@@ -151,6 +155,21 @@ async def test_a_certificate_bound_to_another_account(api, rt, ca):
     result = await bind(api, await session_of(rt, "person", person.id), leaf, phone=PERSON_PHONE)
     await assert_refused(rt, "person", person, result, "CERTIFICATE_BOUND_ELSEWHERE")
     assert (await login(api, leaf))["viewer"]["__typename"] == "EntityAccount"
+
+
+async def test_a_binding_made_before_the_rule_no_longer_logs_in(api, rt, ca):
+    # before issue 7 any entity could bind a certificate naming no credit code; such a row still exists
+    entity = await make_entity(rt, level=3)
+    leaf = ca.issue(credit_code=None)
+    await CertificateBinding.create(
+        id=uuid.uuid4(), subject_kind="entity", subject_id=entity.id,
+        fingerprint=hashlib.sha256(leaf.certificate.public_bytes(Encoding.DER)).hexdigest(),
+        subject_dn_enc=Pii(rt).seal("ca_binding.subject_dn", "CN=x"), serial="1", not_after=rt.clock.now(),
+        created_at=rt.clock.now(),
+    )  # fmt: skip
+    result = await login(api, leaf)
+    assert (result["code"], result["field"]) == ("CERTIFICATE_MISMATCH", "certificate"), result
+    assert "token" not in result
 
 
 async def test_a_bad_signature_binds_nothing(api, rt, ca):

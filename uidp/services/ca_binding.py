@@ -51,14 +51,26 @@ class Holder:
 
     def check_named_by(self, claims: Mapping[str, str]) -> None:
         """CERTIFICATE_MISMATCH unless the certificate names this holder."""
-        if self.kind == "entity":
-            named, what = claims.get("credit_code"), "统一社会信用代码"
-        else:
-            named, what = claims.get("person_number"), "证件号码"
-        if named is None:
-            raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, f"证书中没有{what}，不能绑定到本账号", "certificate")
-        if named != self.identifier:
-            raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, f"证书中的{what}与本账号不一致", "certificate")
+        check_named(self.kind, self.identifier, claims)
+
+
+def identifier_of(pii: Pii, subject: Entity | Person) -> str:
+    """What a certificate of this entity or person must name: the credit code, or the certificate number."""
+    if isinstance(subject, Entity):
+        return pii.open("entity.credit_code", subject.credit_code_enc)
+    return pii.open("person.certificate_number", subject.certificate_number_enc)
+
+
+def check_named(kind: str, identifier: str, claims: Mapping[str, str]) -> None:
+    """CERTIFICATE_MISMATCH unless the verified claims name ``identifier`` (docs/decisions.md #35)."""
+    if kind == "entity":
+        named, what = claims.get("credit_code"), "统一社会信用代码"
+    else:
+        named, what = claims.get("person_number"), "证件号码"
+    if named is None:
+        raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, f"证书中没有{what}，不能绑定到本账号", "certificate")
+    if named != identifier:
+        raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, f"证书中的{what}与本账号不一致", "certificate")
 
 
 @dataclass(frozen=True)
@@ -104,16 +116,15 @@ class CertificateBindings:
             if entity is None:
                 raise forbidden
             phone = self.pii.open("entity.contact_phone", entity.contact_phone_enc)
-            code = self.pii.open("entity.credit_code", entity.credit_code_enc)
-            return Holder("entity", entity.id, phone, code, entity.level)
+            return Holder("entity", entity.id, phone, identifier_of(self.pii, entity), entity.level)
         if principal.kind == "person":
             person = await Person.get_or_none(id=principal.id, status=PersonStatus.ACTIVE)
             if person is None or person.phone_enc is None:
                 raise forbidden
             if person.level < AssuranceLevel.MEDIUM:
                 raise DomainError(ErrorCode.FORBIDDEN, "请先完成中级认证，再绑定数字证书")
-            number = self.pii.open("person.certificate_number", person.certificate_number_enc)
-            return Holder("person", person.id, self.pii.open("person.phone", person.phone_enc), number, person.level)
+            phone = self.pii.open("person.phone", person.phone_enc)
+            return Holder("person", person.id, phone, identifier_of(self.pii, person), person.level)
         raise forbidden
 
     async def send_code(self, principal: Principal, client: ClientInfo) -> tuple[str, SentCode]:

@@ -4,12 +4,13 @@ Everything is verified again at each login (key, possession, chain, dates, revoc
 that verifies but is bound to nobody (or to a closed account) answers exactly like one under an unknown root:
 the same code, message and field, after the same work (the possession proof is checked first and the binding
 is looked up in both cases), so the login form does not tell whether a certificate is bound. The bound
-subject must be at level 3 (高级).
+subject must be at level 3 (高级), and the certificate must still name it (a binding made before
+docs/decisions.md #35 required that no longer logs in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.levels import AssuranceLevel
@@ -18,14 +19,16 @@ from uidp.models.entity import Entity, EntityStatus
 from uidp.models.person import Person, PersonStatus
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
-from uidp.services.ca_binding import METHOD_ID, verify_certificate
+from uidp.services.ca_binding import METHOD_ID, check_named, identifier_of, verify_certificate
 from uidp.services.ca_challenges import CaChallenges, IssuedChallenge
 from uidp.services.login import LoginOutcome
+from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
 from uidp.services.request_limits import limit_per_client
 from uidp.services.sessions import Sessions
 
 NOT_USABLE = "证书不受信任或尚未绑定账号"
+NOT_NAMING_ACCOUNT = "该证书未载明本账号的身份信息，不能用于登录，请绑定新证书"
 NO_SUCH_FINGERPRINT = "0" * 64  # looked up when the certificate is untrusted, so both refusals cost one query
 
 
@@ -53,7 +56,7 @@ class CertificateLoginService:
         """A session for the subject the certificate is bound to; typed errors otherwise."""
         try:
             await CaChallenges(self.rt).take(challenge, "login")
-            binding = await self._binding_of(certificate, chain, challenge, signature)
+            binding, claims = await self._binding_of(certificate, chain, challenge, signature)
             person = None
             if binding.subject_kind == "entity":
                 subject = await Entity.get_or_none(id=binding.subject_id, status=EntityStatus.ACTIVE)
@@ -61,6 +64,10 @@ class CertificateLoginService:
                 subject = person = await Person.get_or_none(id=binding.subject_id, status=PersonStatus.ACTIVE)
             if subject is None:
                 raise not_usable()
+            try:
+                check_named(binding.subject_kind, identifier_of(Pii(self.rt), subject), claims)
+            except DomainError as error:
+                raise DomainError(error.code, NOT_NAMING_ACCOUNT, "certificate") from None
             if subject.level < AssuranceLevel.HIGH:
                 raise DomainError(ErrorCode.FORBIDDEN, "该账号未完成高级认证，不能使用数字证书登录", "certificate")
         except DomainError as error:
@@ -79,7 +86,7 @@ class CertificateLoginService:
 
     async def _binding_of(
         self, certificate: str, chain: Sequence[str], challenge: str, signature: str
-    ) -> CertificateBinding:
+    ) -> tuple[CertificateBinding, Mapping[str, str]]:
         try:
             assertion = await verify_certificate(self.rt, certificate, chain, challenge, signature)
         except DomainError as error:
@@ -90,4 +97,4 @@ class CertificateLoginService:
         binding = await CertificateBinding.get_or_none(fingerprint=assertion.subject)
         if binding is None:
             raise not_usable()
-        return binding
+        return binding, assertion.claims
