@@ -245,3 +245,23 @@ async def test_approval_never_writes_onto_an_account_that_appeared_meanwhile(api
     assert (await login(api, PHONE))["__typename"] == "LoginSuccess"  # the holder is untouched
     assert (await login(api, "15012340061"))["__typename"] == "LoginSuccess"
     assert (await login(api, APPELLANT_ID, NEW_PASSWORD))["code"] == "INVALID_CREDENTIALS"
+
+
+async def test_approval_racing_a_registration_of_the_claimed_certificate(api, rt, occupied):
+    """Approval and a registration of the appellant's certificate at once: one account, never a merge."""
+    submitted = await submit(api, await api.code_for("APPEAL", PHONE))
+    reviewer = await staff_token(rt, "reviewer")
+    code = await api.code_for("REGISTER", "15012340061")
+    form = api.id_card_form(name="王真", certificateNumber=APPELLANT_ID, phone="15012340061", smsCode=code)
+    decided, registered = await asyncio.gather(
+        api.data(DECIDE, {"i": {"caseId": submitted["caseId"], "approve": True}}, token=reviewer),
+        api.register(form, with_code=False),
+    )
+    outcomes = (decided["decideReviewCase"]["__typename"], registered["__typename"])
+    assert outcomes in (("ReviewCaseDecided", "AccountConflict"), ("FieldError", "PersonRegistered")), outcomes
+    assert await Person.filter(certificate_index=rt.blind.digest("certificate:RESIDENT_ID", APPELLANT_ID)).count() == 1
+    if registered["__typename"] == "PersonRegistered":
+        assert (await login(api, APPELLANT_ID, NEW_PASSWORD))["code"] == "INVALID_CREDENTIALS"
+        assert (await login(api, PHONE))["__typename"] == "LoginSuccess"  # the holder kept the phone
+    else:
+        assert (await login(api, APPELLANT_ID, NEW_PASSWORD))["__typename"] == "LoginSuccess"
