@@ -166,6 +166,7 @@ async def test_a_stranger_without_proof_of_the_claim_gets_no_case(api, occupied)
     assert (refused["code"], refused["field"]) == ("BANK_CHECK_FAILED", "cardNumber")
     no_proof = await submit(api, code, cardNumber=None)
     assert (no_proof["code"], no_proof["field"]) == ("UPLOAD_REQUIRED", "documents.certificateFront")
+    assert (await submit(api, code))["code"] == "SMS_CODE_INVALID"  # a failed provider check spent the code
     assert await ReviewCase.all().count() == 0
     assert (await login(api, PHONE))["__typename"] == "LoginSuccess"
 

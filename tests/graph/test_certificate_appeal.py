@@ -106,6 +106,7 @@ async def test_a_stranger_who_knows_the_id_number_gets_no_case(api, occupied):
     code = await api.code_for("APPEAL", NEW_PHONE)
     refused = await submit(api, started["ticket"], code, cardNumber="6217000000000000129")  # 证件号码不一致
     assert (refused["code"], refused["field"]) == ("BANK_CHECK_FAILED", "cardNumber")
+    assert (await submit(api, started["ticket"], code))["code"] == "SMS_CODE_INVALID"  # one card per code
     assert await ReviewCase.all().count() == 0
     assert (await login(api, IMPOSTOR_PHONE))["__typename"] == "LoginSuccess"
     assert (await login(api, NEW_PHONE, NEW_PASSWORD))["code"] == "INVALID_CREDENTIALS"

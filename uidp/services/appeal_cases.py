@@ -21,6 +21,8 @@ from uidp.services.review import ReviewCases
 from uidp.services.sms import SmsCodes, SmsPurpose
 from uidp.services.uploads import Uploads
 
+# Refusals after the code that reveal something or cost a provider check: they spend the code.
+SPENDS_THE_CODE = frozenset({ErrorCode.BANK_CHECK_FAILED, ErrorCode.LOGIN_IDENTIFIER_TAKEN})
 CASE_OWNER = "review_case"  # owner_kind of uploads attached to a case that has no account yet (P9a)
 
 

@@ -25,8 +25,9 @@ from uidp.models.review import CaseKind, ReviewCase
 from uidp.models.upload import DocumentKind
 from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
-from uidp.services.appeal_cases import SubmittedCase, check_bank_card, open_case
+from uidp.services.appeal_cases import SPENDS_THE_CODE, SubmittedCase, check_bank_card, open_case
 from uidp.services.audit import Audit
+from uidp.services.login_identifiers import LoginIdentifiers
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo
@@ -142,8 +143,14 @@ class PhoneAppeals:
         if claimed is not None:
             await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
             raise self._redirect(claimed, holder)
-        if card is not None:
-            await check_bank_card(self.rt, BankCardQuery(name, certificate_type.value, number, card, phone))
+        try:
+            await LoginIdentifiers(self.pii).check_free(number, field="contactCertificateNumber")
+            if card is not None:
+                await check_bank_card(self.rt, BankCardQuery(name, certificate_type.value, number, card, phone))
+        except DomainError as refused:
+            if refused.code in SPENDS_THE_CODE:  # each such answer, and each provider check, costs a fresh SMS
+                await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
+            raise
         password_hash = await self.rt.hasher.hash(password)
         documents = (
             {} if card else {k: v for k, v in form.documents.items() if k in (*PROOF_DOCUMENTS, *OPTIONAL_DOCUMENTS)}

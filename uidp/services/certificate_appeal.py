@@ -23,7 +23,7 @@ from uidp.models.review import CaseKind
 from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
-from uidp.services.appeal_cases import SubmittedCase, check_bank_card, open_case
+from uidp.services.appeal_cases import SPENDS_THE_CODE, SubmittedCase, check_bank_card, open_case
 from uidp.services.audit import Audit
 from uidp.services.captcha import CaptchaService
 from uidp.services.pii import Pii
@@ -98,7 +98,12 @@ class CertificateAppeals:
             await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
             raise DomainError(ErrorCode.APPEAL_NOT_APPLICABLE, "该证件号码未注册账号，您可以直接注册", "ticket")
         name = self.pii.open("person.name", person.name_enc)
-        await check_bank_card(self.rt, BankCardQuery(name, person.certificate_type, number, card, phone))
+        try:
+            await check_bank_card(self.rt, BankCardQuery(name, person.certificate_type, number, card, phone))
+        except DomainError as refused:
+            if refused.code in SPENDS_THE_CODE:  # each provider check costs a fresh SMS
+                await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
+            raise
         password_hash = await self.rt.hasher.hash(password)
         case = await open_case(
             self.rt,

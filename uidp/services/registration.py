@@ -245,6 +245,23 @@ class RegistrationService:
             raise
 
     async def _conflict(self, certificate_type: CertificateType, checked: _Checked) -> None:
+        await self._certificate_conflict(certificate_type, checked)
+        try:
+            await LoginIdentifiers(self.pii).check_free(checked.number)
+        except DomainError:
+            # A concurrent registration of this very number may have committed between the two lookups:
+            # then the certificate's own answer (activate or appeal) is the one the page can act on.
+            await self._certificate_conflict(certificate_type, checked)
+            raise
+        if await self.lookup.by_phone(checked.phone) is not None:
+            raise DomainError(
+                ErrorCode.PHONE_TAKEN,
+                "该手机号已被注册。如手机号为本人所有，可提交账号申诉",
+                "phone",
+                appeal="PHONE_TAKEN_BY_OTHER",
+            )
+
+    async def _certificate_conflict(self, certificate_type: CertificateType, checked: _Checked) -> None:
         existing = await self.lookup.by_certificate(certificate_type, checked.number)
         if existing is not None:
             if existing.status == PersonStatus.PROVISIONED and existing.phone_enc is not None:
@@ -260,14 +277,6 @@ class RegistrationService:
                 "该证件号码已注册。如非本人注册，可提交账号申诉",
                 "certificateNumber",
                 appeal="CERTIFICATE_REGISTERED_WITH_OTHER_PHONE",
-            )
-        await LoginIdentifiers(self.pii).check_free(checked.number)
-        if await self.lookup.by_phone(checked.phone) is not None:
-            raise DomainError(
-                ErrorCode.PHONE_TAKEN,
-                "该手机号已被注册。如手机号为本人所有，可提交账号申诉",
-                "phone",
-                appeal="PHONE_TAKEN_BY_OTHER",
             )
 
 
