@@ -58,10 +58,14 @@ def test_create_staff(env, capsys):
     with pytest.raises(SystemExit):
         main(["create-staff", "bob", "--role", "reviewer", "--password", "Staff#2026pw"])  # no such option
     main(["reset-staff-totp", "alice"])
-    main(["create-token", "alice", "--scope", "review"])
+    # alice has not enrolled: nobody, the operator included, can mint a token as her
+    with pytest.raises(SystemExit) as refused:
+        main(["create-token", "alice", "--scope", "review", "--password", "Staff#2026pw", "--totp-code", "123456"])
+    assert "password" in str(refused.value)
     actor = ("cli", f"cli:{getpass.getuser()}")
     actors = audit_actors(env)
-    assert actors["staff.created"] == actors["staff.setup_code_issued"] == actors["api_token.created"] == actor
+    assert actors["staff.created"] == actors["staff.setup_code_issued"] == actor
+    assert "api_token.created" not in actors and "staff.proof_failed" in actors
 
 
 def test_import_persons_reports_lines(env, tmp_path, capsys):

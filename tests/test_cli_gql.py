@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 import uuid
 
 import pytest
 
 from uidp.cli import main
+from uidp.security.totp import totp
 
 LIST_ITEMS = "query { serviceItems { code name delegable } }"
 UPSERT = """mutation Save($code: String!, $name: String!) {
@@ -34,6 +36,9 @@ def operation(tmp_path, text: str) -> str:
     return str(path)
 
 
+SECRETS: dict[str, bytes] = {}  # username -> the member's TOTP secret, as their authenticator holds it
+
+
 @pytest.fixture
 def operator(env, capsys) -> str:
     username = f"op{uuid.uuid4().hex[:6]}"
@@ -41,7 +46,7 @@ def operator(env, capsys) -> str:
     out = capsys.readouterr().out
     assert f"created staff {username} (operator)" in out
     assert "otpauth" not in out and "secret" not in out  # the operator never sees the member's second factor
-    assert setup_code(out, username)
+    assert asyncio.run(enrol_in_process(username, setup_code(out, username)))["__typename"] == "LoginSuccess"
     return username
 
 
@@ -71,9 +76,10 @@ async def enrol_in_process(username: str, code: str) -> dict:
             ).json()["data"]["startStaffEnrolment"]
             if started["__typename"] != "StaffEnrolmentStarted":
                 return started
+            SECRETS[username] = b32decode(started["totpSecret"])
             form = {
                 "enrolmentToken": started["enrolmentToken"],
-                "totpCode": totp(b32decode(started["totpSecret"]), app.state.runtime.clock.now()),
+                "totpCode": totp(SECRETS[username], app.state.runtime.clock.now()),
                 "password": "Staff#2026pw",
                 "passwordConfirmation": "Staff#2026pw",
             }
@@ -81,8 +87,14 @@ async def enrol_in_process(username: str, code: str) -> dict:
             return done.json()["data"]["completeStaffEnrolment"]
 
 
+def next_code(username: str) -> str:
+    """The authenticator's code for the next 30-second step (enrolment spent the current one)."""
+    return totp(SECRETS[username], time.time() + 30)
+
+
 def make_token(capsys, username: str, *scopes: str, days: int = 7) -> str:
     args = ["create-token", username, "--days", str(days), "--name", "sync"]
+    args += ["--password", "Staff#2026pw", "--totp-code", next_code(username)]
     for scope in scopes:
         args += ["--scope", scope]
     main(args)
@@ -164,13 +176,23 @@ def test_expired_and_unknown_tokens(env, operator, capsys):
     assert code == 1 and body["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
 
 
-def test_create_token_refuses_unknown_staff_and_scopes(env, operator):
+def test_create_token_needs_the_members_password_and_code(env, operator, monkeypatch, capsys):
+    proof = ["--password", "Staff#2026pw", "--totp-code"]
     with pytest.raises(SystemExit) as unknown:
-        main(["create-token", "ghost", "--scope", "audit"])
-    assert "staffUsername" in str(unknown.value.code)
+        main(["create-token", "ghost", "--scope", "audit", *proof, "123456"])
+    assert "password" in str(unknown.value.code)
+    with pytest.raises(SystemExit) as wrong_password:
+        main(["create-token", operator, "--scope", "audit", "--password", "Wrong#2026pw", "--totp-code", "1"])
+    assert "password" in str(wrong_password.value.code)
     with pytest.raises(SystemExit) as scope:
-        main(["create-token", operator, "--scope", "everything"])
+        main(["create-token", operator, "--scope", "everything", *proof, next_code(operator)])
     assert "scopes" in str(scope.value.code)
+    # prompted when left out, never echoed
+    answers = iter(["Staff#2026pw", next_code(operator)])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    with pytest.raises(SystemExit) as replayed:  # the code the scope error spent cannot be used again
+        main(["create-token", operator, "--scope", "catalogue"])
+    assert "password" in str(replayed.value.code)
 
 
 def test_staff_made_on_the_cli_enrol_through_graphql(env, capsys):

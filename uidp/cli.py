@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -134,18 +135,23 @@ def cmd_create_token(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
     from uidp.services.api_tokens import ApiTokens
+    from uidp.services.staff import StaffService
 
     settings = _settings()
+    # the member proves it is them: a token is minted by and for its owner, at the shell too
+    password = args.password or getpass.getpass(f"password of {args.username}: ")
+    code = args.totp_code or getpass.getpass("TOTP code: ")
 
     async def work() -> None:
         rt = Runtime.build(settings)
         try:
+            owner = await StaffService(rt).prove_owner(args.username, password, code, label=cli_actor().label)
             issued = await ApiTokens(rt).create(
                 staff_username=args.username,
                 name=args.name,
                 scopes=args.scope,
                 expires_in_days=args.days,
-                actor=cli_actor(),
+                actor=owner,
                 client=CLI_CLIENT,
             )
         except DomainError as error:
@@ -324,8 +330,12 @@ def main(argv: list[str] | None = None) -> None:
     reset.add_argument("username")
     reset.set_defaults(func=cmd_reset_staff_totp)
 
-    token = sub.add_parser("create-token", help="an API token for a staff member's scripts (printed once)")
+    token = sub.add_parser(
+        "create-token", help="an API token for your own scripts (printed once); asks your password and TOTP code"
+    )
     token.add_argument("username")
+    token.add_argument("--password", help="prompted when left out")
+    token.add_argument("--totp-code", help="prompted when left out")
     token.add_argument("--scope", action="append", default=[], required=True, help="repeat for several scopes")
     token.add_argument("--days", type=int, default=30, help="days until it expires (1-366)")
     token.add_argument("--name", default="cli", help="a label to recognise the token by")

@@ -204,3 +204,28 @@ async def test_a_new_setup_code_kills_the_old_totp_and_needs_the_current_passwor
     with pytest.raises(DomainError) as unknown:
         await service.new_setup_code("ghost", actor=None)
     assert unknown.value.code == ErrorCode.NOT_FOUND
+
+
+async def test_proving_ownership_for_a_shell_token(rt, admin, enrolled, settings, clock):
+    service = StaffService(rt)
+    right = totp(enrolled.secret, clock.now())
+    with pytest.raises(DomainError) as wrong_password:
+        await service.prove_owner("root", "Wrong#2026pw", right, label="cli:ops")
+    assert wrong_password.value.code == ErrorCode.INVALID_CREDENTIALS
+    owner = await service.prove_owner("ROOT", PASSWORD, right, label="cli:ops")
+    assert (owner.kind, owner.id, owner.via_token, owner.label) == ("staff", admin.id, False, "cli:ops")
+    issued = await ApiTokens(rt).create(
+        staff_username="root", name="shell", scopes=["audit"], expires_in_days=1, actor=owner
+    )
+    event = await AuditEvent.get(event_type="api_token.created")
+    assert (event.actor_id, event.details["actor"]) == (admin.id, "cli:ops") and issued.token
+    with pytest.raises(DomainError) as replayed:
+        await service.prove_owner("root", PASSWORD, right, label=None)
+    assert replayed.value.code == ErrorCode.INVALID_CREDENTIALS
+    for _ in range(settings.staff_totp_max_tries):  # every try counts, before password or code is checked
+        with pytest.raises(DomainError):
+            await service.prove_owner("root", "Wrong#2026pw", "000000", label=None)
+    clock.advance(30)
+    with pytest.raises(DomainError) as locked:
+        await service.prove_owner("root", PASSWORD, totp(enrolled.secret, clock.now()), label=None)
+    assert locked.value.code == ErrorCode.SECOND_FACTOR_LOCKED
