@@ -20,7 +20,9 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context, bearer_token, client_info
-from graph.hardening import UidpMaskErrors, document_limits
+from graph.hardening import ProductionMaskErrors, UidpMaskErrors, document_limits
+from graph.input_guard import guard_schema
+from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query
 from uidp.config import Settings
 
@@ -32,19 +34,21 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(ValidationCache, maxsize=512),
         document_limits(settings.max_query_depth, settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        UidpMaskErrors,
+        ProductionMaskErrors if settings.is_production else UidpMaskErrors,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
+    guard_schema(schema._schema)
+    return schema
 
 
-class UidpGraphQL(GraphQL):
+class UidpGraphQL(RequestBodyMixin, GraphQL):
     """Strawberry's ASGI view with our context; GET queries and batching stay off."""
 
     def __init__(self, settings: Settings, schema: strawberry.Schema) -> None:

@@ -6,13 +6,15 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLError, ValidationRule
+from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import AddValidationRules, MaskErrors
 from strawberry.extensions.max_aliases import create_validator as create_alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
 
 from uidp.domain.errors import DomainError, ErrorCode
 
-# Codes a top-level error may show as they are: access problems on fields that return data, not unions.
+# Codes a top-level error may show as they are, on fields that return data, not unions: access problems,
+# and input refused at the edge (graph.input_guard) or by a format check.
 VISIBLE_CODES = {
     ErrorCode.NOT_AUTHENTICATED,
     ErrorCode.FORBIDDEN,
@@ -21,7 +23,11 @@ VISIBLE_CODES = {
     ErrorCode.TOKEN_EXPIRED,
     ErrorCode.TOKEN_SCOPE,
     ErrorCode.INVALID_FORMAT,
+    ErrorCode.INVALID_PHONE,
+    ErrorCode.INPUT_TOO_LONG,
+    ErrorCode.INVALID_CHARACTERS,
 }
+SUGGESTION = " Did you mean "
 
 
 def safe_depth_rule(max_depth: int) -> type[ValidationRule]:
@@ -57,11 +63,24 @@ def should_mask(error: GraphQLError) -> bool:
     original = error.original_error
     if original is None:
         return False  # syntax and validation errors: about the document, no internals
+    if error.path is None and isinstance(original, GraphQLError | StrawberryInputCoercionError):
+        return False  # a variable graphql-core could not coerce ("Int cannot represent ..."): about the input
     return not (isinstance(original, DomainError) and original.code in VISIBLE_CODES)
 
 
+def without_suggestion(message: str) -> str:
+    """The message without graphql-core's " Did you mean ...?" tail (types, fields, arguments, enum values)."""
+    return message.split(SUGGESTION, 1)[0]
+
+
 class UidpMaskErrors(MaskErrors):
-    """MaskErrors that also adds ``extensions.code`` to the access errors it lets through."""
+    """MaskErrors that adds ``extensions.code`` (and ``field``) to the domain errors it lets through.
+
+    ``hide_suggestions`` (production) strips every name suggestion, not only the field ones Strawberry's
+    ``disable_field_suggestions`` handles.
+    """
+
+    hide_suggestions = False
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=should_mask, error_message="Unexpected error.")
@@ -71,5 +90,12 @@ class UidpMaskErrors(MaskErrors):
         for error in processed:
             original = error.original_error
             if isinstance(original, DomainError):
-                error.extensions = {**(error.extensions or {}), "code": original.code.value}
+                extra = {"code": original.code.value, **({"field": original.field} if original.field else {})}
+                error.extensions = {**(error.extensions or {}), **extra}
+            if self.hide_suggestions:
+                error.message = without_suggestion(error.message)
         return processed
+
+
+class ProductionMaskErrors(UidpMaskErrors):
+    hide_suggestions = True

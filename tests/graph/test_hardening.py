@@ -134,7 +134,9 @@ async def test_batching_is_refused(client):
         "/graphql", json=[{"query": "{ __typename }"}, {"query": "mutation { requestCaptcha { id } }"}]
     )
     assert response.status_code == 400
-    assert response.text == "Batching is not enabled"
+    assert response.json() == {
+        "errors": [{"message": "Batching is not enabled", "extensions": {"code": "BAD_REQUEST"}}]
+    }
     assert "Query" not in response.text
 
 
@@ -142,7 +144,9 @@ async def test_batching_is_refused(client):
 async def test_get_does_not_execute_queries(client, accept):
     response = await client.get("/graphql", params={"query": "{ __typename }"}, headers={"accept": accept})
     assert response.status_code == 400
-    assert response.text == "queries are not allowed when using GET"
+    assert response.json()["errors"] == [
+        {"message": "queries are not allowed when using GET", "extensions": {"code": "BAD_REQUEST"}}
+    ]
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])

@@ -23,6 +23,8 @@ class ErrorCode(StrEnum):
     CERTIFICATE_EXPIRED = "CERTIFICATE_EXPIRED"
     INVALID_PHONE = "INVALID_PHONE"
     INVALID_GENDER = "INVALID_GENDER"
+    INPUT_TOO_LONG = "INPUT_TOO_LONG"  # refused at the GraphQL edge, before any service or query
+    INVALID_CHARACTERS = "INVALID_CHARACTERS"  # lone surrogates, NUL and other control characters
     # passwords
     WEAK_PASSWORD = "WEAK_PASSWORD"
     PASSWORD_MISMATCH = "PASSWORD_MISMATCH"
