@@ -38,8 +38,8 @@ async def running(settings: Any, clock: Any) -> AsyncIterator[httpx.AsyncClient]
             yield http
 
 
-@pytest.fixture
-async def production(make_settings, clock) -> AsyncIterator[httpx.AsyncClient]:
+def production_settings(make_settings: Any) -> Any:
+    """Production settings that start (sandbox allowed, three different keys, bcrypt cost 12)."""
     settings = make_settings(
         profile="production",
         allow_sandbox=True,
@@ -50,7 +50,12 @@ async def production(make_settings, clock) -> AsyncIterator[httpx.AsyncClient]:
         bcrypt_rounds=12,
     )
     assert settings.is_production
-    async with running(settings, clock) as http:
+    return settings
+
+
+@pytest.fixture
+async def production(make_settings, clock) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(production_settings(make_settings), clock) as http:
         yield http
 
 

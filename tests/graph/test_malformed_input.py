@@ -34,7 +34,7 @@ from graphql import (
 
 from graph.app import build_schema
 from graph.schema.limits import limit_for
-from tests.graph.test_hardening import KEY, running
+from tests.graph.test_hardening import production_settings, running
 from tests.support import staff_token
 from uidp.config import Settings
 
@@ -198,16 +198,7 @@ async def http(request, make_settings, clock, client):
     if request.param == "dev":
         yield client
         return
-    settings = make_settings(
-        profile="production",
-        allow_sandbox=True,
-        pii_keys=f"k1:{KEY}",
-        blind_index_key=KEY,
-        password_pepper=KEY,
-        secret_key=KEY,
-        bcrypt_rounds=12,
-    )
-    async with running(settings, clock) as production:
+    async with running(production_settings(make_settings), clock) as production:
         yield production
 
 
