@@ -57,6 +57,7 @@ BY_NAME: dict[str, Limit] = {
     "cardNumber": Limit(32),
     "captchaId": Limit(64),
     "ticket": Limit(128),
+    "setupCode": Limit(64),  # staff first-login code: groups of letters and digits with hyphens
     "challenge": Limit(256),
     "signature": Limit(4096),  # base64 of an RSA-4096 signature is 684 characters
     "certificate": Limit(16 * 1024, multiline=True),  # PEM or base64 DER
@@ -76,6 +77,7 @@ BY_ENDING: tuple[tuple[str, Limit], ...] = (
     ("phone", PHONE),
     ("password", PASSWORD),
     ("confirmation", PASSWORD),
+    ("token", Limit(128)),  # opaque tokens (enrolment, sessions): 43 characters today
     ("code", CODE),
     ("answer", CODE),
     ("name", PERSON_NAME),
