@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -23,7 +24,8 @@ from graph.context import Context, bearer_token, client_info
 from graph.hardening import ProductionMaskErrors, UidpMaskErrors, document_limits
 from graph.input_guard import guard_schema
 from graph.request_body import RequestBodyMixin
-from graph.schema.root import Mutation, Query
+from graph.schema.root import Mutation, Query, Subscription
+from graph.websocket import SubscriptionsOnlyOverWebSocket, WebSocketMixin, allowed_origins
 from uidp.config import Settings
 
 
@@ -35,12 +37,14 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         document_limits(settings.max_query_depth, settings.max_aliases),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         ProductionMaskErrors if settings.is_production else UidpMaskErrors,
+        SubscriptionsOnlyOverWebSocket,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
@@ -48,16 +52,21 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return schema
 
 
-class UidpGraphQL(RequestBodyMixin, GraphQL):
-    """Strawberry's ASGI view with our context; GET queries and batching stay off."""
+class UidpGraphQL(WebSocketMixin, RequestBodyMixin, GraphQL):
+    """Strawberry's ASGI view with our context; GET queries and batching stay off; WebSockets only from the
+    configured origins, authenticated by connection_init."""
 
     def __init__(self, settings: Settings, schema: strawberry.Schema) -> None:
+        self.origins = allowed_origins(settings.websocket_origins)
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.ide_enabled else None,
             allow_queries_via_get=False,
             multipart_uploads_enabled=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(seconds=10),
+            max_subscriptions_per_connection=10,
+            allowed_origins=tuple(self.origins),
         )
         self.trusted = settings.list_of(settings.trusted_proxies)
 
@@ -67,7 +76,7 @@ class UidpGraphQL(RequestBodyMixin, GraphQL):
             response=response,
             rt=request.app.state.runtime,
             client=client_info(request, self.trusted),
-            token=bearer_token(request),
+            token=None if isinstance(request, WebSocket) else bearer_token(request),  # WebSocket: connection_init
         )
 
 

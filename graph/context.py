@@ -26,6 +26,11 @@ class Context:
     _principal: Principal | None = None
     _refusal: DomainError | None = None  # e.g. an expired API token: every field hears the same
     loaders: dict[str, Any] = field(default_factory=dict)
+    connection_params: dict[str, Any] | None = None  # WebSocket: the connection_init payload (set by Strawberry)
+
+    def use_token(self, token: str) -> None:
+        """Authenticate with this token from now on (WebSocket: the token of connection_init)."""
+        self.token, self._resolved, self._principal, self._refusal = token, False, None, None
 
     async def principal(self) -> Principal | None:
         """The authenticated subject of this request, or None; looked up once per request."""

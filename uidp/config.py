@@ -164,6 +164,13 @@ class Settings:
     max_query_depth: int = field(default=10, metadata=_doc("10", "GraphQL depth limit"))
     max_aliases: int = field(default=15, metadata=_doc("15", "GraphQL alias limit per document"))
     max_tokens: int = field(default=2000, metadata=_doc("2000", "GraphQL token limit per document"))
+    allowed_origins: str = field(
+        default="",
+        metadata=_doc(
+            "dev: http://127.0.0.1:8000,http://localhost:8000",
+            "browser origins (scheme://host[:port], comma list) that may open the GraphQL WebSocket",
+        ),
+    )
     trusted_proxies: str = field(
         default="", metadata=_doc("", "proxy addresses whose X-Forwarded-For is believed, comma list")
     )
@@ -208,6 +215,13 @@ class Settings:
     @property
     def secure_cookie(self) -> bool:
         return self.is_production if self.cookie_secure is None else self.cookie_secure
+
+    @property
+    def websocket_origins(self) -> list[str]:
+        """UIDP_ALLOWED_ORIGINS; on dev, when unset, the address `uidp serve` listens on by default."""
+        if self.allowed_origins or self.is_production:
+            return self.list_of(self.allowed_origins)
+        return ["http://127.0.0.1:8000", "http://localhost:8000"]
 
     def list_of(self, value: str) -> list[str]:
         return [item.strip() for item in value.split(",") if item.strip()]
@@ -294,6 +308,11 @@ class Settings:
             raise ConfigError("UIDP_CA_POLICY_OIDS must be dotted OIDs such as 1.2.156.112562.2.1.1.1")
         if self.pii_algorithm not in ("aes-256-gcm", "sm4-gcm"):
             raise ConfigError("UIDP_PII_ALGORITHM must be aes-256-gcm or sm4-gcm")
+        for origin in self.list_of(self.allowed_origins):
+            if not re.fullmatch(r"https?://[^/\s*]+", origin):
+                raise ConfigError(
+                    f"UIDP_ALLOWED_ORIGINS takes origins like https://portal.example.gov.cn, not {origin!r}"
+                )
         try:
             self.window  # noqa: B018 - parsing is the check
         except ValueError as exc:

@@ -41,6 +41,10 @@ BACKLOG = 2048
 
 _spawn = multiprocessing.get_context("spawn")
 
+#: graphql-transport-ws needs a WebSocket library (``websockets``; without one uvicorn answers 400). Messages
+#: are small: 1 MiB is plenty, and no compression (nothing to gain, and no decompression to bound).
+WEBSOCKETS: dict[str, Any] = {"ws": "websockets-sansio", "ws_max_size": 1024 * 1024, "ws_per_message_deflate": False}
+
 
 def serve(
     *,
@@ -66,6 +70,7 @@ def serve(
         "port": port,
         "log_level": log_level,
     }
+    options.update(WEBSOCKETS)
     if workers == 1:
         uvicorn.Server(uvicorn.Config(**options)).run()
         return

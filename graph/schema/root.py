@@ -1,6 +1,7 @@
 """The root Query and Mutation types, merged from one module per area under graph.schema.areas.
 
-Each area module defines ``<Area>Query`` and/or ``<Area>Mutation``; add them to the tuples below.
+Each area module defines ``<Area>Query``, ``<Area>Mutation`` and/or ``<Area>Subscription``; add them to the
+tuples below.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery import RecoveryMutation
 from graph.schema.areas.review import ReviewMutation, ReviewQuery
 from graph.schema.areas.staff import StaffMutation, StaffQuery
+from graph.schema.areas.subscriptions import SessionSubscription
 from graph.schema.areas.user_space import UserSpaceMutation, UserSpaceQuery
 
 QUERY_PARTS: tuple[type, ...] = (
@@ -40,5 +42,8 @@ MUTATION_PARTS: tuple[type, ...] = (
     EntityChangesMutation,
 )
 
+SUBSCRIPTION_PARTS: tuple[type, ...] = (SessionSubscription,)
+
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)
+Subscription = merge_types("Subscription", SUBSCRIPTION_PARTS)

@@ -33,6 +33,16 @@ def session_limits(settings: Settings, subject_kind: str) -> tuple[timedelta, ti
     return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_absolute_hours)
 
 
+def ended_channel(subject_kind: str, subject_id: uuid.UUID | str) -> str:
+    """The store channel on which the end of a session of this subject is announced (sessionEnded)."""
+    return f"sessions-ended:{subject_kind}:{subject_id}"
+
+
+async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID | str) -> None:
+    """Wake the watchers of this subject's sessions in every worker; they re-read their own session."""
+    await rt.store.publish(ended_channel(subject_kind, subject_id), "ended")
+
+
 class Sessions:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -82,7 +92,12 @@ class Sessions:
 
     async def revoke_one(self, session_id: uuid.UUID, reason: str) -> None:
         now = self.rt.clock.now()
-        await Session.filter(id=session_id, revoked_at__isnull=True).update(revoked_at=now, revoked_reason=reason)
+        ended = await Session.filter(id=session_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason=reason
+        )
+        if ended:
+            session = await Session.get(id=session_id)
+            await announce_ended(self.rt, session.subject_kind, session.subject_id)
 
     async def revoke_all(
         self, subject_kind: str, subject_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
@@ -91,7 +106,10 @@ class Sessions:
         query = Session.filter(subject_kind=subject_kind, subject_id=subject_id, revoked_at__isnull=True)
         if keep is not None:
             query = query.exclude(id=keep)
-        return await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason)
+        ended = await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason)
+        if ended:
+            await announce_ended(self.rt, subject_kind, subject_id)
+        return ended
 
     async def principal(self, token: str | None) -> Principal | None:
         """Who a token speaks for: a live session of an existing subject, with staff roles, or a staff API token
