@@ -111,3 +111,34 @@ def test_settings_table(capsys):
     main(["settings"])
     out = capsys.readouterr().out
     assert "`UIDP_PROFILE`" in out and "`UIDP_PII_ALGORITHM`" in out
+
+
+def test_sweep_uploads_deletes_only_expired_unclaimed_uploads(env, capsys):
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from uidp.cli import _with_db
+    from uidp.config import Settings
+    from uidp.models.upload import DocumentKind, Upload
+
+    now = datetime.now(UTC)
+
+    async def add(age: timedelta, owner: uuid.UUID | None = None) -> None:
+        await Upload.create(
+            id=uuid.uuid4(), kind=DocumentKind.SUPPORTING, content_type="image/png", size=1, sha256="0" * 64,
+            content_enc=b"x", owner_kind="person" if owner else None, owner_id=owner, created_at=now - age,
+        )  # fmt: skip
+
+    async def seed() -> None:
+        await add(timedelta(days=2))
+        await add(timedelta(minutes=5))
+        await add(timedelta(days=2), owner=uuid.uuid4())
+
+    _with_db(Settings.from_env(), seed)
+    main(["sweep-uploads"])
+    assert "deleted 1 unclaimed uploads older than 86400 s" in capsys.readouterr().out
+
+    async def count() -> int:
+        return await Upload.all().count()
+
+    assert _with_db(Settings.from_env(), count) == 2

@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from uidp.chores import start_chores, stop_chores
 from uidp.clock import Clock
 from uidp.config import Settings
 from uidp.db import tortoise_config
@@ -74,9 +75,11 @@ def create_app(
             runtime = Runtime.build(settings, clock=clock, store=store, plugins=plugins)
             app.state.runtime = runtime
             await runtime.hasher.warm_up()
+            chores = app.state.chores = start_chores(runtime)
             try:
                 yield
             finally:
+                await stop_chores(chores)
                 await runtime.close()
 
     return Starlette(

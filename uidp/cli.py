@@ -106,6 +106,13 @@ def cmd_create_staff(args: argparse.Namespace) -> None:
     _with_db(settings, work)
 
 
+def cmd_sweep_uploads(args: argparse.Namespace) -> None:
+    from uidp.chores import sweep_uploads_once
+
+    settings = _settings()
+    print(_with_db(settings, lambda: sweep_uploads_once(settings)))
+
+
 def cmd_reset_staff_totp(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
@@ -353,6 +360,9 @@ def main(argv: list[str] | None = None) -> None:
     imp.add_argument("file")
     imp.set_defaults(func=cmd_import_persons)
 
+    sub.add_parser(
+        "sweep-uploads", help="delete uploads nobody claimed within UIDP_UPLOAD_TTL_SECONDS (workers also do it)"
+    ).set_defaults(func=cmd_sweep_uploads)
     outbox = sub.add_parser("sms-outbox", help="dev: show the sandbox SMS outbox")
     outbox.add_argument("--phone")
     outbox.add_argument("--limit", type=int, default=10)

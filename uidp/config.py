@@ -160,6 +160,16 @@ class Settings:
         metadata=_doc("120", "CA challenges (one signature check each) an hour per address (login) or account (bind)"),
     )
     upload_max_bytes: int = field(default=5 * 1024 * 1024, metadata=_doc("5242880", "largest upload"))
+    upload_ttl_seconds: int = field(
+        default=86400, metadata=_doc("86400", "unclaimed uploads are refused and deleted after this long")
+    )
+    upload_sweep_seconds: int = field(
+        default=600,
+        metadata=_doc("600", "how often each worker deletes expired unclaimed uploads (0: only `uidp sweep-uploads`)"),
+    )
+    uploads_per_client_hour: int = field(
+        default=60, metadata=_doc("60", "anonymous uploads per client address per hour")
+    )
     max_body_bytes: int = field(default=12 * 1024 * 1024, metadata=_doc("12582912", "largest HTTP request body"))
     max_query_depth: int = field(default=10, metadata=_doc("10", "GraphQL depth limit"))
     max_aliases: int = field(default=15, metadata=_doc("15", "GraphQL alias limit per document"))

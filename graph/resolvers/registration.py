@@ -42,7 +42,7 @@ CheckCertificateResult = Annotated[
     CertificateAvailable | RegistrationWindowClosed | RateLimited | FieldError,
     strawberry.union("CheckCertificateResult"),
 ]
-UploadDocumentResult = Annotated[UploadedDocument | FieldError, strawberry.union("UploadDocumentResult")]
+UploadDocumentResult = Annotated[UploadedDocument | RateLimited | FieldError, strawberry.union("UploadDocumentResult")]
 RegisterPersonResult = Annotated[
     PersonRegistered | ActivationRequired | AccountConflict | RegistrationWindowClosed | RateLimited | FieldError,
     strawberry.union("RegisterPersonResult"),
@@ -67,7 +67,6 @@ async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocum
     c = ctx(info)
 
     async def call() -> UploadedDocument:
-        await limit_per_client(c.rt, "upload", c.client, per_hour=60)
         limit = c.rt.settings.upload_max_bytes
         data = await input.file.read(limit + 1)
         upload = await Uploads(c.rt).store(DocumentKind(input.kind), input.file.content_type or "", data, c.client)
@@ -78,7 +77,7 @@ async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocum
             size=upload.size,
         )
 
-    return await guarded(call, FieldError)
+    return await guarded(call, RateLimited, FieldError)
 
 
 def documents_of(documents: DocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:

@@ -6,12 +6,14 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.upload import DocumentKind, Upload
 from uidp.runtime import Runtime
 from uidp.services.audit import Audit
 from uidp.services.principal import ClientInfo
+from uidp.services.request_limits import limit_per_client
 
 # Declared type -> the magic bytes the content must start with. Anything else is refused.
 ALLOWED_TYPES: dict[str, tuple[bytes, ...]] = {
@@ -48,7 +50,12 @@ class Uploads:
     async def store(
         self, kind: DocumentKind, content_type: str, data: bytes, client: ClientInfo, *, field: str = "file"
     ) -> Upload:
-        """Check and keep one document; it stays unclaimed until a registration or appeal claims it."""
+        """Check and keep one document; it stays unclaimed until a registration or appeal claims it.
+
+        Uploads are anonymous, so each client address may store ``uploads_per_client_hour`` an hour; the
+        attempt is counted before anything is checked or stored (RATE_LIMITED past it).
+        """
+        await limit_per_client(self.rt, "upload", client, per_hour=self.rt.settings.uploads_per_client_hour)
         limit = self.rt.settings.upload_max_bytes
         if not data:
             raise DomainError(ErrorCode.UPLOAD_REQUIRED, "请选择要上传的文件", field)
@@ -77,15 +84,29 @@ class Uploads:
     async def claim(self, documents: Mapping[DocumentKind, uuid.UUID], *, owner: tuple[str, uuid.UUID]) -> None:
         """Attach unclaimed uploads of the right kinds to an owner (inside the caller's transaction)."""
         for kind, upload_id in documents.items():
-            claimed = await Upload.filter(id=upload_id, kind=kind, owner_id__isnull=True).update(
-                owner_kind=owner[0], owner_id=owner[1]
-            )
+            claimed = await Upload.filter(
+                id=upload_id, kind=kind, owner_id__isnull=True, created_at__gte=self._expired_before()
+            ).update(owner_kind=owner[0], owner_id=owner[1])
             if claimed != 1:
                 raise DomainError(
                     ErrorCode.UPLOAD_NOT_FOUND,
                     "上传的文件不存在或已被使用，请重新上传",
                     document_field(kind),
                 )
+
+    def _expired_before(self) -> datetime:
+        return self.rt.clock.now() - timedelta(seconds=self.rt.settings.upload_ttl_seconds)
+
+    async def sweep_unclaimed(self) -> int:
+        """Delete uploads nobody claimed within ``upload_ttl_seconds``; returns how many went.
+
+        Claiming refuses an expired upload too, so the TTL holds whenever the sweep runs. A claim racing the
+        sweep either commits first (the row is owned and stays) or finds nothing (UPLOAD_NOT_FOUND).
+        """
+        deleted = await Upload.filter(owner_id__isnull=True, created_at__lt=self._expired_before()).delete()
+        if deleted:
+            await Audit(self.rt).record("uploads.swept", count=deleted)
+        return deleted
 
     async def content(self, upload: Upload) -> bytes:
         """The decrypted bytes (staff review)."""
