@@ -52,16 +52,7 @@ def cmd_migrate(args: argparse.Namespace) -> None:
     from uidp.db import migrate
 
     report = asyncio.run(migrate(_settings()))
-    print("migrations applied", file=sys.stderr)
-    if report.filled:
-        print(f"login identifiers filled in for {report.filled} persons", file=sys.stderr)
-    if report.conflicting:
-        ids = ", ".join(str(person_id) for person_id in report.conflicting)
-        print(
-            f"{len(report.conflicting)} persons share their certificate number with an older account and cannot "
-            f"log in with it until staff resolve it: {ids}",
-            file=sys.stderr,
-        )
+    print("migrations applied", *report.messages(), sep="\n", file=sys.stderr)
 
 
 def cmd_makemigrations(args: argparse.Namespace) -> None:

@@ -25,6 +25,17 @@ class BackfillReport:
     filled: int
     conflicting: list[uuid.UUID]  # rows left without a login index: their number names an older account
 
+    def messages(self) -> list[str]:
+        """What an operator should read after ``uidp migrate`` (ids only, no PII)."""
+        found = [f"login identifiers filled in for {self.filled} persons"] if self.filled else []
+        if self.conflicting:
+            ids = ", ".join(str(person_id) for person_id in self.conflicting)
+            found.append(
+                f"{len(self.conflicting)} persons share their certificate number with an older account and "
+                f"cannot log in with it until staff resolve it: {ids}"
+            )
+        return found
+
 
 class LoginIdentifiers:
     def __init__(self, pii: Pii) -> None:
