@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tortoise import Tortoise
@@ -38,7 +39,18 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
     }
 
 
-async def migrate(settings: Settings, *, create_db: bool = False) -> BackfillReport:
+@dataclass(frozen=True)
+class MigrateReport:
+    resealed: int  # PII values sealed before rows were bound, now bound to their row
+    logins: BackfillReport
+
+    def messages(self) -> list[str]:
+        """What an operator should read after ``uidp migrate`` (counts and ids only)."""
+        found = [f"{self.resealed} PII values sealed again, bound to their rows"] if self.resealed else []
+        return found + self.logins.messages()
+
+
+async def migrate(settings: Settings, *, create_db: bool = False) -> MigrateReport:
     """Apply every pending migration (``uidp migrate``), then fill keyed columns no SQL migration can compute."""
     from tortoise.migrations.api import migrate as run_migrations
 
@@ -57,12 +69,15 @@ async def migrate(settings: Settings, *, create_db: bool = False) -> BackfillRep
         await Tortoise.close_connections()
 
 
-async def _backfill(settings: Settings) -> BackfillReport:
+async def _backfill(settings: Settings) -> MigrateReport:
     from uidp.runtime import Crypto
     from uidp.services.login_identifiers import LoginIdentifiers
     from uidp.services.pii import Pii
+    from uidp.services.sealed_columns import reseal_column_only
 
-    return await LoginIdentifiers(Pii(Crypto.of(settings))).backfill()
+    pii = Pii(Crypto.of(settings))
+    resealed = await reseal_column_only(pii)  # first: the login backfill opens certificate numbers
+    return MigrateReport(resealed, await LoginIdentifiers(pii).backfill())
 
 
 def __getattr__(name: str) -> Any:

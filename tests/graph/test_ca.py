@@ -161,10 +161,11 @@ async def test_a_binding_made_before_the_rule_no_longer_logs_in(api, rt, ca):
     # before issue 7 any entity could bind a certificate naming no credit code; such a row still exists
     entity = await make_entity(rt, level=3)
     leaf = ca.issue(credit_code=None)
+    binding_id = uuid.uuid4()
     await CertificateBinding.create(
-        id=uuid.uuid4(), subject_kind="entity", subject_id=entity.id,
+        id=binding_id, subject_kind="entity", subject_id=entity.id,
         fingerprint=hashlib.sha256(leaf.certificate.public_bytes(Encoding.DER)).hexdigest(),
-        subject_dn_enc=Pii(rt).seal("ca_binding.subject_dn", "CN=x"), serial="1", not_after=rt.clock.now(),
+        subject_dn_enc=Pii(rt).seal("ca_binding.subject_dn", binding_id, "CN=x"), serial="1", not_after=rt.clock.now(),
         created_at=rt.clock.now(),
     )  # fmt: skip
     result = await login(api, leaf)

@@ -254,17 +254,17 @@ def write_crl(crl: x509.CertificateRevocationList, path: Path) -> Path:
 
 async def make_entity(rt: Any, credit_code: str = CREDIT_CODE, *, level: int = 2, phone: str = "13900000001") -> Any:
     """An entity row written directly (entity registration is built elsewhere)."""
-    pii, now = Pii(rt), rt.clock.now()
+    pii, now, entity_id = Pii(rt), rt.clock.now(), uuid.uuid4()
     return await Entity.create(
-        id=uuid.uuid4(),
+        id=entity_id,
         entity_type=EntityType.ENTERPRISE,
         credit_code_index=pii.digest("credit_code", credit_code),
-        credit_code_enc=pii.seal("entity.credit_code", credit_code),
-        name_enc=pii.seal("entity.name", "湖北测试科技有限公司"),
+        credit_code_enc=pii.seal("entity.credit_code", entity_id, credit_code),
+        name_enc=pii.seal("entity.name", entity_id, "湖北测试科技有限公司"),
         representative_id=uuid.uuid4(),
-        contact_name_enc=pii.seal("entity.contact_name", "张三"),
-        contact_certificate_number_enc=pii.seal("entity.contact_certificate_number", "420102199001011215"),
-        contact_phone_enc=pii.seal("entity.contact_phone", phone),
+        contact_name_enc=pii.seal("entity.contact_name", entity_id, "张三"),
+        contact_certificate_number_enc=pii.seal("entity.contact_certificate_number", entity_id, "420102199001011215"),
+        contact_phone_enc=pii.seal("entity.contact_phone", entity_id, phone),
         contact_phone_index=pii.phone_index(phone),
         level=level,
         created_at=now,
@@ -276,17 +276,17 @@ async def make_person(
     rt: Any, *, level: int = 2, phone: str = "13900000002", number: str = "420102199001011215"
 ) -> Any:
     """An active person row written directly."""
-    pii, now = Pii(rt), rt.clock.now()
+    pii, now, person_id = Pii(rt), rt.clock.now(), uuid.uuid4()
     return await Person.create(
-        id=uuid.uuid4(),
+        id=person_id,
         status=PersonStatus.ACTIVE,
         source=PersonSource.REGISTERED,
         certificate_type="RESIDENT_ID",
         certificate_index=pii.certificate_index("RESIDENT_ID", number),
-        certificate_number_enc=pii.seal("person.certificate_number", number),
-        name_enc=pii.seal("person.name", "张三"),
+        certificate_number_enc=pii.seal("person.certificate_number", person_id, number),
+        name_enc=pii.seal("person.name", person_id, "张三"),
         phone_index=pii.phone_index(phone),
-        phone_enc=pii.seal("person.phone", phone),
+        phone_enc=pii.seal("person.phone", person_id, phone),
         level=level,
         created_at=now,
         updated_at=now,

@@ -71,7 +71,7 @@ async def test_an_entity_binds_its_certificate_and_rises_to_level_3(rt, ca):
     row = await CertificateBinding.get(fingerprint=bound.fingerprint)
     assert row.subject_kind == "entity" and row.subject_id == entity.id
     assert "湖北测试" not in row.subject_dn_enc
-    assert "湖北测试" in Pii(rt).open("ca_binding.subject_dn", row.subject_dn_enc)
+    assert "湖北测试" in Pii(rt).open("ca_binding.subject_dn", row.id, row.subject_dn_enc)
     event = await AuditEvent.filter(event_type="ca.certificate_bound").first()
     assert event is not None and CREDIT_CODE not in str(event.details)
 

@@ -69,22 +69,23 @@ async def give_person_everything(rt, person):
     upload = await Uploads(rt).store(DocumentKind.SUPPORTING, "image/png", PNG, CLIENT)
     await Uploads(rt).claim({DocumentKind.SUPPORTING: upload.id}, owner=("person", person.id))
     now = rt.clock.now()
+    case_id, check_id = uuid.uuid4(), uuid.uuid4()
     await ReviewCase.create(
-        id=uuid.uuid4(),
+        id=case_id,
         kind=CaseKind.CERTIFICATE_APPEAL,
         person_id=person.id,
         submitted_at=now,
         due_at=now + timedelta(days=1),
-        notify_phone_enc=rt.cipher.encrypt(PHONE, context="case.notify_phone"),
-        details_enc=rt.cipher.encrypt("{}", context="case.details"),
+        notify_phone_enc=rt.cipher.encrypt(PHONE, context="case.notify_phone", row=str(case_id)),
+        details_enc=rt.cipher.encrypt("{}", context="case.details", row=str(case_id)),
         summary={"phone": "150****0058"},
     )
     await BankCheck.create(
-        id=uuid.uuid4(),
+        id=check_id,
         person_id=person.id,
         status=BankCheckStatus.PENDING,
         masked_card="6222 **** **** 0123",
-        card_number_enc=rt.cipher.encrypt("6222021234567890123", context="bank_check.card"),
+        card_number_enc=rt.cipher.encrypt("6222021234567890123", context="bank_check.card", row=str(check_id)),
         provider="sandbox",
         pending_key=str(person.id),
         created_at=now,

@@ -34,17 +34,17 @@ NEW_CONTACT_ID = resident_id(seq="151")
 
 async def make_person(rt, name: str, number: str, phone: str, *, status=PersonStatus.ACTIVE) -> Person:
     """An active real-name person row written directly."""
-    pii, now = Pii(rt), rt.clock.now()
+    pii, now, person_id = Pii(rt), rt.clock.now(), uuid.uuid4()
     return await Person.create(
-        id=uuid.uuid4(),
+        id=person_id,
         status=status,
         source=PersonSource.REGISTERED,
         certificate_type="RESIDENT_ID",
         certificate_index=pii.certificate_index("RESIDENT_ID", number),
-        certificate_number_enc=pii.seal("person.certificate_number", number),
-        name_enc=pii.seal("person.name", name),
+        certificate_number_enc=pii.seal("person.certificate_number", person_id, number),
+        name_enc=pii.seal("person.name", person_id, name),
         phone_index=pii.phone_index(phone),
-        phone_enc=pii.seal("person.phone", phone),
+        phone_enc=pii.seal("person.phone", person_id, phone),
         level=2,
         created_at=now,
         updated_at=now,
@@ -66,6 +66,7 @@ async def make_entity(rt, *, code: str = sandbox.ACTIVE_ENTERPRISE, name: str = 
         updated_at=now,
         **seal_entity_fields(
             Pii(rt),
+            entity_id,
             credit_code=code,
             name=name,
             contact_name="王五",
@@ -357,14 +358,16 @@ async def test_registry_record_not_active_or_unreachable(rt):
         await EntityChanges(rt).change_legal_information(principal, e8_form(), CLIENT)
     assert unknown.value.code == ErrorCode.REGISTRY_MISMATCH and unknown.value.details["reason"] == "unknown_code"
     # an entity whose code the sandbox plays as unreachable
+    other_id = uuid.uuid4()
     other = await Entity.create(
         **{
             **{
                 k: getattr(entity, k) for k in ("entity_type", "representative_id", "level", "created_at", "updated_at")
             },
-            "id": uuid.uuid4(),
+            "id": other_id,
             **seal_entity_fields(
                 Pii(rt),
+                other_id,
                 credit_code=sandbox.UNAVAILABLE_CODE,
                 name=ENTITY_NAME,
                 contact_name="王五",

@@ -290,4 +290,4 @@ async def test_no_table_holds_a_card_number_in_clear(rt, person, clock):
     for card in (TEST_CARDS["11"], PENDING):
         assert card not in dump and card[4:-4] not in dump
     row = await BankCheck.filter(status=BankCheckStatus.MATCHED).first()
-    assert rt.cipher.decrypt(row.card_number_enc, context="bank_check.card_number") == PENDING
+    assert rt.cipher.decrypt(row.card_number_enc, context="bank_check.card_number", row=str(row.id)) == PENDING

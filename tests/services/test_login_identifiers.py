@@ -30,17 +30,17 @@ def test_identifier_forms():
 
 async def twin(rt, original: Person, certificate_type: CertificateType, *, login_index: str | None, **extra) -> Person:
     """A second row with the same number under another type, written past every service check."""
-    pii = Pii(rt)
-    number = pii.open("person.certificate_number", original.certificate_number_enc)
+    pii, twin_id = Pii(rt), uuid.uuid4()
+    number = pii.open("person.certificate_number", original.id, original.certificate_number_enc)
     return await Person.create(
-        id=uuid.uuid4(),
+        id=twin_id,
         status=original.status,
         source=original.source,
         certificate_type=certificate_type.value,
         certificate_index=pii.certificate_index(certificate_type.value, number),
         login_index=login_index,
-        certificate_number_enc=original.certificate_number_enc,
-        name_enc=original.name_enc,
+        certificate_number_enc=pii.seal("person.certificate_number", twin_id, number),
+        name_enc=pii.seal("person.name", twin_id, "陈心"),
         level=1,
         created_at=extra.get("created_at", original.created_at),
         updated_at=original.updated_at,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from tortoise import Tortoise, connections
 
-from tests.support import resident_id
+from tests.support import ME, resident_id
 from uidp.models.audit import AuditEvent
+from uidp.models.person import Person
+from uidp.security.cipher import CipherError
+from uidp.services.persons import PersonViews
 
 pytestmark = pytest.mark.anyio
 
@@ -46,8 +49,25 @@ def settings(make_settings, request):
 async def test_ciphertext_names_algorithm_and_key(api, rt):
     await register_and_log_in(api)
     dump = await dump_database()
-    tag = "v1.s.sm1." if rt.cipher.algorithm == "sm4-gcm" else "v1.a.dev1."
+    tag = "v2.s.sm1." if rt.cipher.algorithm == "sm4-gcm" else "v2.a.dev1."
     assert tag in dump
     assert "15012340058" not in dump
     me = await api.me((await api.login("15012340058"))["token"])
     assert me["maskedPhone"] == "150****0058"
+
+
+async def test_a_ciphertext_copied_to_another_row_does_not_open_there(api, rt):
+    """PII is sealed for its column and its row: B showing A's phone would be a silent wrong value."""
+    a = await api.register(api.id_card_form())
+    b = await api.register(api.id_card_form(certificateNumber=resident_id(seq="122"), phone="15012340059"))
+    b_token = (await api.login("15012340059"))["token"]
+    a_row = await Person.get(id=a["account"]["id"])
+    await Person.filter(id=b["account"]["id"]).update(phone_enc=a_row.phone_enc)
+
+    body = await api.gql(ME, token=b_token)
+    assert body["data"] is None or body["data"]["me"] is None, body
+    assert body["errors"] and "150****0058" not in str(body)
+    with pytest.raises(CipherError, match=f"person.phone of row {b['account']['id']}: .*another column or row"):
+        _ = PersonViews(rt).view(await Person.get(id=b["account"]["id"])).masked_phone
+    # A's own row is untouched and still opens
+    assert PersonViews(rt).view(a_row).masked_phone == "150****0058"

@@ -210,13 +210,14 @@ async def test_bindings_list_and_unbind(rt, clock):
     other = await register(rt, phone=OTHER_PHONE, seq="131")
     me, _ = await log_in(rt)
     for owner, provider in ((person, "alipay"), (person, "esscard"), (other, "alipay")):
+        binding_id = uuid.uuid4()
         await ExternalBinding.create(
-            id=uuid.uuid4(),
+            id=binding_id,
             provider=provider,
             subject_index=rt.blind.digest(f"binding:{provider}", str(owner.id)),
             subject_kind="person",
             subject_id=owner.id,
-            display_enc=rt.cipher.encrypt("支付宝用户", context=BINDING_DISPLAY_COLUMN)
+            display_enc=rt.cipher.encrypt("支付宝用户", context=BINDING_DISPLAY_COLUMN, row=str(binding_id))
             if provider == "alipay"
             else None,
             created_at=clock.now(),

@@ -3,14 +3,19 @@
 A value is encrypted with AES-256-GCM (default) or SM4-GCM under the *active* key and becomes a compact ASCII
 token::
 
-    v1.<alg>.<key_id>.<base64url(nonce || ciphertext || tag)>
+    v2.<alg>.<key_id>.<base64url(nonce || ciphertext || tag)>
 
 ``alg`` is ``a`` (AES-256-GCM) or ``s`` (SM4-GCM). The algorithm and key id travel with the value, so
 :meth:`PiiCipher.decrypt` picks the key by id and the algorithm by tag: old rows stay readable after the active
 key (or algorithm) changes, and :meth:`PiiCipher.needs_rotation` tells a re-encryption job which rows to rewrite.
 
-The caller's ``context`` (for example ``"person.phone"``) and the token header are bound as associated data,
-so a ciphertext copied into another column, or relabelled with another key id or algorithm, fails to decrypt.
+The caller's ``context`` (the column, for example ``"person.phone"``), the ``row`` (the row's primary key) and
+the token header are bound as associated data, so a ciphertext copied into another column or another row, or
+relabelled with another key id or algorithm, fails to decrypt.
+
+Tokens of version ``v1`` were bound to the column only (before rows were bound too). :meth:`PiiCipher.decrypt`
+refuses them, since they could have been moved between rows; only the re-sealing step of ``uidp migrate`` reads
+them, with :meth:`PiiCipher.decrypt_column_only`, to rewrite them as ``v2``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 __all__ = ["ALGORITHMS", "CipherError", "PiiCipher"]
 
-_VERSION: Final = "v1"
+_VERSION: Final = "v2"  # bound to column and row
+_COLUMN_ONLY: Final = "v1"  # bound to the column only: still opens, never written
 _NONCE_SIZE: Final = 12
 _TAG_SIZE: Final = 16
 # algorithm name -> (tag in the token, key size in bytes)
@@ -91,44 +97,57 @@ class PiiCipher:
             raise ValueError(f"unknown PII cipher algorithm {algorithm!r}; expected one of {sorted(ALGORITHMS)}")
         return secrets.token_bytes(ALGORITHMS[algorithm][1])
 
-    def encrypt(self, plaintext: str, *, context: str) -> str:
-        """Encrypt ``plaintext`` under the active key, bound to ``context``; return an ASCII token."""
+    def encrypt(self, plaintext: str, *, context: str, row: str) -> str:
+        """Encrypt ``plaintext`` under the active key, bound to ``context`` and ``row``; return an ASCII token."""
         header = f"{_VERSION}.{self._tag}.{self._active_key_id}"
         nonce = secrets.token_bytes(_NONCE_SIZE)
-        sealed = _seal(self._tag, self._keys[self._active_key_id], nonce, plaintext.encode(), _aad(header, context))
+        aad = _aad(header, context, row)
+        sealed = _seal(self._tag, self._keys[self._active_key_id], nonce, plaintext.encode(), aad)
         body = base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii")
         return f"{header}.{body}"
 
-    def decrypt(self, token: str, *, context: str) -> str:
-        """Decrypt a token made by :meth:`encrypt` with the same ``context``.
+    def decrypt(self, token: str, *, context: str, row: str) -> str:
+        """Decrypt a token made by :meth:`encrypt` with the same ``context`` and ``row``.
 
         Raises :class:`CipherError` if the token is malformed, tampered with, names an unknown key or
-        algorithm, or was encrypted for another context.
+        algorithm, was encrypted for another context or row, or is a column-only ``v1`` token.
         """
-        tag, key_id, raw = self._parse(token)
+        return self._decrypt(token, context, row, _VERSION)
+
+    def decrypt_column_only(self, token: str, *, context: str) -> str:
+        """Decrypt a ``v1`` token, bound to its column only (to re-seal it for its row; nothing else reads it)."""
+        return self._decrypt(token, context, None, _COLUMN_ONLY)
+
+    def _decrypt(self, token: str, context: str, row: str | None, expected_version: str) -> str:
+        version, tag, key_id, raw = self._parse(token)
+        if version != expected_version:
+            raise CipherError(f"PII token of format {version} where {expected_version} is expected")
         key = self._keys.get(key_id)
         if key is None:
             raise CipherError(f"unknown PII key id {key_id!r}")
         if len(key) != ALGORITHMS[_BY_TAG[tag]][1]:
             raise CipherError(f"PII key {key_id!r} does not fit algorithm {_BY_TAG[tag]}")
-        header = f"{_VERSION}.{tag}.{key_id}"
+        header = f"{version}.{tag}.{key_id}"
+        aad = _aad(header, context, row)
         try:
-            plaintext = _open(tag, key, raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], _aad(header, context))
+            plaintext = _open(tag, key, raw[:_NONCE_SIZE], raw[_NONCE_SIZE:], aad)
             return plaintext.decode("utf-8")
         except (InvalidTag, UnicodeDecodeError):
-            raise CipherError("PII token failed authentication (tampered, wrong key or wrong context)") from None
+            raise CipherError(
+                "PII token failed authentication (tampered, wrong key, or sealed for another column or row)"
+            ) from None
 
     def needs_rotation(self, token: str) -> bool:
-        """True when ``token`` was not made with the active key and algorithm (re-encrypt it)."""
-        tag, key_id, _raw = self._parse(token)
-        return key_id != self._active_key_id or tag != self._tag
+        """True when ``token`` was not made with the active key, algorithm and format (re-encrypt it)."""
+        version, tag, key_id, _raw = self._parse(token)
+        return version != _VERSION or key_id != self._active_key_id or tag != self._tag
 
     @staticmethod
-    def _parse(token: str) -> tuple[str, str, bytes]:
+    def _parse(token: str) -> tuple[str, str, str, bytes]:
         parts = token.split(".")
-        if len(parts) != 4 or parts[0] != _VERSION:
+        if len(parts) != 4 or parts[0] not in (_VERSION, _COLUMN_ONLY):
             raise CipherError("malformed PII token")
-        _version, tag, key_id, body = parts
+        version, tag, key_id, body = parts
         if tag not in _BY_TAG:
             raise CipherError(f"unknown PII cipher tag {tag!r}")
         if not _B64URL_RE.fullmatch(body):
@@ -139,11 +158,12 @@ class PiiCipher:
             raise CipherError("malformed PII token body") from None
         if len(raw) < _NONCE_SIZE + _TAG_SIZE:
             raise CipherError("PII token too short")
-        return tag, key_id, raw
+        return version, tag, key_id, raw
 
 
-def _aad(header: str, context: str) -> bytes:
-    return header.encode("ascii") + b"\x00" + context.encode("utf-8")
+def _aad(header: str, context: str, row: str | None = None) -> bytes:
+    bound = header.encode("ascii") + b"\x00" + context.encode("utf-8")
+    return bound if row is None else bound + b"\x00" + row.encode("utf-8")
 
 
 def _seal(tag: str, key: bytes, nonce: bytes, data: bytes, aad: bytes) -> bytes:

@@ -126,7 +126,7 @@ class ActivationService:
                     validity_period=form.validity_period.value,
                     login_index=self.pii.login_index(number),
                     phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", phone),
+                    phone_enc=self.pii.seal("person.phone", person.id, phone),
                     updated_at=now,
                     activated_at=now,
                 )
@@ -189,20 +189,20 @@ class ActivationService:
             gender = parse_resident_id(number, today=today, field="certificate_number").gender.value
         phone = normalize_phone(row.get("phone") or "", "phone")
         await LoginIdentifiers(self.pii).check_free(number, field="certificate_number")
-        now = self.rt.clock.now()
+        now, person_id = self.rt.clock.now(), uuid.uuid4()
         try:
             async with in_transaction():
                 await Person.create(
-                    id=uuid.uuid4(),
+                    id=person_id,
                     status=PersonStatus.PROVISIONED,
                     source=PersonSource.IMPORTED,
                     certificate_type=certificate_type.value,
                     certificate_index=self.pii.certificate_index(certificate_type.value, number),
                     login_index=self.pii.login_index(number),
-                    certificate_number_enc=self.pii.seal("person.certificate_number", number),
-                    name_enc=self.pii.seal("person.name", name),
+                    certificate_number_enc=self.pii.seal("person.certificate_number", person_id, number),
+                    name_enc=self.pii.seal("person.name", person_id, name),
                     phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", phone),
+                    phone_enc=self.pii.seal("person.phone", person_id, phone),
                     gender=gender,
                     level=1,
                     created_at=now,

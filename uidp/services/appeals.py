@@ -219,9 +219,9 @@ class PhoneAppeals:
     def _losing(self, holder: Person) -> dict[str, Any]:
         return {
             "id": str(holder.id),
-            "maskedName": mask_name(self.pii.open("person.name", holder.name_enc)),
+            "maskedName": mask_name(self.pii.open("person.name", holder.id, holder.name_enc)),
             "maskedCertificateNumber": mask_id_number(
-                self.pii.open("person.certificate_number", holder.certificate_number_enc)
+                self.pii.open("person.certificate_number", holder.id, holder.certificate_number_enc)
             ),
             "certificateType": holder.certificate_type,
             "status": str(holder.status),

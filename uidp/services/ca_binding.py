@@ -57,8 +57,8 @@ class Holder:
 def identifier_of(pii: Pii, subject: Entity | Person) -> str:
     """What a certificate of this entity or person must name: the credit code, or the certificate number."""
     if isinstance(subject, Entity):
-        return pii.open("entity.credit_code", subject.credit_code_enc)
-    return pii.open("person.certificate_number", subject.certificate_number_enc)
+        return pii.open("entity.credit_code", subject.id, subject.credit_code_enc)
+    return pii.open("person.certificate_number", subject.id, subject.certificate_number_enc)
 
 
 def check_named(kind: str, identifier: str, claims: Mapping[str, str]) -> None:
@@ -115,7 +115,7 @@ class CertificateBindings:
             entity = await Entity.get_or_none(id=principal.id, status=EntityStatus.ACTIVE)
             if entity is None:
                 raise forbidden
-            phone = self.pii.open("entity.contact_phone", entity.contact_phone_enc)
+            phone = self.pii.open("entity.contact_phone", entity.id, entity.contact_phone_enc)
             return Holder("entity", entity.id, phone, identifier_of(self.pii, entity), entity.level)
         if principal.kind == "person":
             person = await Person.get_or_none(id=principal.id, status=PersonStatus.ACTIVE)
@@ -123,7 +123,7 @@ class CertificateBindings:
                 raise forbidden
             if person.level < AssuranceLevel.MEDIUM:
                 raise DomainError(ErrorCode.FORBIDDEN, "请先完成中级认证，再绑定数字证书")
-            phone = self.pii.open("person.phone", person.phone_enc)
+            phone = self.pii.open("person.phone", person.id, person.phone_enc)
             return Holder("person", person.id, phone, identifier_of(self.pii, person), person.level)
         raise forbidden
 
@@ -176,12 +176,13 @@ class CertificateBindings:
             async with in_transaction():
                 await sms.consume(SmsPurpose.BIND_CERTIFICATE, holder.phone, sms_code)
                 try:
+                    binding_id = uuid.uuid4()
                     binding = await CertificateBinding.create(
-                        id=uuid.uuid4(),
+                        id=binding_id,
                         subject_kind=holder.kind,
                         subject_id=holder.id,
                         fingerprint=assertion.subject,
-                        subject_dn_enc=self.pii.seal(DN_COLUMN, claims["subject_dn"]),
+                        subject_dn_enc=self.pii.seal(DN_COLUMN, binding_id, claims["subject_dn"]),
                         serial=claims["serial"],
                         not_after=datetime.fromisoformat(claims["not_after"]),
                         created_at=now,

@@ -58,13 +58,13 @@ class CancellationService:
             )
         if not (certificate_number or "").strip():
             raise DomainError(ErrorCode.REQUIRED, "请输入证件号码", "certificateNumber")
-        stored = self.pii.open("person.certificate_number", person.certificate_number_enc)
+        stored = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
         await self._check_certificate(person.id, CertificateType(person.certificate_type), certificate_number, stored)
         if person.phone_enc is None:  # a phone appeal (P9a) took it: bind a new phone first
             raise DomainError(
                 ErrorCode.PHONE_NOT_BOUND, "您的账号当前未绑定手机号，请先绑定新手机号后再注销", "smsCode"
             )
-        phone = self.pii.open("person.phone", person.phone_enc)
+        phone = self.pii.open("person.phone", person.id, person.phone_enc)
         await self.codes.check(SmsPurpose.CANCEL_ACCOUNT, phone, sms_code)
         async with in_transaction():
             await self.codes.consume(SmsPurpose.CANCEL_ACCOUNT, phone, sms_code)

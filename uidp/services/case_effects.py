@@ -52,7 +52,7 @@ async def _free_login_index(pii: Pii, person_id: uuid.UUID | None) -> str | None
     person = await Person.get_or_none(id=person_id)
     if person is None:
         return None
-    number = pii.open("person.certificate_number", person.certificate_number_enc)
+    number = pii.open("person.certificate_number", person.id, person.certificate_number_enc)
     await LoginIdentifiers(pii).check_free(number, holder=person.id, field="caseId")
     return pii.login_index(number)
 
@@ -98,10 +98,12 @@ async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[
                 certificate_type=details["certificate_type"],
                 certificate_index=certificate_index,
                 login_index=pii.login_index(details["certificate_number"]),
-                certificate_number_enc=pii.seal("person.certificate_number", details["certificate_number"]),
-                name_enc=pii.seal("person.name", details["name"]),
+                certificate_number_enc=pii.seal(
+                    "person.certificate_number", appellant_id, details["certificate_number"]
+                ),
+                name_enc=pii.seal("person.name", appellant_id, details["name"]),
                 phone_index=phone_index,
-                phone_enc=pii.seal("person.phone", phone),
+                phone_enc=pii.seal("person.phone", appellant_id, phone),
                 gender=gender,
                 level=1,
                 created_at=now,
@@ -149,7 +151,10 @@ async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[st
     if holder is not None and holder.id != person_id:
         raise DomainError(ErrorCode.PHONE_TAKEN, "申诉的新手机号已被其他账号使用，请驳回并告知申请人", "caseId")
     changed = await Person.filter(id=person_id).update(
-        phone_index=pii.phone_index(phone), phone_enc=pii.seal("person.phone", phone), level=1, updated_at=now
+        phone_index=pii.phone_index(phone),
+        phone_enc=pii.seal("person.phone", person_id, phone),
+        level=1,
+        updated_at=now,
     )
     if changed != 1:
         raise DomainError(ErrorCode.NOT_FOUND, "申诉的账号已不存在", "caseId")
@@ -176,6 +181,7 @@ async def _replace_entity_contact(rt: Runtime, case: ReviewCase, details: dict[s
     changed = await Entity.filter(id=entity_id).update(
         **seal_entity_fields(
             Pii(rt),
+            entity_id,
             contact_name=details["contact_name"],
             contact_certificate_number=details["contact_certificate_number"],
             contact_phone=details["contact_phone"],

@@ -66,11 +66,12 @@ class CertificateAppeals:
         number = normalize_certificate_number(certificate_type, raw_number)
         await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
         person = await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))
+        ticket = new_token()
         record = {
             "person": str(person.id) if person and person.status == PersonStatus.ACTIVE else "",
-            "number": self.pii.seal(TICKET_COLUMN, number),  # the password rules need it, known or not
+            # the password rules need it, known or not; sealed for this ticket alone
+            "number": self.pii.seal(TICKET_COLUMN, self._key(ticket), number),
         }
-        ticket = new_token()
         await self.rt.store.set(self._key(ticket), json.dumps(record), TICKET_TTL)
         return CertificateAppealTicket(ticket, mask_id_number(number))
 
@@ -84,7 +85,7 @@ class CertificateAppeals:
         card = normalize_card_number(form.card_number)
         phone = normalize_phone(form.new_phone, "newPhone")
         person = await Person.get_or_none(id=uuid.UUID(record["person"])) if record["person"] else None
-        number = self.pii.open(TICKET_COLUMN, record["number"])
+        number = self.pii.open(TICKET_COLUMN, self._key(form.ticket), record["number"])
         password = check_password_and_terms(
             form.new_password, form.new_password_confirmation, True, phone=phone, certificate_number=number
         )
@@ -97,7 +98,7 @@ class CertificateAppeals:
         if person is None or person.status != PersonStatus.ACTIVE:
             await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
             raise DomainError(ErrorCode.APPEAL_NOT_APPLICABLE, "该证件号码未注册账号，您可以直接注册", "ticket")
-        name = self.pii.open("person.name", person.name_enc)
+        name = self.pii.open("person.name", person.id, person.name_enc)
         try:
             await check_bank_card(self.rt, BankCardQuery(name, person.certificate_type, number, card, phone))
         except DomainError as refused:

@@ -95,19 +95,19 @@ class EntityView:
 
     @cached_property
     def masked_name(self) -> str:
-        return mask_entity_name(self._pii.open(NAME, self._entity.name_enc))
+        return mask_entity_name(self._pii.open(NAME, self._entity.id, self._entity.name_enc))
 
     @cached_property
     def masked_credit_code(self) -> str:
-        return mask_credit_code(self._pii.open(CREDIT_CODE, self._entity.credit_code_enc))
+        return mask_credit_code(self._pii.open(CREDIT_CODE, self._entity.id, self._entity.credit_code_enc))
 
     @cached_property
     def masked_contact_name(self) -> str:
-        return mask_name(self._pii.open(CONTACT_NAME, self._entity.contact_name_enc))
+        return mask_name(self._pii.open(CONTACT_NAME, self._entity.id, self._entity.contact_name_enc))
 
     @cached_property
     def masked_contact_phone(self) -> str:
-        return mask_phone(self._pii.open(CONTACT_PHONE, self._entity.contact_phone_enc))
+        return mask_phone(self._pii.open(CONTACT_PHONE, self._entity.id, self._entity.contact_phone_enc))
 
 
 class EntityViews:

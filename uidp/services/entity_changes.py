@@ -132,8 +132,9 @@ class EntityChanges:
             matches = (
                 representative is not None
                 and open_entity(self.pii, entity).name == name
-                and self.pii.open("person.name", representative.name_enc) == rep_name
-                and self.pii.open("person.certificate_number", representative.certificate_number_enc) == rep_number
+                and self.pii.open("person.name", representative.id, representative.name_enc) == rep_name
+                and self.pii.open("person.certificate_number", representative.id, representative.certificate_number_enc)
+                == rep_number
             )
         if not matches:
             # One answer for every difference, an unknown code included: the form must not tell which element.
@@ -167,7 +168,11 @@ class EntityChanges:
         async with in_transaction():
             await Entity.filter(id=entity.id).update(
                 **seal_entity_fields(
-                    self.pii, contact_name=contact_name, contact_certificate_number=contact_number, contact_phone=phone
+                    self.pii,
+                    entity.id,
+                    contact_name=contact_name,
+                    contact_certificate_number=contact_number,
+                    contact_phone=phone,
                 ),
                 updated_at=self.rt.clock.now(),
             )
@@ -219,7 +224,7 @@ class EntityChanges:
         if (
             representative is None
             or representative.status != PersonStatus.ACTIVE
-            or self.pii.open("person.name", representative.name_enc) != rep_name
+            or self.pii.open("person.name", representative.id, representative.name_enc) != rep_name
         ):
             await self._refused("entity.legal_change_refused", client, entity.id, reason="no_representative_account")
             raise DomainError(
@@ -230,7 +235,7 @@ class EntityChanges:
         old_rep = await Person.get_or_none(id=entity.representative_id)
         async with in_transaction():
             changed = await Entity.filter(id=entity.id, status=EntityStatus.ACTIVE).update(
-                **seal_entity_fields(self.pii, name=name),
+                **seal_entity_fields(self.pii, entity.id, name=name),
                 entity_type=form.entity_type,
                 representative_id=representative.id,
                 updated_at=self.rt.clock.now(),
@@ -246,7 +251,9 @@ class EntityChanges:
             new_name=mask_entity_name(name),
             old_entity_type=str(entity.entity_type),
             new_entity_type=form.entity_type.value,
-            old_representative_name=mask_name(self.pii.open("person.name", old_rep.name_enc)) if old_rep else "",
+            old_representative_name=mask_name(self.pii.open("person.name", old_rep.id, old_rep.name_enc))
+            if old_rep
+            else "",
             new_representative_name=mask_name(rep_name),
             representative_changed=representative.id != entity.representative_id,
         )

@@ -6,6 +6,7 @@ turns plain values into the columns to write, and a row back into plain values f
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,7 @@ class EntityPlain:
 
 def seal_entity_fields(
     pii: Pii,
+    entity_id: uuid.UUID,
     *,
     credit_code: str | None = None,
     name: str | None = None,
@@ -36,21 +38,21 @@ def seal_entity_fields(
     contact_certificate_number: str | None = None,
     contact_phone: str | None = None,
 ) -> dict[str, Any]:
-    """The Entity column values (sealed, plus blind indexes) for the values given, for create() or update()."""
+    """The Entity column values (sealed for row ``entity_id``, plus blind indexes) for create() or update()."""
     found: dict[str, Any] = {}
     if credit_code is not None:
         found["credit_code_index"] = credit_code_index(pii, credit_code)
-        found["credit_code_enc"] = pii.seal(columns.CREDIT_CODE, credit_code)
+        found["credit_code_enc"] = pii.seal(columns.CREDIT_CODE, entity_id, credit_code)
     if name is not None:
-        found["name_enc"] = pii.seal(columns.NAME, name)
+        found["name_enc"] = pii.seal(columns.NAME, entity_id, name)
     if contact_name is not None:
-        found["contact_name_enc"] = pii.seal(columns.CONTACT_NAME, contact_name)
+        found["contact_name_enc"] = pii.seal(columns.CONTACT_NAME, entity_id, contact_name)
     if contact_certificate_number is not None:
         found["contact_certificate_number_enc"] = pii.seal(
-            columns.CONTACT_CERTIFICATE_NUMBER, contact_certificate_number
+            columns.CONTACT_CERTIFICATE_NUMBER, entity_id, contact_certificate_number
         )
     if contact_phone is not None:
-        found["contact_phone_enc"] = pii.seal(columns.CONTACT_PHONE, contact_phone)
+        found["contact_phone_enc"] = pii.seal(columns.CONTACT_PHONE, entity_id, contact_phone)
         found["contact_phone_index"] = pii.phone_index(contact_phone)
     return found
 
@@ -58,11 +60,13 @@ def seal_entity_fields(
 def open_entity(pii: Pii, entity: Entity) -> EntityPlain:
     """Decrypt an entity's identifying values."""
     return EntityPlain(
-        credit_code=pii.open(columns.CREDIT_CODE, entity.credit_code_enc),
-        name=pii.open(columns.NAME, entity.name_enc),
-        contact_name=pii.open(columns.CONTACT_NAME, entity.contact_name_enc),
-        contact_certificate_number=pii.open(columns.CONTACT_CERTIFICATE_NUMBER, entity.contact_certificate_number_enc),
-        contact_phone=pii.open(columns.CONTACT_PHONE, entity.contact_phone_enc),
+        credit_code=pii.open(columns.CREDIT_CODE, entity.id, entity.credit_code_enc),
+        name=pii.open(columns.NAME, entity.id, entity.name_enc),
+        contact_name=pii.open(columns.CONTACT_NAME, entity.id, entity.contact_name_enc),
+        contact_certificate_number=pii.open(
+            columns.CONTACT_CERTIFICATE_NUMBER, entity.id, entity.contact_certificate_number_enc
+        ),
+        contact_phone=pii.open(columns.CONTACT_PHONE, entity.id, entity.contact_phone_enc),
     )
 
 

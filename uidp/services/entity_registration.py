@@ -140,8 +140,8 @@ class EntityRegistrationService:
         await self.codes.consume(SmsPurpose.ENTITY_REGISTER, phone, sms_code)
         ticket = new_token()
         await self.rt.store.set(self._key(ticket), json.dumps({"person": str(person.id)}), self.ticket_seconds)
-        name = self.pii.open("person.name", person.name_enc)
-        number = self.pii.open("person.certificate_number", person.certificate_number_enc)
+        name = self.pii.open("person.name", person.id, person.name_enc)
+        number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
         await self.audit.record(
             "entity_registration.representative_proven",
             subject=("person", person.id),
@@ -203,6 +203,7 @@ class EntityRegistrationService:
                     entity_type=form.entity_type,
                     **seal_entity_fields(
                         self.pii,
+                        entity_id,
                         credit_code=checked.code,
                         name=checked.name,
                         contact_name=checked.contact_name,
@@ -276,8 +277,8 @@ class EntityRegistrationService:
         elif record.entity_type != entity_type.value:
             mismatch = ("entity_type", "法人类型与工商登记信息不一致", "entityType")
         else:
-            name = self.pii.open("person.name", person.name_enc)
-            number = self.pii.open("person.certificate_number", person.certificate_number_enc)
+            name = self.pii.open("person.name", person.id, person.name_enc)
+            number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
             same_name = normalize_name(record.representative_name) == name
             if not same_name or record.representative_certificate_number.strip().upper() != number:
                 mismatch = ("representative", "法定代表人姓名或证件号码与工商登记信息不一致", None)

@@ -125,7 +125,7 @@ class Levels:
             raise DomainError(ErrorCode.ALREADY_AT_LEVEL, f"当前账号已是{level.label}认证，无需银行卡认证")
         number = normalize_card_number(card_number, "cardNumber")
         phone = normalize_phone(reserved_phone, "reservedPhone")
-        account_phone = self.pii.open("person.phone", person.phone_enc) if person.phone_enc else None
+        account_phone = self.pii.open("person.phone", person.id, person.phone_enc) if person.phone_enc else None
         if phone != account_phone:
             await self.audit.record(
                 "bank_check.refused",
@@ -145,9 +145,9 @@ class Levels:
             left = int(await self.rt.store.ttl(limit_key) or DAY_SECONDS)
             raise DomainError(ErrorCode.RATE_LIMITED, "今日银行卡认证次数已用完，请明天再试", None, retry_after=left)
         query = BankCardQuery(
-            name=self.pii.open("person.name", person.name_enc),
+            name=self.pii.open("person.name", person.id, person.name_enc),
             certificate_type=person.certificate_type,
-            certificate_number=self.pii.open("person.certificate_number", person.certificate_number_enc),
+            certificate_number=self.pii.open("person.certificate_number", person.id, person.certificate_number_enc),
             card_number=number,
             phone=phone,
         )
@@ -195,13 +195,14 @@ class Levels:
         status = _STATUS_OF[result.status]
         try:
             async with in_transaction():
+                check_id = uuid.uuid4()
                 check = await BankCheck.create(
-                    id=uuid.uuid4(),
+                    id=check_id,
                     person_id=person.id,
                     status=status,
                     reason=MismatchReason.of(result.reason).value if status == BankCheckStatus.FAILED else None,
                     masked_card=mask_bank_card(number),
-                    card_number_enc=self.pii.seal(CARD_COLUMN, number),
+                    card_number_enc=self.pii.seal(CARD_COLUMN, check_id, number),
                     provider=provider[:64],
                     provider_reference=result.reference if status == BankCheckStatus.PENDING else None,
                     pending_key=str(person.id) if status == BankCheckStatus.PENDING else None,

@@ -62,7 +62,7 @@ class LoginIdentifiers:
         filled, conflicting = 0, []
         rows = await Person.filter(login_index__isnull=True).order_by("created_at", "id")
         for person in rows:
-            number = self.pii.open("person.certificate_number", person.certificate_number_enc)
+            number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
             try:
                 async with in_transaction():
                     filled += await Person.filter(id=person.id, login_index__isnull=True).update(

@@ -45,4 +45,4 @@ class PersonLookup:
 
     def phone_of(self, person: Person) -> str:
         """The person's phone in clear (to send a code); callers never show it unmasked."""
-        return self.pii.open("person.phone", person.phone_enc)
+        return self.pii.open("person.phone", person.id, person.phone_enc)

@@ -29,18 +29,20 @@ class PersonView:
 
     @cached_property
     def masked_name(self) -> str:
-        return mask_name(self._pii.open("person.name", self._person.name_enc))
+        return mask_name(self._pii.open("person.name", self._person.id, self._person.name_enc))
 
     @cached_property
     def masked_certificate_number(self) -> str:
-        return mask_id_number(self._pii.open("person.certificate_number", self._person.certificate_number_enc))
+        return mask_id_number(
+            self._pii.open("person.certificate_number", self._person.id, self._person.certificate_number_enc)
+        )
 
     @cached_property
     def masked_phone(self) -> str:
         """Empty when the phone was taken away by an appeal and a new one must be bound."""
         if self._person.phone_enc is None:
             return ""
-        return mask_phone(self._pii.open("person.phone", self._person.phone_enc))
+        return mask_phone(self._pii.open("person.phone", self._person.id, self._person.phone_enc))
 
     @property
     def certificate_valid_until(self) -> date | None:

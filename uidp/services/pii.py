@@ -6,7 +6,7 @@ from typing import Protocol
 
 from uidp.domain.login_identifiers import certificate_login_key
 from uidp.security.blind_index import BlindIndex
-from uidp.security.cipher import PiiCipher
+from uidp.security.cipher import CipherError, PiiCipher
 
 
 class HasCrypto(Protocol):
@@ -15,20 +15,28 @@ class HasCrypto(Protocol):
 
 
 class Pii:
-    """Encrypts values bound to their column, and makes keyed lookup digests."""
+    """Encrypts values bound to their column and row, and makes keyed lookup digests.
+
+    ``row`` is the row's primary key (UUIDs are made in Python before the insert, so a creating service
+    knows it): a value copied to another row does not open there.
+    """
 
     def __init__(self, rt: HasCrypto) -> None:
         self.cipher = rt.cipher
         self.blind = rt.blind
 
-    def seal(self, column: str, value: str) -> str:
-        return self.cipher.encrypt(value, context=column)
+    def seal(self, column: str, row: object, value: str) -> str:
+        return self.cipher.encrypt(value, context=column, row=str(row))
 
-    def open(self, column: str, token: str) -> str:
-        return self.cipher.decrypt(token, context=column)
+    def open(self, column: str, row: object, token: str) -> str:
+        """The value in clear; CipherError naming the column and row when it was not sealed for them."""
+        try:
+            return self.cipher.decrypt(token, context=column, row=str(row))
+        except CipherError as error:
+            raise CipherError(f"{column} of row {row}: {error}") from None
 
-    def seal_optional(self, column: str, value: str | None) -> str | None:
-        return None if value is None else self.seal(column, value)
+    def seal_optional(self, column: str, row: object, value: str | None) -> str | None:
+        return None if value is None else self.seal(column, row, value)
 
     def certificate_index(self, certificate_type: str, number: str) -> str:
         return self.blind.digest(f"certificate:{certificate_type}", number)

@@ -93,7 +93,11 @@ class RecoveryService:
         if person is not None and not self._matches(person, name):
             person = None
         decoy = self.pii.digest("recovery-decoy", f"{certificate_type.value}:{number}:{name}")
-        masked = mask_phone(self.pii.open("person.phone", person.phone_enc)) if person else decoy_masked_phone(decoy)
+        masked = (
+            mask_phone(self.pii.open("person.phone", person.id, person.phone_enc))
+            if person
+            else decoy_masked_phone(decoy)
+        )
         ticket = new_token()
         record = {"person": str(person.id) if person else "", "decoy": decoy, "phone": masked, "step": STEP_STARTED}
         await self.rt.store.set(self._key(ticket), json.dumps(record), self.ticket_seconds)
@@ -112,7 +116,7 @@ class RecoveryService:
             # Pre-provisioned persons activate (P2), pending ones wait for staff, and an account whose phone
             # went to someone else by an appeal (P9a) has no phone to send a code to: all look unknown here.
             return False
-        return self.pii.open("person.name", person.name_enc) == name
+        return self.pii.open("person.name", person.id, person.name_enc) == name
 
     async def send_code(self, ticket: str, client: ClientInfo) -> tuple[str, SentCode]:
         """Step 2: a RECOVER_PASSWORD code to the phone on record; returns the masked phone and timings."""
@@ -121,7 +125,7 @@ class RecoveryService:
             person = await Person.get_or_none(id=uuid.UUID(found.person_id))
             if person is None:
                 raise _step_invalid()
-            phone = self.pii.open("person.phone", person.phone_enc)
+            phone = self.pii.open("person.phone", person.id, person.phone_enc)
             sent = await self.codes.send(SmsPurpose.RECOVER_PASSWORD, phone, client)
             await self.audit.record(
                 "sms_code.sent",
@@ -141,8 +145,10 @@ class RecoveryService:
         """Step 3: code + new password twice. Sets the password, ends every session, clears the lockout."""
         found = await self._ticket(ticket, STEP_CODE_SENT)
         person = await Person.get_or_none(id=uuid.UUID(found.person_id)) if found.person_id else None
-        phone = self.pii.open("person.phone", person.phone_enc) if person else None
-        number = self.pii.open("person.certificate_number", person.certificate_number_enc) if person else None
+        phone = self.pii.open("person.phone", person.id, person.phone_enc) if person else None
+        number = (
+            self.pii.open("person.certificate_number", person.id, person.certificate_number_enc) if person else None
+        )
         password = check_password(
             new_password or "",
             confirmation or "",

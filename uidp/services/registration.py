@@ -122,9 +122,9 @@ class RegistrationService:
 
     async def masked(self, person: Person) -> MaskedPerson:
         return MaskedPerson(
-            mask_name(self.pii.open("person.name", person.name_enc)),
-            mask_id_number(self.pii.open("person.certificate_number", person.certificate_number_enc)),
-            mask_phone(self.pii.open("person.phone", person.phone_enc)),
+            mask_name(self.pii.open("person.name", person.id, person.name_enc)),
+            mask_id_number(self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)),
+            mask_phone(self.pii.open("person.phone", person.id, person.phone_enc)),
         )
 
     async def check_certificate(self, certificate_type: CertificateType, raw_number: str) -> None:
@@ -182,13 +182,13 @@ class RegistrationService:
                     certificate_type=form.certificate_type.value,
                     certificate_index=self.pii.certificate_index(form.certificate_type.value, checked.number),
                     login_index=self.pii.login_index(checked.number),
-                    certificate_number_enc=self.pii.seal("person.certificate_number", checked.number),
-                    name_enc=self.pii.seal("person.name", checked.name),
+                    certificate_number_enc=self.pii.seal("person.certificate_number", person_id, checked.number),
+                    name_enc=self.pii.seal("person.name", person_id, checked.name),
                     phone_index=self.pii.phone_index(checked.phone),
-                    phone_enc=self.pii.seal("person.phone", checked.phone),
+                    phone_enc=self.pii.seal("person.phone", person_id, checked.phone),
                     gender=checked.gender.value if checked.gender else None,
                     birth_date_enc=self.pii.seal_optional(
-                        "person.birth_date", checked.birth_date.isoformat() if checked.birth_date else None
+                        "person.birth_date", person_id, checked.birth_date.isoformat() if checked.birth_date else None
                     ),
                     valid_from=form.valid_from,
                     validity_period=form.validity_period.value if form.validity_period else None,

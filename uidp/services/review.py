@@ -70,8 +70,8 @@ class ReviewCases:
             pending_key=self.pii.digest(f"case:{kind.value}", pending_key) if pending_key else None,
             submitted_at=now,
             due_at=self.rt.settings.work_calendar().due_after(now, self.rt.settings.review_due_working_days),
-            notify_phone_enc=self.pii.seal(f"case:{case_id}:phone", notify_phone),
-            details_enc=self.pii.seal(f"case:{case_id}:details", json.dumps(details, ensure_ascii=False)),
+            notify_phone_enc=self.pii.seal(f"case:{case_id}:phone", case_id, notify_phone),
+            details_enc=self.pii.seal(f"case:{case_id}:details", case_id, json.dumps(details, ensure_ascii=False)),
             summary=summary,
         )
 
@@ -109,7 +109,7 @@ class ReviewCases:
         if number is None and case.person_id and case.kind in _CLAIMS_ACCOUNT_NUMBER:
             person = await Person.get_or_none(id=case.person_id)
             if person is not None:
-                number = self.pii.open("person.certificate_number", person.certificate_number_enc)
+                number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
         if number is not None:
             await Audit(self.rt).record(
                 "review.certificate_number_shown", actor=actor, client=client, case_id=str(case.id), kind=str(case.kind)
@@ -117,7 +117,7 @@ class ReviewCases:
         return number
 
     def details(self, case: ReviewCase) -> dict[str, Any]:
-        return json.loads(self.pii.open(f"case:{case.id}:details", case.details_enc))
+        return json.loads(self.pii.open(f"case:{case.id}:details", case.id, case.details_enc))
 
     async def decide(
         self, actor: Principal, case_id: uuid.UUID, *, approve: bool, reason: str | None, client: ClientInfo
@@ -146,7 +146,7 @@ class ReviewCases:
             if decided != 1:
                 raise DomainError(ErrorCode.CASE_ALREADY_DECIDED, "该案件已处理，不能重复审核", "caseId")
             await (effects.approve if approve else effects.reject)(self.rt, case, self.details(case))
-        phone = self.pii.open(f"case:{case.id}:phone", case.notify_phone_enc)
+        phone = self.pii.open(f"case:{case.id}:phone", case.id, case.notify_phone_enc)
         text = effects.approved_text if approve else effects.rejected_text.format(reason=reason)
         notified = await notify_by_sms(self.rt, phone, text, purpose=f"REVIEW_{case.kind}")
         await Audit(self.rt).record(

@@ -144,7 +144,7 @@ class StaffService:
         row = await StaffTotp.get_or_none(staff_id=staff_id)
         if row is None:
             return False
-        secret = totp.b32decode(self.rt.cipher.decrypt(row.secret_enc, context=TOTP_COLUMN))
+        secret = totp.b32decode(self.rt.cipher.decrypt(row.secret_enc, context=TOTP_COLUMN, row=str(row.staff_id)))
         step = totp.verify(secret, code, self.rt.clock.now(), after_step=row.last_step)
         if step is None:
             return False

@@ -148,7 +148,7 @@ class StaffEnrolments:
             ).update(
                 token_hash=token_digest(token),
                 token_expires_at=expires_at,
-                secret_enc=self.rt.cipher.encrypt(totp.b32(secret), context=PENDING_COLUMN),
+                secret_enc=self.rt.cipher.encrypt(totp.b32(secret), context=PENDING_COLUMN, row=str(staff.id)),
             )
         if spent != 1:
             await self.audit.record(
@@ -196,7 +196,7 @@ class StaffEnrolments:
         elif not current_password:
             raise DomainError(ErrorCode.REQUIRED, "请输入当前登录密码", "currentPassword")
         await self._count_try(staff.id, staff.username, client)
-        secret = totp.b32decode(self.rt.cipher.decrypt(row.secret_enc, context=PENDING_COLUMN))
+        secret = totp.b32decode(self.rt.cipher.decrypt(row.secret_enc, context=PENDING_COLUMN, row=str(row.staff_id)))
         step = totp.verify(secret, totp_code, now)
         if step is None:
             await self._refused(staff, client, "totp_code")
@@ -207,7 +207,7 @@ class StaffEnrolments:
                 await self._refused(staff, client, "current_password")
                 raise DomainError(ErrorCode.WRONG_PASSWORD, "当前登录密码错误", "currentPassword")
         new_hash = await self.rt.hasher.hash(chosen) if chosen is not None else None
-        sealed = self.rt.cipher.encrypt(totp.b32(secret), context=TOTP_COLUMN)
+        sealed = self.rt.cipher.encrypt(totp.b32(secret), context=TOTP_COLUMN, row=str(staff.id))
         async with in_transaction():
             if await StaffEnrolment.filter(staff_id=staff.id, token_hash=row.token_hash).delete() != 1:
                 raise DomainError(ErrorCode.STEP_INVALID, "设置已失效，请重新输入设置码", "enrolmentToken")

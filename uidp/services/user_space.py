@@ -91,7 +91,7 @@ class UserSpace:
             confirmation or "",
             policy=POLICY,
             phone=self.phone_of(person) if person.phone_enc is not None else None,
-            certificate_number=self.pii.open("person.certificate_number", person.certificate_number_enc),
+            certificate_number=self.pii.open("person.certificate_number", person.id, person.certificate_number_enc),
             field="newPassword",
             confirmation_field="newPasswordConfirmation",
         )
@@ -190,7 +190,7 @@ class UserSpace:
             async with in_transaction():
                 changed = await Person.filter(id=person.id, phone_index=old_index).update(
                     phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", phone),
+                    phone_enc=self.pii.seal("person.phone", person.id, phone),
                     updated_at=self.rt.clock.now(),
                 )
                 if changed != 1:  # a concurrent change won
@@ -276,7 +276,7 @@ class UserSpace:
         if not row.display_enc:
             return ""
         try:
-            return mask_name(self.pii.open(BINDING_DISPLAY_COLUMN, row.display_enc))
+            return mask_name(self.pii.open(BINDING_DISPLAY_COLUMN, row.id, row.display_enc))
         except Exception:  # a display written by another version or key: show nothing rather than fail
             return ""
 
