@@ -21,7 +21,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context, bearer_token, client_info
-from graph.hardening import ProductionMaskErrors, UidpMaskErrors, document_limits
+from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
 from graph.input_guard import guard_schema
 from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query, Subscription
@@ -41,7 +41,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
-    schema = strawberry.Schema(
+    schema = QuietSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

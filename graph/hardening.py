@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import strawberry
 from graphql import GraphQLError, ValidationRule
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import AddValidationRules, MaskErrors
@@ -95,6 +96,14 @@ class UidpMaskErrors(MaskErrors):
             if self.hide_suggestions:
                 error.message = without_suggestion(error.message)
         return processed
+
+
+class QuietSchema(strawberry.Schema):
+    """Logs only the errors it masks. The others are about the caller's document or input, are answered to the
+    caller, and repeat what the caller sent (a password or ID number in a variable of the wrong type)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        super().process_errors([error for error in errors if should_mask(error)], execution_context)
 
 
 class ProductionMaskErrors(UidpMaskErrors):

@@ -10,6 +10,7 @@ same expectations, so both backends give the same answer.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import tempfile
 import uuid
@@ -424,3 +425,27 @@ async def test_no_suggestions_in_production(client, http, query, variables):
         assert [e["message"] for e in answer.json()["errors"]] == [
             e["message"].split(" Did you mean ")[0] for e in dev.json()["errors"]
         ]
+
+
+# ---- logs ----------------------------------------------------------------------------------------------------
+
+
+async def test_refused_input_is_not_logged_with_its_values(api, caplog, monkeypatch):
+    """Validation, coercion and edge refusals are the caller's; their messages repeat the caller's input."""
+    from uidp.services.captcha import CaptchaService
+
+    login = "mutation($i: LoginWithPasswordInput!) { loginWithPassword(input: $i) { __typename } }"
+    with caplog.at_level(logging.DEBUG, logger="strawberry.execution"):
+        await send(api.client, {"query": login, "variables": {"i": {"identifier": "x", "password": 420102199001}}})
+        await send(api.client, {"query": login, "variables": {"i": {"identifier": "4201\u0000", "password": "p"}}})
+        await send(api.client, {"query": '{ loginMethods(x: "420102199003") { id } }'})
+    assert "4201021990" not in caplog.text and "4201" not in caplog.text
+
+    async def crash(self: Any) -> Any:
+        raise RuntimeError("an unexpected failure")
+
+    monkeypatch.setattr(CaptchaService, "issue", crash)
+    with caplog.at_level(logging.DEBUG, logger="strawberry.execution"):
+        response = await send(api.client, {"query": "mutation { requestCaptcha { id } }"})
+    assert response.json()["errors"][0]["message"] == "Unexpected error."
+    assert "an unexpected failure" in caplog.text  # what operators need to debug is still logged
