@@ -64,7 +64,8 @@ def access_for(field_name: str) -> StaffAccess:
 
 async def require_staff(info: Info, role_any: tuple[str, ...] | None = None, scope: str | None = None) -> Principal:
     """The calling staff member, or a DomainError: NOT_AUTHENTICATED, FORBIDDEN (not staff, or no role),
-    TOKEN_SCOPE (an API token without the field's scope) or TOKEN_EXPIRED.
+    TOKEN_SCOPE (an API token without the field's scope), API_TOKEN_NOT_A_SESSION (an API token on a
+    ``sessions_only`` field) or TOKEN_EXPIRED.
 
     ``role_any`` and ``scope`` default to the field's entry in ``STAFF_FIELDS``.
     """
