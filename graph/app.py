@@ -23,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from graph.context import Context, bearer_token, client_info
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
 from graph.input_guard import guard_schema
+from graph.limits import AnonymousMutationBudget
 from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query, Subscription
 from graph.websocket import SubscriptionsOnlyOverWebSocket, WebSocketMixin, allowed_origins
@@ -38,6 +39,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         ProductionMaskErrors if settings.is_production else UidpMaskErrors,
         SubscriptionsOnlyOverWebSocket,
+        AnonymousMutationBudget,
     ]
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)

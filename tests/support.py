@@ -194,6 +194,26 @@ COMPLETE_ENROLMENT = """mutation($i: CompleteStaffEnrolmentInput!){ completeStaf
   ... on Error { code message field } } }"""
 
 
+def count_password_checks(rt: Any, monkeypatch: Any) -> list[bool]:
+    """Observe every bcrypt check against a stored hash (dummy checks for nobody excluded), with its result."""
+    seen: list[bool] = []
+    original = rt.hasher.verify_sync
+
+    def counting(password: str, hashed: str | None) -> bool:
+        ok = original(password, hashed)
+        if hashed is not None:
+            seen.append(ok)
+        return ok
+
+    monkeypatch.setattr(rt.hasher, "verify_sync", counting)
+    return seen
+
+
+def forwarded(n: int) -> dict[str, str]:
+    """An X-Forwarded-For of its own for request ``n`` of a burst (the app must trust the test client)."""
+    return {"x-forwarded-for": f"198.51.100.{n + 1}"}
+
+
 # --- service-level helpers (no HTTP) ----------------------------------------------------------------------
 
 

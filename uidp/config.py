@@ -113,18 +113,28 @@ class Settings:
     )
     captcha_ttl_seconds: int = field(default=120, metadata=_doc("120", "image captcha lifetime"))
     sms_code_ttl_seconds: int = field(default=300, metadata=_doc("300", "SMS code lifetime"))
-    sms_max_attempts: int = field(default=5, metadata=_doc("5", "wrong tries before an SMS code dies"))
+    sms_max_attempts: int = field(
+        default=5, metadata=_doc("5", "wrong tries before an SMS code dies (each counted before its check)")
+    )
     sms_resend_seconds: int = field(default=60, metadata=_doc("60", "minimum interval between codes"))
     sms_daily_per_phone: int = field(default=10, metadata=_doc("10", "codes per phone per day"))
     sms_daily_per_client: int = field(default=50, metadata=_doc("50", "codes per client address per day"))
     login_captcha_after: int = field(
-        default=3, metadata=_doc("3", "failed logins (per account or address) before a captcha is needed")
+        default=3,
+        metadata=_doc("3", "failed logins per account and per typed identifier in the window before a captcha"),
     )
-    login_lock_after: int = field(default=5, metadata=_doc("5", "failed logins in the window that lock"))
+    login_lock_after: int = field(
+        default=5, metadata=_doc("5", "failed logins per account in the window that lock it; later ones go unchecked")
+    )
     login_window_seconds: int = field(default=900, metadata=_doc("900", "window for counting failures"))
     login_lock_seconds: int = field(default=900, metadata=_doc("900", "how long a lock lasts"))
     client_failure_limit: int = field(
-        default=50, metadata=_doc("50", "failed logins per client address in the window before it is slowed")
+        default=50,
+        metadata=_doc("50", "failed logins per client address (IPv6: per /64) in the window before a captcha"),
+    )
+    anonymous_mutations_per_hour: int = field(
+        default=600,
+        metadata=_doc("600", "root mutation fields (each alias one) per client address an hour without a session"),
     )
     review_due_working_days: int = field(
         default=1, metadata=_doc("1", "working days staff have to decide a review case (A1)")

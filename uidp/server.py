@@ -69,6 +69,9 @@ def serve(
         "host": host,
         "port": port,
         "log_level": log_level,
+        # uvicorn would believe X-Forwarded-For from any loopback peer before the app runs; only
+        # UIDP_TRUSTED_PROXIES decides who the client is (graph.context.client_info).
+        "proxy_headers": False,
     }
     options.update(WEBSOCKETS)
     if workers == 1:

@@ -159,6 +159,21 @@ async def test_daily_limit(api, token):
     assert 0 < result["retryAfterSeconds"] <= 86400
 
 
+async def test_daily_limit_holds_under_a_concurrent_burst(api, token):
+    import asyncio
+
+    results = await asyncio.gather(*(verify(api, token, TEST_CARDS["13"]) for _ in range(3 * DAILY_CHECKS)))
+    answers = [r.get("status") or r.get("code") for r in results]
+    assert answers.count("FAILED") == DAILY_CHECKS  # counted before the provider is asked
+    assert answers.count("RATE_LIMITED") == 2 * DAILY_CHECKS
+
+
+async def test_a_provider_failure_does_not_use_up_a_check(api, token):
+    for _ in range(DAILY_CHECKS + 1):
+        assert (await verify(api, token, TEST_CARDS["99"]))["code"] == "VERIFIER_UNAVAILABLE"
+    assert (await verify(api, token, TEST_CARDS["13"]))["status"] == "FAILED"
+
+
 async def test_anonymous(api, sandbox):
     result = await verify(api, None, TEST_CARDS["01"])
     assert (result["__typename"], result["code"]) == ("NotAuthenticated", "NOT_AUTHENTICATED")

@@ -58,8 +58,8 @@ async def test_full_recovery_sets_password_ends_sessions_and_unlocks(rt):
     login = LoginService(rt)
     first = await login.login_with_password(PHONE, PASSWORD, CLIENT)
     for _ in range(rt.settings.login_lock_after):
-        await LoginThrottle(rt).failure(f"person:{person.id}", CLIENT)
-    assert (await LoginThrottle(rt).state(f"person:{person.id}", CLIENT)).locked
+        await LoginThrottle(rt).check_password(f"person:{person.id}", CLIENT, "Wrong#2026pw", None)
+    assert await LoginThrottle(rt).is_locked(f"person:{person.id}")
 
     recovery = RecoveryService(rt)
     started = await start(rt, name=" 陈心 ")
@@ -73,7 +73,7 @@ async def test_full_recovery_sets_password_ends_sessions_and_unlocks(rt):
 
     assert (await Credential.get(subject_id=person.id)).secret_hash != old_hash
     assert await Sessions(rt).resolve(first.issued.token) is None
-    assert not (await LoginThrottle(rt).state(f"person:{person.id}", CLIENT)).locked
+    assert not await LoginThrottle(rt).is_locked(f"person:{person.id}")
     assert (await login.login_with_password(PHONE, NEW_PASSWORD, CLIENT)).subject_id == person.id
     event = await AuditEvent.get(event_type="password.recovered")
     assert event.subject_id == person.id and event.details == {"sessions_ended": 1}

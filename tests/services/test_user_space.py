@@ -83,7 +83,7 @@ async def test_change_password_bad_input(rt):
     with_phone = "Ab#" + PHONE
     await fails(ErrorCode.WEAK_PASSWORD, space.change_password(me, PASSWORD, with_phone, with_phone, CLIENT))
     await log_in(rt)  # unchanged
-    assert not (await LoginThrottle(rt).state(f"person:{person.id}", CLIENT)).locked
+    assert not await LoginThrottle(rt).is_locked(f"person:{person.id}")
 
 
 async def test_wrong_current_password_counts_toward_the_lock(rt):
@@ -96,7 +96,7 @@ async def test_wrong_current_password_counts_toward_the_lock(rt):
             space.change_password(me, "Wrong#2026pw", NEW_PASSWORD, NEW_PASSWORD, CLIENT),
             "currentPassword",
         )
-    assert (await LoginThrottle(rt).state(f"person:{person.id}", CLIENT)).locked
+    assert await LoginThrottle(rt).is_locked(f"person:{person.id}")
     # Locked: even the right password answers WRONG_PASSWORD, and login is locked too.
     await fails(ErrorCode.WRONG_PASSWORD, space.change_password(me, PASSWORD, NEW_PASSWORD, NEW_PASSWORD, CLIENT))
     captcha = await CaptchaService(rt).issue()

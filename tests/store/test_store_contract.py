@@ -205,6 +205,37 @@ async def test_incr_concurrent(harness: Harness) -> None:
 
 
 @pytest.mark.anyio
+async def test_decr_hands_back_within_the_window(harness: Harness) -> None:
+    store = harness.store
+    assert await store.decr("fails") == 0  # missing: nothing is created
+    assert await store.get("fails") is None
+    assert await store.incr("fails", 0.5) == 1
+    assert await store.incr("fails", 0.5) == 2
+    assert await store.decr("fails") == 1
+    assert await store.decr("fails") == 0
+    assert await store.decr("fails") == 0  # never below zero
+    left = await store.ttl("fails")
+    assert left is not None and 0 < left <= 0.5  # the window keeps its end
+    await harness.advance(0.6)
+    assert await store.decr("fails") == 0
+    assert await store.get("fails") is None
+
+
+@pytest.mark.anyio
+async def test_incr_and_decr_concurrent(harness: Harness) -> None:
+    await harness.store.incr("hits", 10)
+
+    async def bump_and_back() -> None:
+        await harness.store.incr("hits", 10)
+        await harness.store.decr("hits")
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(50):
+            tg.start_soon(bump_and_back)
+    assert await harness.store.get("hits") == "1"
+
+
+@pytest.mark.anyio
 async def test_pubsub_context_manager_delivers(harness: Harness) -> None:
     store = harness.store
     with anyio.fail_after(5):

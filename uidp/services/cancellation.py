@@ -22,6 +22,7 @@ from uidp.services.audit import Audit
 from uidp.services.erasure import erase_person
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
+from uidp.services.request_limits import spend
 from uidp.services.sms import SmsCodes, SmsPurpose
 from uidp.services.user_space import UserSpace
 
@@ -37,6 +38,7 @@ AFTERWARDS = (
     "提交成功后您的账号将会被永久删除，如需继续办理事项需重新注册账号，且重新注册的账号无法自动关联之前账号提交的办件。"
 )
 MISMATCHES_PER_HOUR = 5
+TOO_MANY = "证件号码错误次数过多，请稍后再试"
 MISMATCH = "证件号码与当前账号不一致"
 
 
@@ -84,15 +86,12 @@ class CancellationService:
     ) -> None:
         """CERTIFICATE_MISMATCH unless equal; a few mismatches an hour, then RATE_LIMITED."""
         key = f"cancel:mismatch:{person_id}"
-        if int(await self.rt.store.get(key) or 0) >= MISMATCHES_PER_HOUR:
-            left = int(await self.rt.store.ttl(key) or 3600)
-            raise DomainError(
-                ErrorCode.RATE_LIMITED, "证件号码错误次数过多，请稍后再试", "certificateNumber", retry_after=left
-            )
+        # Counted before the comparison; a right number hands its count back, so only mismatches use it up.
+        await spend(self.rt, key, limit=MISMATCHES_PER_HOUR, window=3600, message=TOO_MANY, field="certificateNumber")
         try:
             number = normalize_certificate_number(certificate_type, typed)
         except DomainError:
             number = ""
         if not secrets.compare_digest(number.encode(), stored.encode()):
-            await self.rt.store.incr(key, 3600)
             raise DomainError(ErrorCode.CERTIFICATE_MISMATCH, MISMATCH, "certificateNumber")
+        await self.rt.store.decr(key)

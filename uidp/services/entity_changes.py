@@ -94,19 +94,17 @@ class EntityChanges:
         entity = await acting_entity(principal)
         if not password:
             raise DomainError(ErrorCode.REQUIRED, "请输入登录密码", "password")
-        throttle = LoginThrottle(self.rt)
-        account_key = f"entity:{entity.id}"
-        state = await throttle.state(account_key, client)
-        ok = await self.rt.hasher.verify(password, await Passwords(self.rt).hash_of("entity", entity.id))
-        if not ok or state.locked:
-            _, just_locked = await throttle.failure(account_key, client)
+        password_hash = await Passwords(self.rt).hash_of("entity", entity.id)
+        ok, just_locked = await LoginThrottle(self.rt).check_password(
+            f"entity:{entity.id}", client, password, password_hash
+        )
+        if not ok:
             await self._refused("entity.contact_change_refused", client, entity.id, reason="wrong_password")
             if just_locked:
                 await self.audit.record(
                     "account.locked", outcome="failure", subject=("entity", entity.id), client=client
                 )
             raise DomainError(ErrorCode.WRONG_PASSWORD, "登录密码错误", "password")
-        await throttle.success(account_key)
         return await self._ticket(entity, "password", client)
 
     async def verify_by_elements(

@@ -156,15 +156,12 @@ class EntityRegistrationService:
         )
 
     async def _check_password(self, person: Person, password: str, client: ClientInfo) -> None:
-        throttle = LoginThrottle(self.rt)
-        account_key = f"person:{person.id}"
-        state = await throttle.state(account_key, client)
         password_hash = await Passwords(self.rt).hash_of("person", person.id)
-        ok = await self.rt.hasher.verify(password, password_hash)
-        if ok and not state.locked:
-            await throttle.success(account_key)
+        ok, just_locked = await LoginThrottle(self.rt).check_password(
+            f"person:{person.id}", client, password, password_hash
+        )
+        if ok:
             return
-        _, just_locked = await throttle.failure(account_key, client)
         await self._refused("wrong_password", client, subject=("person", person.id))
         if just_locked:
             await self.audit.record("account.locked", outcome="failure", subject=("person", person.id), client=client)

@@ -30,10 +30,12 @@ from uidp.services.audit import Audit
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.pii import Pii
 from uidp.services.principal import ClientInfo, Principal
+from uidp.services.request_limits import spend
 
 log = logging.getLogger("uidp.levels")
 
 DAILY_CHECKS = 5  # provider checks per person per 24 hours
+CHECKS_USED_UP = "今日银行卡认证次数已用完，请明天再试"
 DAY_SECONDS = 86400
 PENDING_GIVES_UP = timedelta(hours=24)  # a check the provider never answers fails as EXPIRED
 CARD_COLUMN = "bank_check.card_number"
@@ -141,9 +143,8 @@ class Levels:
         if verifier is None:
             raise unavailable()
         limit_key = f"levels:bank-checks:{person.id}"
-        if int(await self.rt.store.get(limit_key) or 0) >= DAILY_CHECKS:
-            left = int(await self.rt.store.ttl(limit_key) or DAY_SECONDS)
-            raise DomainError(ErrorCode.RATE_LIMITED, "今日银行卡认证次数已用完，请明天再试", None, retry_after=left)
+        # Counted before the provider is asked; a provider that fails hands the check back.
+        await spend(self.rt, limit_key, limit=DAILY_CHECKS, window=DAY_SECONDS, message=CHECKS_USED_UP)
         query = BankCardQuery(
             name=self.pii.open("person.name", person.id, person.name_enc),
             certificate_type=person.certificate_type,
@@ -164,8 +165,8 @@ class Levels:
                 client=client,
                 provider=verifier.id,
             )
+            await self.rt.store.decr(limit_key)
             raise unavailable() from None
-        await self.rt.store.incr(limit_key, DAY_SECONDS)
         check = await self._store(person, number, verifier.id, result)
         await self._audit_outcome(person.id, check, client, actor=principal)
         person = await Person.get(id=person.id)

@@ -16,7 +16,7 @@ from uidp.services.audit import Audit
 from uidp.services.captcha import CaptchaService
 from uidp.services.credentials import Passwords
 from uidp.services.entities import EntityLookup
-from uidp.services.login_throttle import LoginThrottle
+from uidp.services.login_throttle import Attempt, LoginThrottle
 from uidp.services.person_lookup import PersonLookup
 from uidp.services.principal import ClientInfo
 from uidp.services.sessions import IssuedSession, Sessions
@@ -98,37 +98,43 @@ class LoginService:
             raise DomainError(ErrorCode.REQUIRED, "请输入密码", "password")
         ports = CorePorts(self.rt, realm)
         subject = await ports.find_password_subject(identifier)
-        account_key = (
-            f"{subject.subject_kind}:{subject.subject_id}"
-            if subject
-            else self.rt.blind.digest(f"login:{realm}", identifier.upper())
-        )
-        state = await self.throttle.state(account_key, client)
-        if state.captcha_required:
+        typed = self.rt.blind.digest(f"login:{realm}", "".join(identifier.split()).upper())
+        account_key = f"{subject.subject_kind}:{subject.subject_id}" if subject else typed
+        attempt = await self.throttle.begin(account_key, client, identifier_key=typed)
+        if attempt.captcha_shown:
             try:
                 await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
             except DomainError as error:
+                await self.throttle.refund(attempt)
                 error.details["captcha_required"] = True
                 raise
+        elif attempt.captcha_hidden and not attempt.locked and not await self._captcha_ok(captcha_id, captcha_answer):
+            # The account needs a captcha this identifier does not show: answer like a wrong password.
+            await self.throttle.refund_account(attempt)
+            await self.rt.hasher.verify(password, None)  # the time of a real check
+            await self._fail(attempt, client, subject, identifier, reason="captcha_needed")
         method = self.rt.plugins.login_methods["password"]
+        if attempt.locked:
+            await self.rt.hasher.verify(password, None)  # not checked; the time of a real check
+            await self._fail(attempt, client, subject, identifier, reason="locked")
         try:
             assertion = await method.authenticate({"identifier": identifier, "password": password}, ports)
         except LoginFailure:
             assertion = None
-        if assertion is None or state.locked:
-            await self._fail(account_key, client, subject, identifier)
+        if assertion is None:
+            await self._fail(attempt, client, subject, identifier)
         assert assertion is not None and subject is not None
         subject_id = uuid.UUID(assertion.subject)
         person = ports.persons.get(assertion.subject) if assertion.subject_kind == "person" else None
         if assertion.subject_kind == "person":
             person = person or await Person.get(id=subject_id)
-            await self._check_person_can_log_in(person, client)
+            await self._check_person_can_log_in(person, client, attempt)
         if assertion.subject_kind == "staff":
-            await self._check_second_factor(account_key, client, subject, identifier, totp_code)
+            await self._check_second_factor(attempt, client, subject, identifier, totp_code)
         await Passwords(self.rt).rehash_if_needed(
             assertion.subject_kind, subject_id, password, subject.password_hash or ""
         )
-        await self.throttle.success(account_key)
+        await self.throttle.succeeded(attempt)
         issued = await self.sessions.issue(assertion.subject_kind, subject_id, method.id, client)
         await self.audit.record(
             "login.succeeded",
@@ -139,31 +145,60 @@ class LoginService:
         )
         return LoginOutcome(issued, assertion.subject_kind, subject_id, person)
 
+    async def _captcha_ok(self, captcha_id: str | None, captcha_answer: str | None) -> bool:
+        if not captcha_id or not captcha_answer:
+            return False
+        try:
+            await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
+        except DomainError:
+            return False
+        return True
+
     async def _check_second_factor(
-        self, account_key: str, client: ClientInfo, subject: PasswordSubject, identifier: str, code: str | None
+        self, attempt: Attempt, client: ClientInfo, subject: PasswordSubject, identifier: str, code: str | None
     ) -> None:
         if not (code or "").strip():
+            await self.throttle.succeeded(attempt)  # the password was right: not a guess
             raise DomainError(ErrorCode.SECOND_FACTOR_REQUIRED, "请输入动态口令", "totpCode", captcha_required=False)
         try:
             right = await StaffService(self.rt).check_totp(uuid.UUID(subject.subject_id), code or "")
         except DomainError as refusal:  # too many codes tried: this one was not even checked
-            await self._fail(account_key, client, subject, identifier, refusal.code, refusal.message, "totpCode")
+            await self._fail(
+                attempt,
+                client,
+                subject,
+                identifier,
+                reason="second_factor_limit",
+                code=refusal.code,
+                message=refusal.message,
+                field="totpCode",
+            )
         if not right:
             await self._fail(
-                account_key, client, subject, identifier, ErrorCode.SECOND_FACTOR_INVALID, "动态口令错误", "totpCode"
+                attempt,
+                client,
+                subject,
+                identifier,
+                reason="second_factor",
+                code=ErrorCode.SECOND_FACTOR_INVALID,
+                message="动态口令错误",
+                field="totpCode",
             )
 
     async def _fail(
         self,
-        account_key: str,
+        attempt: Attempt,
         client: ClientInfo,
         subject: PasswordSubject | None,
         identifier: str,
+        *,
+        reason: str = "password",
         code: ErrorCode = ErrorCode.INVALID_CREDENTIALS,
         message: str = FAILED_MESSAGE,
         field: str = "password",
     ) -> None:
-        new_state, just_locked = await self.throttle.failure(account_key, client)
+        """Audit and raise the failure; ``reason`` says whether a password was checked (``password``)."""
+        just_locked = await self.throttle.failed(attempt) if reason in _COUNTED_REASONS else False
         subject_ref: Any = (subject.subject_kind, subject.subject_id) if subject else None
         await self.audit.record(
             "login.failed",
@@ -172,15 +207,16 @@ class LoginService:
             client=client,
             identifier=_mask_identifier(identifier),
             known_account=subject is not None,
-            reason=_FAILURE_REASONS.get(code, "password"),
+            reason=reason,
         )
         if just_locked:
             await self.audit.record("account.locked", outcome="failure", subject=subject_ref, client=client)
-        raise DomainError(code, message, field, captcha_required=new_state.captcha_required)
+        raise DomainError(code, message, field, captcha_required=attempt.captcha_required_next)
 
-    async def _check_person_can_log_in(self, person: Person, client: ClientInfo) -> None:
+    async def _check_person_can_log_in(self, person: Person, client: ClientInfo, attempt: Attempt) -> None:
         refusal = _REFUSALS.get(PersonStatus(person.status))
         if refusal is not None:
+            await self.throttle.succeeded(attempt)  # the password was right: not a guess
             code, message, reason = refusal
             await self.audit.record(
                 "login.refused", outcome="failure", subject=("person", person.id), client=client, reason=reason
@@ -192,11 +228,8 @@ class LoginService:
         await self.audit.record("logout", subject=subject, client=client, session_id=str(session_id))
 
 
-_FAILURE_REASONS = {
-    ErrorCode.SECOND_FACTOR_INVALID: "second_factor",
-    ErrorCode.SECOND_FACTOR_LOCKED: "second_factor_limit",
-}
-
+# Failures after a password check: they stay counted and may lock the account.
+_COUNTED_REASONS = {"password", "second_factor", "second_factor_limit"}
 # A correct password on an account that may not log in yet: the state is told, since ownership is proven.
 _REFUSALS = {
     PersonStatus.PENDING_REVIEW: (

@@ -20,6 +20,22 @@ class ClientInfo:
     user_agent: str = ""
 
     @property
+    def limit_key(self) -> str:
+        """What per-address limits count by: an IPv4 address, or an IPv6 address's /64 (one subscriber's LAN).
+
+        An IPv4-mapped IPv6 address counts as its IPv4 address; anything unparsable is "unknown".
+        """
+        try:
+            ip = ipaddress.ip_address(self.address)
+        except ValueError:
+            return "unknown"
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        if ip.version == 4:
+            return str(ip)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+    @property
     def masked_address(self) -> str:
         """IPv4 keeps three octets (203.0.113.*), IPv6 its /48; enough to investigate, not to track."""
         try:

@@ -13,6 +13,7 @@ from uidp.domain.errors import DomainError, ErrorCode
 from uidp.runtime import Runtime
 from uidp.security.tokens import digest_secret, numeric_code
 from uidp.services.principal import ClientInfo
+from uidp.services.request_limits import client_key
 
 log = logging.getLogger("uidp.sms")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -93,9 +94,7 @@ class SmsCodes:
         phone_count = await store.incr(
             f"sms:day:{day}:phone:{self.rt.blind.digest('phone', phone)}", seconds_to_midnight
         )
-        client_count = await store.incr(
-            f"sms:day:{day}:client:{self.rt.blind.digest('client', client.address)}", seconds_to_midnight
-        )
+        client_count = await store.incr(f"sms:day:{day}:client:{client_key(self.rt, client)}", seconds_to_midnight)
         if phone_count > s.sms_daily_per_phone or client_count > s.sms_daily_per_client:
             await store.delete(resend_key)  # nothing was sent, so no resend interval starts
             raise DomainError(
@@ -122,21 +121,29 @@ class SmsCodes:
         )
 
     async def check(self, purpose: SmsPurpose, phone: str, code: str | None, *, field: str = "smsCode") -> None:
-        """Raise SMS_CODE_INVALID unless ``code`` is the live code; counts wrong tries; keeps the code."""
+        """Raise SMS_CODE_INVALID unless ``code`` is the live code; keeps the code for :meth:`consume`.
+
+        Every check is counted before the comparison (one atomic increment) and decided on the counted
+        value, so of a concurrent burst at most ``sms_max_attempts`` codes are compared; the code dies with
+        the last allowed wrong try. A right code hands its own count back (the form may be corrected and
+        sent again), so only wrong tries use up the allowance.
+        """
         invalid = DomainError(ErrorCode.SMS_CODE_INVALID, "短信验证码错误或已失效", field)
         code = (code or "").strip()
         if not code:
             raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", field)
-        code_key = self._key("code", purpose, phone)
-        stored = await self.rt.store.get(code_key)
-        if stored is None:
+        code_key, tries_key = self._key("code", purpose, phone), self._key("tries", purpose, phone)
+        store, most = self.rt.store, self.settings.sms_max_attempts
+        tries = await store.incr(tries_key, self.settings.sms_code_ttl_seconds)
+        if tries > most:
+            await store.delete(code_key)
             raise invalid
-        if secrets.compare_digest(stored, self._digest(purpose, phone, code)):
+        stored = await store.get(code_key)
+        if stored is not None and secrets.compare_digest(stored, self._digest(purpose, phone, code)):
+            await store.decr(tries_key)
             return
-        # Only wrong codes count; after the last allowed wrong try the code is gone for good.
-        tries = await self.rt.store.incr(self._key("tries", purpose, phone), self.settings.sms_code_ttl_seconds)
-        if tries >= self.settings.sms_max_attempts:
-            await self.rt.store.delete(code_key)
+        if tries >= most:
+            await store.delete(code_key)
         raise invalid
 
     async def consume(self, purpose: SmsPurpose, phone: str, code: str, *, field: str = "smsCode") -> None:

@@ -110,11 +110,11 @@ class UserSpace:
         """The account's own password, counted like a login: wrong tries lock it, and locked answers wrong."""
         if not current:
             raise DomainError(ErrorCode.REQUIRED, "请输入当前密码", "currentPassword")
-        throttle, account_key = LoginThrottle(self.rt), f"person:{person.id}"
-        state = await throttle.state(account_key, client)
         current_hash = await Passwords(self.rt).hash_of("person", person.id)
-        if not await self.rt.hasher.verify(current, current_hash) or state.locked:
-            _, just_locked = await throttle.failure(account_key, client)
+        ok, just_locked = await LoginThrottle(self.rt).check_password(
+            f"person:{person.id}", client, current, current_hash
+        )
+        if not ok:
             await self.audit.record(
                 event, outcome="failure", subject=("person", person.id), client=client, reason="wrong_password"
             )
@@ -123,7 +123,6 @@ class UserSpace:
                     "account.locked", outcome="failure", subject=("person", person.id), client=client
                 )
             raise DomainError(ErrorCode.WRONG_PASSWORD, WRONG_PASSWORD_MESSAGE, "currentPassword")
-        await throttle.success(account_key)
 
     async def send_own_phone_code(
         self, principal: Principal, purpose: SmsPurpose, client: ClientInfo

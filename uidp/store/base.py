@@ -81,6 +81,14 @@ class Store(Protocol):
         """
         ...
 
+    async def decr(self, key: str) -> int:
+        """Atomically take 1 back from the counter at ``key`` and return the new value, never below 0.
+
+        Keeps the key's expiry; a missing (or expired) key stays missing and the answer is 0. This hands back
+        an attempt that was counted by :meth:`incr` but turned out not to be one (nothing was checked).
+        """
+        ...
+
     async def ttl(self, key: str) -> float | None:
         """Seconds until ``key`` expires, or None if it is missing or has no expiry."""
         ...

@@ -90,6 +90,15 @@ class MemoryStore:
         self._data[key] = (str(value), entry[1])
         return value
 
+    async def decr(self, key: str) -> int:
+        """Take 1 back from an existing counter (not below 0), keeping its expiry; 0 if missing."""
+        entry = self._live(key)
+        if entry is None:
+            return 0
+        value = max(0, int(entry[0]) - 1)
+        self._data[key] = (str(value), entry[1])
+        return value
+
     async def ttl(self, key: str) -> float | None:
         """Seconds until ``key`` expires, or None if missing."""
         entry = self._live(key)

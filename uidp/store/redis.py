@@ -1,8 +1,8 @@
 """Redis :class:`~uidp.store.base.Store` shared by all workers and hosts.
 
 Every key and channel is prefixed (``prefix`` argument), so deployments and test runs sharing one Redis do not
-see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL`` and ``incr`` a Lua
-script, so both are atomic across workers.
+see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL``, ``incr`` and ``decr``
+Lua scripts, so all are atomic across workers.
 
 Each open subscription holds its own pub/sub connection from the client's pool until it is closed.
 """
@@ -29,6 +29,18 @@ end
 return value
 """
 
+# DECR an existing counter, never below 0, keeping its expiry; a missing key stays missing.
+_DECR_SCRIPT: Final = """
+local value = tonumber(redis.call('GET', KEYS[1]))
+if value == nil then
+    return 0
+end
+if value <= 0 then
+    return 0
+end
+return redis.call('DECR', KEYS[1])
+"""
+
 
 def _ms(ttl: float) -> int:
     return max(1, math.ceil(check_ttl(ttl) * 1000))
@@ -41,6 +53,7 @@ class RedisStore:
         self.prefix = prefix
         self._client: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True, **options)
         self._incr = self._client.register_script(_INCR_SCRIPT)
+        self._decr = self._client.register_script(_DECR_SCRIPT)
         self._subscriptions: set[_RedisSubscription] = set()
 
     @property
@@ -80,6 +93,10 @@ class RedisStore:
     async def incr(self, key: str, ttl: float) -> int:
         """Increment atomically; the TTL is set on creation only (fixed window)."""
         return int(await self._incr(keys=[self._key(key)], args=[_ms(ttl)]))
+
+    async def decr(self, key: str) -> int:
+        """Take 1 back from an existing counter atomically (not below 0), keeping its expiry; 0 if missing."""
+        return int(await self._decr(keys=[self._key(key)]))
 
     async def ttl(self, key: str) -> float | None:
         """Seconds until ``key`` expires, or None if missing or without expiry."""
