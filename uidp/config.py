@@ -343,25 +343,21 @@ class Settings:
             raise ConfigError(
                 "UIDP_HOLIDAYS and UIDP_EXTRA_WORKDAYS must be dates like 2026-10-01 or ranges a..b"
             ) from exc
-        if self.is_production:
-            if self.ide_enabled:
-                raise ConfigError("UIDP_GRAPHQL_IDE must be off in production")
-            if self.introspection_enabled:
-                raise ConfigError("UIDP_INTROSPECTION must be off in production")
-            if self.dev_peek_enabled:
-                raise ConfigError("UIDP_DEV_PEEK must be off in production")
-            if self.bcrypt_rounds < 12:
-                raise ConfigError("UIDP_BCRYPT_ROUNDS must be at least 12 in production")
-            if not self.database_url:
-                raise ConfigError("UIDP_DATABASE_URL is required in production")
-            if not self.secure_cookie:
-                raise ConfigError("UIDP_COOKIE_SECURE must be on in production (the session cookie is __Host-)")
-            if len({self.key_bytes(name) for name in ("password_pepper", "blind_index_key", "secret_key")}) < 3:
-                raise ConfigError(
-                    "UIDP_PASSWORD_PEPPER, UIDP_BLIND_INDEX_KEY and UIDP_SECRET_KEY must be three different keys"
-                )
-            if self.ca_require_revocation is False:
-                raise ConfigError("UIDP_CA_REQUIRE_REVOCATION cannot be off in production")
+        if not self.is_production:
+            return
+        shared = len({self.key_bytes(name) for name in ("password_pepper", "blind_index_key", "secret_key")}) < 3
+        for refused, message in (
+            (self.ide_enabled, "UIDP_GRAPHQL_IDE must be off in production"),
+            (self.introspection_enabled, "UIDP_INTROSPECTION must be off in production"),
+            (self.dev_peek_enabled, "UIDP_DEV_PEEK must be off in production"),
+            (self.bcrypt_rounds < 12, "UIDP_BCRYPT_ROUNDS must be at least 12 in production"),
+            (not self.database_url, "UIDP_DATABASE_URL is required in production"),
+            (not self.secure_cookie, "UIDP_COOKIE_SECURE must be on in production (the session cookie is __Host-)"),
+            (shared, "UIDP_PASSWORD_PEPPER, UIDP_BLIND_INDEX_KEY and UIDP_SECRET_KEY must be three different keys"),
+            (self.ca_require_revocation is False, "UIDP_CA_REQUIRE_REVOCATION cannot be off in production"),
+        ):
+            if refused:
+                raise ConfigError(message)
 
 
 def settings_docs() -> list[SettingDoc]:
