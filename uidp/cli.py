@@ -375,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
     ca_sub = ca.add_subparsers(dest="ca_command", required=True)
     ca_sign = ca_sub.add_parser("sign", help="sign a login/binding challenge with a PEM key; prints base64")
     ca_sign.add_argument("--key", required=True, help="the certificate's private key, PEM")
-    ca_sign.add_argument("--challenge", required=True)
+    ca_sign.add_argument("--challenge", required=True, help="the challenge; write --challenge=C when C starts with -")
     ca_sign.add_argument("--sm2", action="store_true", help="the key is SM2 (PEM, or 64 hex digits)")
     ca_sign.set_defaults(func=cmd_ca)
     demo = ca_sub.add_parser("demo-cert", help="dev: a local test root CA and an entity or person certificate")

@@ -46,7 +46,7 @@ class UsbKey(Issued):
 
     def sign(self, challenge: str) -> str:
         self.capsys.readouterr()
-        main(["ca", "sign", "--key", str(self.key_file), "--challenge", challenge])
+        main(["ca", "sign", "--key", str(self.key_file), f"--challenge={challenge}"])  # a challenge may start with "-"
         return self.capsys.readouterr().out.strip()
 
 
