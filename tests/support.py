@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 
 from uidp.domain.certificates import gb11643_check_char
+from uidp.domain.errors import DomainError
 from uidp.services.captcha import CaptchaService
 from uidp.services.sandbox import sandbox_messages
 
@@ -257,3 +259,13 @@ async def register_person(
         validity_period=ValidityPeriod.YEARS_20,
     )
     return await RegistrationService(rt).register(form, client)
+
+
+async def fails(code: Any, call: Any, field: str | None = None) -> DomainError:
+    """Await a service call that must raise DomainError with ``code`` (and ``field``, when given)."""
+    with pytest.raises(DomainError) as caught:
+        await call
+    assert caught.value.code == code, caught.value
+    if field:
+        assert caught.value.field == field, caught.value.field
+    return caught.value

@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from tests.support import PASSWORD, register_person, resident_id, service_code
+from tests.support import PASSWORD, fails, register_person, resident_id, service_code
 from uidp.domain.certificates import CertificateType
-from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.errors import ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.bank_check import BankCheck
 from uidp.models.binding import ExternalBinding
@@ -34,15 +34,6 @@ NEW_PASSWORD = "Owner#2026back"
 
 def principal_of(person):
     return Principal("person", person.id, uuid.uuid4())
-
-
-async def fails(code, call, field=None):
-    with pytest.raises(DomainError) as caught:
-        await call
-    assert caught.value.code == code, caught.value
-    if field:
-        assert caught.value.field == field, caught.value.field
-    return caught.value
 
 
 async def test_notices_are_listed_and_acknowledged_by_their_owner_only(rt):

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from tests.support import PASSWORD, register_person, resident_id, sandbox_code
+from tests.support import PASSWORD, fails, register_person, resident_id, sandbox_code
 from uidp.domain.certificates import CertificateType
-from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.errors import ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.credential import Credential
 from uidp.services.captcha import CaptchaService
@@ -42,15 +42,6 @@ async def start(rt, name="陈心", number=None, service=None):
     return await (service or RecoveryService(rt)).start(
         name, CertificateType.RESIDENT_ID, number or resident_id(), captcha.id, answer, CLIENT
     )
-
-
-async def fails(code, call, field=None):
-    with pytest.raises(DomainError) as caught:
-        await call
-    assert caught.value.code == code, caught.value
-    if field:
-        assert caught.value.field == field
-    return caught.value
 
 
 async def test_full_recovery_sets_password_ends_sessions_and_unlocks(rt):

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from tests.support import PASSWORD, register_person, sandbox_code
+from tests.support import PASSWORD, fails, register_person, sandbox_code
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.binding import ExternalBinding
@@ -41,15 +41,6 @@ async def log_in(rt, identifier=PHONE, password=PASSWORD):
     outcome = await LoginService(rt).login_with_password(identifier, password, CLIENT)
     session = outcome.issued.session
     return Principal("person", outcome.subject_id, session.id), outcome.issued.token
-
-
-async def fails(code, call, field=None):
-    with pytest.raises(DomainError) as caught:
-        await call
-    assert caught.value.code == code, caught.value
-    if field:
-        assert caught.value.field == field, caught.value.field
-    return caught.value
 
 
 async def test_change_password_keeps_this_session_and_ends_the_others(rt):
