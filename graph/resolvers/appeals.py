@@ -60,7 +60,7 @@ async def submit_phone_appeal(info: Info, input: SubmitPhoneAppealInput) -> Subm
         )
         return _submitted(await PhoneAppeals(c.rt).submit(form, c.client))
 
-    return await guarded(call, AppealRedirected, AccountConflict, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def start_certificate_appeal(info: Info, input: StartCertificateAppealInput) -> StartCertificateAppealResult:
@@ -75,7 +75,7 @@ async def start_certificate_appeal(info: Info, input: StartCertificateAppealInpu
             ticket=started.ticket, masked_certificate_number=started.masked_certificate_number
         )
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealInput) -> SubmitAppealResult:
@@ -93,7 +93,7 @@ async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealIn
         )
         return _submitted(await CertificateAppeals(c.rt).submit(form, c.client))
 
-    return await guarded(call, AccountConflict, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneResult:
@@ -107,4 +107,4 @@ async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneRe
         )
         return PhoneBound()
 
-    return await guarded(call, AccountConflict, FieldError)
+    return await guarded(info, call)

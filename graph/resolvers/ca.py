@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import auth_error, ctx, guarded, principal_or_error
+from graph.resolvers.common import auth_error, ctx, guarded, principal_or_error, result_members
 from graph.resolvers.sessions import _success
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, to_error
 from graph.schema.types import LoginSuccess, SmsCodeSent
@@ -78,7 +78,7 @@ def _too_long(chain: list[str]) -> FieldError | None:
     return None
 
 
-async def _as_holder(info: Info, call: Callable[[Principal], Awaitable[Any]], *allowed: type) -> Any:
+async def _as_holder(info: Info, call: Callable[[Principal], Awaitable[Any]]) -> Any:
     """Run ``call`` for the logged-in caller; a FORBIDDEN from the service (staff, level 1) answers Forbidden."""
     principal = await principal_or_error(info)
     if not isinstance(principal, Principal):
@@ -88,7 +88,7 @@ async def _as_holder(info: Info, call: Callable[[Principal], Awaitable[Any]], *a
     except DomainError as error:
         if error.code in (ErrorCode.FORBIDDEN, ErrorCode.NOT_AUTHENTICATED):
             return auth_error(error)
-        return to_error(error, allowed)
+        return to_error(error, result_members(info))
 
 
 async def start_certificate_login(info: Info) -> StartCertificateLoginResult:
@@ -96,7 +96,7 @@ async def start_certificate_login(info: Info) -> StartCertificateLoginResult:
         issued = await CertificateLoginService(ctx(info).rt).start(ctx(info).client)
         return CertificateChallenge(challenge=issued.challenge, expires_at=issued.expires_at)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def login_with_certificate(info: Info, input: LoginWithCertificateInput) -> LoginWithCertificateResult:
@@ -110,7 +110,7 @@ async def login_with_certificate(info: Info, input: LoginWithCertificateInput) -
         )
         return await _success(info, outcome)
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)
 
 
 async def send_bind_certificate_code(info: Info) -> SendBindCertificateCodeResult:
@@ -120,7 +120,7 @@ async def send_bind_certificate_code(info: Info) -> SendBindCertificateCodeResul
         masked, sent = await CertificateBindings(c.rt).send_code(principal, c.client)
         return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
 
-    return await _as_holder(info, call, RateLimited, FieldError)
+    return await _as_holder(info, call)
 
 
 async def start_certificate_binding(info: Info) -> StartCertificateBindingResult:
@@ -128,7 +128,7 @@ async def start_certificate_binding(info: Info) -> StartCertificateBindingResult
         issued = await CertificateBindings(ctx(info).rt).start(principal)
         return CertificateChallenge(challenge=issued.challenge, expires_at=issued.expires_at)
 
-    return await _as_holder(info, call, RateLimited, FieldError)
+    return await _as_holder(info, call)
 
 
 async def bind_certificate(info: Info, input: BindCertificateInput) -> BindCertificateResult:
@@ -147,4 +147,4 @@ async def bind_certificate(info: Info, input: BindCertificateInput) -> BindCerti
             level_label=AssuranceLevel(bound.level).label,
         )
 
-    return await _as_holder(info, call, FieldError)
+    return await _as_holder(info, call)

@@ -35,4 +35,4 @@ async def cancel_account(info: Info, input: CancelAccountInput) -> CancelAccount
         clear_session_cookie(c.response, c.rt.settings)
         return AccountCancelled()
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)

@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from strawberry.types import Info
+from strawberry.types.base import StrawberryOptional
+from strawberry.types.union import StrawberryUnion
 
 from graph.context import Context
-from graph.schema.errors import Error, Forbidden, NotAuthenticated, to_error
+from graph.schema.errors import Error, FieldError, Forbidden, NotAuthenticated, to_error
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.principal import Principal
 
@@ -19,12 +21,31 @@ def ctx(info: Info) -> Context:
     return info.context
 
 
-async def guarded(call: Callable[[], Awaitable[T]], *allowed: type) -> T | Error:
-    """Run a service call; a DomainError becomes the most specific error type the union allows."""
+def result_members(info: Info) -> tuple[type, ...]:
+    """The member types of the field's result union, read from the resolver's return annotation."""
+    return union_members(info.return_type)
+
+
+def union_members(result: object) -> tuple[type, ...]:
+    """The member types of a Strawberry result union (``()`` for any other field type)."""
+    while isinstance(result, StrawberryOptional):
+        result = result.of_type
+    return tuple(result.types) if isinstance(result, StrawberryUnion) else ()
+
+
+async def guarded(info: Info, call: Callable[[], Awaitable[T]]) -> T | Error:
+    """Run a service call; a DomainError becomes the most specific error type of the field's result union.
+
+    The union is the only list of errors a resolver may return: nothing is listed a second time here. A union
+    without ``FieldError`` cannot carry a domain error, so the error propagates (a top-level GraphQL error).
+    """
     try:
         return await call()
     except DomainError as error:
-        return to_error(error, allowed)
+        members = result_members(info)
+        if FieldError not in members:
+            raise
+        return to_error(error, members)
 
 
 async def require_principal(info: Info, kind: str | None = None, roles: tuple[str, ...] = ()) -> Principal:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.sessions import LoginResult, _success
-from graph.schema.errors import FieldError, LoginFailed, RateLimited
+from graph.schema.errors import FieldError, RateLimited
 from graph.schema.types import EntityAccount, EntityType, LoginSuccess
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import EntityType as DomainEntityType
@@ -92,7 +92,7 @@ async def start_entity_registration(info: Info, input: StartEntityRegistrationIn
             masked_certificate_number=proven.masked_certificate_number,
         )
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def register_entity(info: Info, input: RegisterEntityInput) -> RegisterEntityResult:
@@ -115,7 +115,7 @@ async def register_entity(info: Info, input: RegisterEntityInput) -> RegisterEnt
         entity = await EntityRegistrationService(c.rt).register(form, c.client)
         return EntityRegistered(account=EntityAccount.of(EntityViews(c.rt).view(entity)))
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def login_entity(info: Info, input: LoginEntityInput) -> LoginResult:
@@ -134,4 +134,4 @@ async def login_entity(info: Info, input: LoginEntityInput) -> LoginResult:
         )
         return await _success(info, outcome)
 
-    return await guarded(call, LoginFailed, FieldError)
+    return await guarded(info, call)

@@ -79,7 +79,7 @@ async def start_entity_contact_change(
     async def call() -> EntityContactChangeStarted:
         return _started(await EntityChanges(c.rt).verify_by_password(principal, input.password, c.client))
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def verify_entity_elements(info: Info, input: VerifyEntityElementsInput) -> VerifyEntityElementsResult:
@@ -95,7 +95,7 @@ async def verify_entity_elements(info: Info, input: VerifyEntityElementsInput) -
         )
         return _started(started)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def change_entity_contact(info: Info, input: ChangeEntityContactInput) -> ChangeEntityContactResult:
@@ -110,7 +110,7 @@ async def change_entity_contact(info: Info, input: ChangeEntityContactInput) -> 
             masked_contact_name=mask_name(plain.contact_name), masked_contact_phone=mask_phone(plain.contact_phone)
         )
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def change_entity_legal_information(
@@ -132,7 +132,7 @@ async def change_entity_legal_information(
         entity = await EntityChanges(c.rt).change_legal_information(principal, form, c.client)
         return EntityLegalInformationChanged(account=EntityAccount.of(entity_view(c.rt, entity)))
 
-    return await guarded(call, NotAuthenticated, Forbidden, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def start_entity_appeal(info: Info, input: StartEntityAppealInput) -> StartEntityAppealResult:
@@ -147,7 +147,7 @@ async def start_entity_appeal(info: Info, input: StartEntityAppealInput) -> Star
             masked_credit_code=started.masked_credit_code,
         )
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 def _documents(documents: EntityAppealDocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
@@ -183,4 +183,4 @@ async def submit_entity_appeal(info: Info, input: SubmitEntityAppealInput) -> Su
         case = await EntityAppeals(c.rt).submit(form, c.client)
         return AppealSubmitted(case_id=strawberry.ID(str(case.case_id)), due_at=case.due_at)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)

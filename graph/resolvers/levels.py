@@ -105,7 +105,7 @@ async def verify_bank_card(info: Info, input: VerifyBankCardInput) -> VerifyBank
         verification = await Levels(c.rt).verify_bank_card(principal, input.card_number, input.reserved_phone, c.client)
         return _result(verification)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def my_verification(info: Info) -> MyVerification:

@@ -39,4 +39,4 @@ async def send_sms_code(info: Info, input: SendSmsCodeInput) -> SendSmsCodeResul
         masked, sent = await request_code(c.rt, request, c.client)
         return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)

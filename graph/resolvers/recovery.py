@@ -41,7 +41,7 @@ async def start_password_recovery(info: Info, input: StartPasswordRecoveryInput)
             lost_phone_hint=LOST_PHONE_HINT,
         )
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def send_recovery_code(info: Info, input: SendRecoveryCodeInput) -> SendRecoveryCodeResult:
@@ -51,7 +51,7 @@ async def send_recovery_code(info: Info, input: SendRecoveryCodeInput) -> SendRe
         masked, sent = await RecoveryService(c.rt).send_code(input.ticket, c.client)
         return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def complete_password_recovery(
@@ -65,4 +65,4 @@ async def complete_password_recovery(
         )
         return PasswordRecovered()
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)

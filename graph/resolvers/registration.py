@@ -60,7 +60,7 @@ async def check_certificate(info: Info, input: CheckCertificateInput) -> CheckCe
         await RegistrationService(c.rt).check_certificate(input.certificate_type, input.certificate_number)
         return CertificateAvailable(certificate_type=input.certificate_type)
 
-    return await guarded(call, RegistrationWindowClosed, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocumentResult:
@@ -77,7 +77,7 @@ async def upload_document(info: Info, input: UploadDocumentInput) -> UploadDocum
             size=upload.size,
         )
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 def documents_of(documents: DocumentsInput | None) -> dict[DocumentKind, uuid.UUID]:
@@ -115,7 +115,7 @@ async def register_person(info: Info, input: RegisterPersonInput) -> RegisterPer
         account = PersonAccount.of(PersonViews(c.rt).view(person))
         return PersonRegistered(account=account, needs_review=person.status == PersonStatus.PENDING_REVIEW)
 
-    return await guarded(call, ActivationRequired, AccountConflict, RegistrationWindowClosed, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def activate_person(info: Info, input: ActivatePersonInput) -> ActivatePersonResult:
@@ -137,4 +137,4 @@ async def activate_person(info: Info, input: ActivatePersonInput) -> ActivatePer
         person = await ActivationService(c.rt).activate(form, c.client)
         return PersonActivated(account=PersonAccount.of(PersonViews(c.rt).view(person)))
 
-    return await guarded(call, AccountConflict, RateLimited, FieldError)
+    return await guarded(info, call)

@@ -79,4 +79,4 @@ async def decide_review_case(info: Info, input: DecideReviewCaseInput) -> Decide
         )
         return ReviewCaseDecided(case=ReviewCase(model=case, now=c.rt.clock.now()))
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)

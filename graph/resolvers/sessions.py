@@ -77,7 +77,7 @@ async def login_with_password(info: Info, input: LoginWithPasswordInput) -> Logi
         )
         return await _success(info, outcome)
 
-    return await guarded(call, LoginFailed, FieldError)
+    return await guarded(info, call)
 
 
 async def login_staff(info: Info, input: LoginStaffInput) -> LoginResult:
@@ -95,7 +95,7 @@ async def login_staff(info: Info, input: LoginStaffInput) -> LoginResult:
         )
         return await _success(info, outcome)
 
-    return await guarded(call, LoginFailed, FieldError)
+    return await guarded(info, call)
 
 
 async def logout(info: Info) -> LogoutResult:

@@ -81,7 +81,7 @@ async def _as_staff(info: Info, work: Callable[[Principal], Awaitable[T]]) -> An
         principal = await require_staff(info)
     except DomainError as error:
         return auth_error(error)
-    return await guarded(lambda: work(principal), FieldError)
+    return await guarded(info, lambda: work(principal))
 
 
 def _item(model: ServiceItemModel) -> ServiceItem:

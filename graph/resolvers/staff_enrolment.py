@@ -33,7 +33,7 @@ async def start_staff_enrolment(info: Info, input: StartStaffEnrolmentInput) -> 
             needs_current_password=started.needs_current_password,
         )
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)
 
 
 async def complete_staff_enrolment(info: Info, input: CompleteStaffEnrolmentInput) -> CompleteStaffEnrolmentResult:
@@ -50,4 +50,4 @@ async def complete_staff_enrolment(info: Info, input: CompleteStaffEnrolmentInpu
         )
         return await _success(info, LoginOutcome(issued, "staff", staff.id))
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)

@@ -74,7 +74,7 @@ async def change_password(info: Info, input: ChangePasswordInput) -> ChangePassw
         )
         return PasswordChanged(sessions_ended=ended)
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)
 
 
 async def send_my_phone_code(info: Info, input: SendMyPhoneCodeInput) -> SendMyPhoneCodeResult:
@@ -86,7 +86,7 @@ async def send_my_phone_code(info: Info, input: SendMyPhoneCodeInput) -> SendMyP
         masked, sent = await UserSpace(c.rt).send_own_phone_code(principal, input.purpose, c.client)
         return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
 
-    return await guarded(call, RateLimited, FieldError)
+    return await guarded(info, call)
 
 
 async def change_phone(info: Info, input: ChangePhoneInput) -> ChangePhoneResult:
@@ -105,7 +105,7 @@ async def change_phone(info: Info, input: ChangePhoneInput) -> ChangePhoneResult
         )
         return PhoneChanged(account=PersonAccount.of(PersonViews(c.rt).view(person)))
 
-    return await guarded(call, AccountConflict, FieldError)
+    return await guarded(info, call)
 
 
 async def end_session(info: Info, input: EndSessionInput) -> EndSessionResult:
@@ -119,7 +119,7 @@ async def end_session(info: Info, input: EndSessionInput) -> EndSessionResult:
             clear_session_cookie(c.response, c.rt.settings)
         return SessionEnded(session_id=input.session_id, was_current=was_current)
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)
 
 
 async def unbind_login(info: Info, input: UnbindLoginInput) -> UnbindLoginResult:
@@ -131,7 +131,7 @@ async def unbind_login(info: Info, input: UnbindLoginInput) -> UnbindLoginResult
         await UserSpace(c.rt).unbind(principal, input.provider, c.client)
         return LoginUnbound(provider=input.provider)
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)
 
 
 async def my_sessions(info: Info) -> list[MySession]:
@@ -167,4 +167,4 @@ async def acknowledge_notice(info: Info, input: AcknowledgeNoticeInput) -> Ackno
         await Notices(c.rt).acknowledge(principal, str(input.notice_id), c.client)
         return NoticeAcknowledged(notice_id=input.notice_id)
 
-    return await guarded(call, FieldError)
+    return await guarded(info, call)
