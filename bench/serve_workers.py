@@ -1,4 +1,4 @@
-"""Benchmark: requests/s of a trivial Starlette app under ``uidp.server.serve`` with 1 vs 2 workers.
+"""Benchmark: requests/s of a trivial Starlette app under ``uidp.http.server.serve`` with 1 vs 2 workers.
 
 Run: ``.venv/bin/python bench/serve_workers.py [--duration 3] [--connections 32] [--stock]``
 
@@ -195,9 +195,9 @@ def run_one(label: str, command: list[str], port: int, options: argparse.Namespa
 
 
 def serve_command(workers: int, port: int) -> list[str]:
-    """Command line running ``uidp.server.serve`` on the trivial app."""
+    """Command line running ``uidp.http.server.serve`` on the trivial app."""
     code = (
-        "from uidp.server import serve; "
+        "from uidp.http.server import serve; "
         f"serve(factory='serve_workers:create_app', port={port}, workers={workers}, log_level='warning')"
     )
     return [sys.executable, "-c", code]

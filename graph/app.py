@@ -20,7 +20,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from graph.context import Context, bearer_token, client_info
+from graph.context import Context, bearer_token
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
 from graph.input_guard import guard_schema
 from graph.limits import AnonymousMutationBudget
@@ -28,6 +28,7 @@ from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query, Subscription
 from graph.websocket import SubscriptionsOnlyOverWebSocket, WebSocketMixin, allowed_origins
 from uidp.config import Settings
+from uidp.http.client import client_info
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:

@@ -9,10 +9,11 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from uidp.domain.errors import DomainError
-from uidp.http_auth import SESSION_COOKIE, bearer_token, client_info
+from uidp.http.auth import SESSION_COOKIE, bearer_token
+from uidp.http.client import client_info
 from uidp.runtime import Runtime
-from uidp.services.principal import ClientInfo, Principal
-from uidp.services.sessions import Sessions
+from uidp.services.auth.sessions import Sessions
+from uidp.services.shared.principal import ClientInfo, Principal
 
 
 @dataclass

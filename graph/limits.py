@@ -18,7 +18,7 @@ from strawberry.extensions import SchemaExtension
 from graph.context import Context
 from graph.schema.errors import FieldError, RateLimited, to_error
 from uidp.domain.errors import DomainError
-from uidp.services.request_limits import limit_anonymous_call
+from uidp.services.shared.request_limits import limit_anonymous_call
 
 _RESULT_TYPES = {"RateLimited": RateLimited, "FieldError": FieldError}
 

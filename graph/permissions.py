@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from strawberry.types import Info
 
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.principal import Principal
+from uidp.services.shared.principal import Principal
 
 REVIEWER, OPERATOR, ADMINISTRATOR = "reviewer", "operator", "administrator"
 REVIEWERS = (REVIEWER, ADMINISTRATOR)
@@ -27,7 +27,7 @@ class StaffAccess:
     sessions_only: bool = False  # refused to API tokens whatever their scopes
 
 
-# GraphQL root field name -> access. Scopes are those of uidp.services.api_tokens.SCOPES.
+# GraphQL root field name -> access. Scopes are those of uidp.services.auth.api_tokens.SCOPES.
 STAFF_FIELDS: dict[str, StaffAccess] = {
     # A1 review queue
     "reviewQueue": StaffAccess(REVIEWERS, "review"),

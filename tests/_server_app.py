@@ -16,5 +16,5 @@ async def pid(request: Request) -> PlainTextResponse:
 
 
 def create_app() -> Starlette:
-    """App factory for ``uidp.server.serve(factory="_server_app:create_app")``."""
+    """App factory for ``uidp.http.server.serve(factory="_server_app:create_app")``."""
     return Starlette(routes=[Route("/", pid)])

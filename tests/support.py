@@ -13,8 +13,8 @@ import pytest
 
 from uidp.domain.certificates import gb11643_check_char
 from uidp.domain.errors import DomainError
-from uidp.services.captcha import CaptchaService
-from uidp.services.sandbox import sandbox_messages
+from uidp.services.shared.captcha import CaptchaService
+from uidp.services.shared.sandbox import sandbox_messages
 
 PASSWORD = "Hubei#2026ok"
 
@@ -163,9 +163,9 @@ async def enrol_staff(
 ) -> EnrolledStaff:
     """Create a staff member and enrol them through the real flow: the setup code, their own TOTP and password."""
     from uidp.security.totp import b32decode, totp
-    from uidp.services.principal import ClientInfo, cli_actor
-    from uidp.services.staff import StaffRole, StaffService
-    from uidp.services.staff_enrolment import StaffEnrolments
+    from uidp.services.shared.principal import ClientInfo, cli_actor
+    from uidp.services.staff.staff import StaffRole, StaffService
+    from uidp.services.staff.staff_enrolment import StaffEnrolments
 
     client = client or ClientInfo("192.0.2.10")
     _, setup = await StaffService(rt).create(username, username, [StaffRole(r) for r in roles], actor=cli_actor())
@@ -230,7 +230,7 @@ def sandbox_code(rt: Any, phone: str) -> str:
 
 async def service_code(rt: Any, phone: str, purpose: Any, client: Any) -> str:
     """Send a code through the service layer and read it from the sandbox outbox."""
-    from uidp.services.sms import SmsCodes
+    from uidp.services.shared.sms import SmsCodes
 
     await SmsCodes(rt).send(purpose, phone, client)
     return sandbox_code(rt, phone)
@@ -243,8 +243,8 @@ async def register_person(
     from datetime import date
 
     from uidp.domain.certificates import CertificateType, ValidityPeriod
-    from uidp.services.registration import PersonRegistration, RegistrationService
-    from uidp.services.sms import SmsPurpose
+    from uidp.services.persons.registration import PersonRegistration, RegistrationService
+    from uidp.services.shared.sms import SmsPurpose
 
     form = PersonRegistration(
         name=name,

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from uidp.server import bind_reuseport
+from uidp.http.server import bind_reuseport
 
 TESTS_DIR = Path(__file__).resolve().parent
 WORKER_LINE = re.compile(r"uidp worker (\d+) pid=(\d+) listening on (http://\S+)")
@@ -68,7 +68,7 @@ def start_server(workers: int = 2) -> ServerProcess:
     paths = (str(TESTS_DIR), str(TESTS_DIR.parent), env.get("PYTHONPATH"))  # uidp need not be installed
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     code = (
-        "from uidp.server import serve; "
+        "from uidp.http.server import serve; "
         f"serve(factory='_server_app:create_app', port=0, workers={workers}, log_level='warning')"
     )
     proc = subprocess.Popen(

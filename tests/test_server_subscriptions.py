@@ -91,7 +91,7 @@ async def init(ws: Any, payload: dict[str, Any] | None = None) -> dict[str, Any]
 
 
 async def test_session_ended_reaches_a_real_subscriber(served, rt, settings):
-    from uidp.services.seeding import seed_persons
+    from uidp.services.persons.seeding import seed_persons
 
     (phone,) = await seed_persons(settings, 1, PASSWORD)
     async with httpx.AsyncClient(base_url=served, timeout=10) as http:

@@ -112,3 +112,157 @@ def test_modules_stay_small(folder):
         if count > MAX_LINES:
             long_ones.append(f"{path.relative_to(ROOT)}: {count} lines")
     assert not long_ones, f"modules over {MAX_LINES} lines (split them):\n" + "\n".join(long_ones)
+
+
+# --- the import graph: no cycles, and the edges the layers allow -------------------------------------------------
+
+LAYERS = ("uidp", "graph", "plugins")
+
+
+def runtime_imports(path: Path, module: str | None = None) -> Iterator[tuple[int, str]]:
+    """Every module a file imports when it runs (imports under ``if TYPE_CHECKING:`` never run).
+
+    ``from a import b`` yields ``a.b`` (which :func:`import_graph` resolves to the module ``a.b`` if there is one,
+    else to ``a``), so importing a submodule from a package is an edge to the submodule.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    typing_only: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for inner in node.body:
+                typing_only.update(n.lineno for n in ast.walk(inner) if hasattr(n, "lineno"))
+    package = (module or module_name(path)).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    for node in ast.walk(tree):
+        if getattr(node, "lineno", None) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package[: len(package) - (node.level - 1)], *([node.module] if node.module else [])])
+            for alias in node.names:
+                yield node.lineno, f"{base}.{alias.name}"
+
+
+def import_graph(folders: tuple[str, ...] = LAYERS) -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports at run time (at top level or inside a function alike).
+
+    ``from a.b import C`` counts as an edge to ``a.b`` when ``C`` is not itself a module. Importing a module does
+    not add an edge to its parent packages' ``__init__`` (those are listed explicitly when imported).
+    """
+    paths = {module_name(p): p for folder in folders for p in python_files(folder)}
+    graph: dict[str, set[str]] = {name: set() for name in paths}
+    for name, path in paths.items():
+        for _, imported in runtime_imports(path):
+            target = imported
+            while target and target not in paths:
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                graph[name].add(target)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a path ``[a, b, ..., a]``, or None when the graph is acyclic."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_graph_sees_function_level_imports_and_skips_type_checking_ones(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import uidp.config\n"
+        "def f():\n    from uidp.runtime import Runtime\n"
+    )
+    names = {name for _, name in runtime_imports(sample, "uidp.sample")}
+    assert "uidp.runtime.Runtime" in names and not any(name.startswith("uidp.config") for name in names)
+
+
+def test_no_import_cycles_anywhere():
+    graph = import_graph()
+    assert len(graph) > 100, "the walk found too few modules"
+    assert any(graph.values()), "the walk found no edges"
+    cycle = find_cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle or [])
+
+
+def test_graph_does_not_import_plugins():
+    found = offenders("graph", {"plugins"})
+    assert not found, "graph reaches plugins only through the plugin host:\n" + "\n".join(found)
+
+
+ORM_QUERY_METHODS = {
+    "filter", "exclude", "get", "get_or_none", "all", "first", "create", "bulk_create", "get_or_create",
+    "update_or_create", "annotate", "raw", "select_for_update", "exists", "count", "delete", "save", "values",
+    "values_list", "fetch_related", "in_bulk",
+}  # fmt: skip
+
+
+def orm_queries(path: Path) -> Iterator[str]:
+    """Calls like ``Person.filter(...)`` or ``in_transaction()`` in a file: queries that belong in services."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    models: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("uidp.models"):
+            models.update(alias.asname or alias.name for alias in node.names)
+        if isinstance(node, ast.ImportFrom | ast.Import) and any(
+            (alias.name if isinstance(node, ast.Import) else node.module or "").startswith("tortoise")
+            for alias in node.names
+        ):
+            yield f"{node.lineno}: imports tortoise"
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and owner.id in models and node.func.attr in ORM_QUERY_METHODS:
+                yield f"{node.lineno}: {owner.id}.{node.func.attr}(...)"
+
+
+def test_the_orm_query_finder_sees_queries(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from uidp.models.person import Person, PersonStatus\nfrom tortoise.transactions import in_transaction\n"
+        "async def f():\n    await Person.filter(id=1).first()\n    PersonStatus('ACTIVE')\n"
+    )
+    assert list(orm_queries(sample)) == ["2: imports tortoise", "4: Person.filter(...)"]
+
+
+def test_graph_runs_no_orm_queries():
+    found = [f"{p.relative_to(ROOT)}:{hit}" for p in python_files("graph") for hit in orm_queries(p)]
+    assert not found, "queries belong in uidp/services; graph calls services:\n" + "\n".join(found)
+
+
+def test_only_uidp_http_client_decides_the_client_address():
+    allowed = ROOT / "uidp/http/client.py"
+    found = []
+    for folder in LAYERS:
+        for path in python_files(folder):
+            text = path.read_text(encoding="utf-8").lower()
+            if path != allowed and ('headers.get("x-forwarded-for"' in text or ".client.host" in text):
+                found.append(str(path.relative_to(ROOT)))
+    assert not found, "use uidp.http.client.client_info:\n" + "\n".join(found)

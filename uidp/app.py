@@ -19,10 +19,10 @@ from uidp.chores import start_chores, stop_chores
 from uidp.clock import Clock
 from uidp.config import Settings
 from uidp.db import tortoise_config
-from uidp.http_guards import HttpGuards
+from uidp.http.guards import HttpGuards
+from uidp.http.staff_routes import staff_document
 from uidp.plugin_host import PluginHost
 from uidp.runtime import Runtime
-from uidp.staff_routes import staff_document
 from uidp.store.base import Store
 
 log = logging.getLogger("uidp")

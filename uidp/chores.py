@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from uidp.config import Settings
 from uidp.runtime import Runtime
-from uidp.services.uploads import Uploads
+from uidp.services.shared.uploads import Uploads
 
 log = logging.getLogger("uidp.chores")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from uidp.config import ConfigError, Settings, settings_docs
-from uidp.services.principal import CLI_CLIENT, cli_actor
+from uidp.services.shared.principal import CLI_CLIENT, cli_actor
 
 
 def _settings() -> Settings:
@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     if not args.no_migrate:
         cmd_migrate(args)
     from uidp.app import create_app
-    from uidp.server import serve
+    from uidp.http.server import serve
 
     create_app(settings)  # fail fast, in one line, before any worker starts
     serve(factory="uidp.app:create_app", host=args.host, port=args.port, workers=args.workers)
@@ -73,7 +73,7 @@ def _print_setup_code(username: str, code: str, expires_at: Any, *, reset: bool)
 def cmd_create_staff(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
-    from uidp.services.staff import StaffRole, StaffService
+    from uidp.services.staff.staff import StaffRole, StaffService
 
     settings = _settings()
 
@@ -107,8 +107,8 @@ def cmd_sweep_uploads(args: argparse.Namespace) -> None:
 def cmd_reset_staff_totp(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
-    from uidp.services.staff import StaffService
-    from uidp.services.staff_enrolment import TOTP_RESET
+    from uidp.services.staff.staff import StaffService
+    from uidp.services.staff.staff_enrolment import TOTP_RESET
 
     settings = _settings()
 
@@ -132,8 +132,8 @@ def cmd_reset_staff_totp(args: argparse.Namespace) -> None:
 def cmd_create_token(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
-    from uidp.services.api_tokens import ApiTokens
-    from uidp.services.staff import StaffService
+    from uidp.services.auth.api_tokens import ApiTokens
+    from uidp.services.staff.staff import StaffService
 
     settings = _settings()
     # the member proves it is them: a token is minted by and for its owner, at the shell too
@@ -218,7 +218,7 @@ async def _post_graphql(url: str | None, payload: dict[str, Any], token: str) ->
 
 def cmd_import_persons(args: argparse.Namespace) -> None:
     from uidp.runtime import Runtime
-    from uidp.services.activation import ActivationService
+    from uidp.services.persons.activation import ActivationService
 
     settings = _settings()
     text = Path(args.file).read_text(encoding="utf-8-sig")
@@ -238,7 +238,7 @@ def cmd_import_persons(args: argparse.Namespace) -> None:
 
 
 def cmd_sms_outbox(args: argparse.Namespace) -> None:
-    from uidp.services.sandbox import outbox
+    from uidp.services.shared.sandbox import outbox
 
     settings = _settings()
     match = {"phone": args.phone} if args.phone else {}
@@ -259,7 +259,7 @@ def cmd_captcha_answer(args: argparse.Namespace) -> None:
 
 
 def cmd_seed_persons(args: argparse.Namespace) -> None:
-    from uidp.services.seeding import seed_persons
+    from uidp.services.persons.seeding import seed_persons
 
     settings = _settings()
     if settings.is_production:

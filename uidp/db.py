@@ -11,7 +11,7 @@ from uidp.config import Settings
 from uidp.models import MODEL_MODULES
 
 if TYPE_CHECKING:
-    from uidp.services.login_identifiers import BackfillReport
+    from uidp.services.auth.login_identifiers import BackfillReport
 
 APP_LABEL = "uidp"
 MIGRATIONS_MODULE = "uidp.migrations"
@@ -71,9 +71,9 @@ async def migrate(settings: Settings, *, create_db: bool = False) -> MigrateRepo
 
 async def _backfill(settings: Settings) -> MigrateReport:
     from uidp.runtime import Crypto
-    from uidp.services.login_identifiers import LoginIdentifiers
-    from uidp.services.pii import Pii
-    from uidp.services.sealed_columns import reseal_column_only
+    from uidp.services.auth.login_identifiers import LoginIdentifiers
+    from uidp.services.shared.pii import Pii
+    from uidp.services.shared.sealed_columns import reseal_column_only
 
     pii = Pii(Crypto.of(settings))
     resealed = await reseal_column_only(pii)  # first: the login backfill opens certificate numbers

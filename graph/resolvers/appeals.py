@@ -19,12 +19,12 @@ from graph.schema.review_types import (
     SubmitCertificateAppealInput,
     SubmitPhoneAppealInput,
 )
-from uidp.services.appeal_cases import SubmittedCase
-from uidp.services.appeals import PhoneAppeal, PhoneAppeals
-from uidp.services.certificate_appeal import CertificateAppeal, CertificateAppeals
-from uidp.services.principal import Principal
-from uidp.services.request_limits import limit_per_client
-from uidp.services.user_space import UserSpace
+from uidp.services.persons.appeals import PhoneAppeal, PhoneAppeals
+from uidp.services.persons.certificate_appeal import CertificateAppeal, CertificateAppeals
+from uidp.services.persons.user_space import UserSpace
+from uidp.services.shared.principal import Principal
+from uidp.services.shared.request_limits import limit_per_client
+from uidp.services.staff.appeal_cases import SubmittedCase
 
 SubmitAppealResult = Annotated[
     AppealSubmitted | AppealRedirected | AccountConflict | RateLimited | FieldError,

@@ -15,9 +15,9 @@ from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLim
 from graph.schema.types import LoginSuccess, SmsCodeSent
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.levels import AssuranceLevel
-from uidp.services.ca_binding import CertificateBindings
-from uidp.services.ca_login import CertificateLoginService
-from uidp.services.principal import Principal
+from uidp.services.auth.ca_binding import CertificateBindings
+from uidp.services.auth.ca_login import CertificateLoginService
+from uidp.services.shared.principal import Principal
 
 MAX_CHAIN = 8
 

@@ -12,9 +12,9 @@ from graph.resolvers.user_space import as_person
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
 from graph.schema.inputs import CancelAccountInput
 from graph.schema.types import AccountCancelled, CancellationNotice
-from uidp.http_auth import clear_session_cookie
-from uidp.services.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService
-from uidp.services.principal import Principal
+from uidp.http.auth import clear_session_cookie
+from uidp.services.persons.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService
+from uidp.services.shared.principal import Principal
 
 CancelAccountResult = Annotated[
     AccountCancelled | NotAuthenticated | Forbidden | RateLimited | FieldError, strawberry.union("CancelAccountResult")

@@ -7,8 +7,8 @@ from strawberry.types import Info
 from graph.resolvers.common import ctx
 from graph.schema.types import CertificateTypeInfo, LoginMethodInfo, RegistrationRules
 from uidp.domain.certificates import CertificateType
-from uidp.services.registration import POLICY
-from uidp.services.uploads import ALLOWED_TYPES
+from uidp.services.persons.registration import POLICY
+from uidp.services.shared.uploads import ALLOWED_TYPES
 
 
 def login_methods(info: Info) -> list[LoginMethodInfo]:

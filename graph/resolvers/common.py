@@ -12,7 +12,7 @@ from strawberry.types.union import StrawberryUnion
 from graph.context import Context
 from graph.schema.errors import Error, FieldError, Forbidden, NotAuthenticated, to_error
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.principal import Principal
+from uidp.services.shared.principal import Principal
 
 T = TypeVar("T")
 

@@ -14,9 +14,9 @@ from graph.schema.errors import FieldError, RateLimited
 from graph.schema.types import EntityAccount, EntityType, LoginSuccess
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import EntityType as DomainEntityType
-from uidp.services.entities import ENTITY_TYPE_LABELS, EntityViews
-from uidp.services.entity_registration import EntityRegistration, EntityRegistrationService
-from uidp.services.login import LoginService
+from uidp.services.auth.login import LoginService
+from uidp.services.entities.entities import ENTITY_TYPE_LABELS, EntityViews
+from uidp.services.entities.entity_registration import EntityRegistration, EntityRegistrationService
 
 
 @strawberry.type(description="A 法人类型 for the registration form's select.")

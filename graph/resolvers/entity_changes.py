@@ -28,13 +28,13 @@ from graph.schema.review_types import AppealSubmitted
 from graph.schema.types import EntityAccount
 from uidp.domain.masking import mask_name, mask_phone
 from uidp.models.upload import DocumentKind
-from uidp.services.entity_appeal import EntityAppeal, EntityAppeals
-from uidp.services.entity_changes import ContactChangeTicket, EntityChanges, LegalInformation, NewContact
-from uidp.services.entity_records import entity_view, open_entity
-from uidp.services.pii import Pii
-from uidp.services.principal import Principal
-from uidp.services.request_limits import limit_per_client
-from uidp.services.uploads import parse_document_ids
+from uidp.services.entities.entity_appeal import EntityAppeal, EntityAppeals
+from uidp.services.entities.entity_changes import ContactChangeTicket, EntityChanges, LegalInformation, NewContact
+from uidp.services.entities.entity_records import entity_view, open_entity
+from uidp.services.shared.pii import Pii
+from uidp.services.shared.principal import Principal
+from uidp.services.shared.request_limits import limit_per_client
+from uidp.services.shared.uploads import parse_document_ids
 
 StartEntityContactChangeResult = Annotated[
     EntityContactChangeStarted | NotAuthenticated | Forbidden | RateLimited | FieldError,

@@ -1,7 +1,7 @@
 """Assurance levels (P7): verifyBankCard and myVerification, with their types.
 
 The types live beside the resolvers because this area owns no shared schema module; they only adapt
-``uidp.services.levels`` values.
+``uidp.services.persons.levels`` values.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLim
 from graph.schema.types import AssuranceLevel
 from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
 from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
-from uidp.services.levels import BankCheckView, Levels, Verification
-from uidp.services.principal import Principal
+from uidp.services.persons.levels import BankCheckView, Levels, Verification
+from uidp.services.shared.principal import Principal
 
 BankCheckStatus = strawberry.enum(
     DomainBankCheckStatus, name="BankCheckStatus", description="PENDING 认证中, MATCHED 已认证, FAILED 认证失败."

@@ -12,8 +12,8 @@ from graph.resolvers.common import ctx, guarded
 from graph.schema.errors import FieldError, RateLimited
 from graph.schema.inputs import SendSmsCodeInput
 from graph.schema.types import Captcha, SmsCodeSent
-from uidp.services.captcha import CaptchaService
-from uidp.services.sms_request import CodeRequest, request_code
+from uidp.services.shared.captcha import CaptchaService
+from uidp.services.shared.sms_request import CodeRequest, request_code
 
 SendSmsCodeResult = Annotated[SmsCodeSent | RateLimited | FieldError, strawberry.union("SendSmsCodeResult")]
 

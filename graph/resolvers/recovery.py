@@ -11,7 +11,7 @@ from graph.resolvers.common import ctx, guarded
 from graph.schema.errors import FieldError, RateLimited
 from graph.schema.inputs import CompletePasswordRecoveryInput, SendRecoveryCodeInput, StartPasswordRecoveryInput
 from graph.schema.types import PasswordRecovered, RecoveryStarted, SmsCodeSent
-from uidp.services.recovery import LOST_PHONE_HINT, RecoveryService
+from uidp.services.persons.recovery import LOST_PHONE_HINT, RecoveryService
 
 StartPasswordRecoveryResult = Annotated[
     RecoveryStarted | RateLimited | FieldError, strawberry.union("StartPasswordRecoveryResult")

@@ -32,11 +32,11 @@ from graph.schema.types import (
 )
 from uidp.models.person import PersonStatus
 from uidp.models.upload import DocumentKind
-from uidp.services.activation import ActivationService, PersonActivation
-from uidp.services.persons import PersonViews
-from uidp.services.registration import PersonRegistration, RegistrationService
-from uidp.services.request_limits import limit_per_client
-from uidp.services.uploads import Uploads, parse_document_ids
+from uidp.services.persons.activation import ActivationService, PersonActivation
+from uidp.services.persons.persons import PersonViews
+from uidp.services.persons.registration import PersonRegistration, RegistrationService
+from uidp.services.shared.request_limits import limit_per_client
+from uidp.services.shared.uploads import Uploads, parse_document_ids
 
 CheckCertificateResult = Annotated[
     CertificateAvailable | RegistrationWindowClosed | RateLimited | FieldError,

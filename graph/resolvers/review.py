@@ -21,8 +21,9 @@ from graph.schema.review_types import (
     ReviewCaseEdge,
 )
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.pagination import encode_cursor
-from uidp.services.review import ReviewCases
+from uidp.services.shared.pagination import encode_cursor
+from uidp.services.staff.case_decisions import CaseDecisions
+from uidp.services.staff.review import ReviewCases
 
 DecideReviewCaseResult = Annotated[
     ReviewCaseDecided | NotAuthenticated | Forbidden | FieldError, strawberry.union("DecideReviewCaseResult")
@@ -74,7 +75,7 @@ async def decide_review_case(info: Info, input: DecideReviewCaseInput) -> Decide
         return auth_error(error)
 
     async def call() -> ReviewCaseDecided:
-        case = await ReviewCases(c.rt).decide(
+        case = await CaseDecisions(c.rt).decide(
             principal, _case_id(input.case_id), approve=input.approve, reason=input.reason, client=c.client
         )
         return ReviewCaseDecided(case=ReviewCase(model=case, now=c.rt.clock.now()))

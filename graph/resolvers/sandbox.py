@@ -11,9 +11,9 @@ from graph.resolvers.common import ctx
 from graph.schema.types import SandboxSms
 from uidp.domain.contact import normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.audit import Audit
-from uidp.services.captcha import CaptchaService
-from uidp.services.sandbox import sandbox_messages
+from uidp.services.shared.audit import Audit
+from uidp.services.shared.captcha import CaptchaService
+from uidp.services.shared.sandbox import sandbox_messages
 
 
 async def _require_dev_staff(info: Info) -> None:

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from graph.resolvers.common import auth_error, ctx, require_principal
 from graph.schema.errors import Forbidden, NotAuthenticated
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.session_watch import SessionWatch
+from uidp.services.auth.session_watch import SessionWatch
 
 
 @strawberry.type(description="The session of this connection has ended; log in again.")

@@ -13,14 +13,14 @@ from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
 from graph.schema.notice_types import AccountNotice
 from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.http_auth import clear_session_cookie, set_session_cookie
-from uidp.services.entities import EntityViews
-from uidp.services.login import LoginOutcome, LoginService
-from uidp.services.notices import Notices
-from uidp.services.persons import PersonViews
-from uidp.services.principal import Principal
-from uidp.services.sessions import session_limits
-from uidp.services.staff import StaffService
+from uidp.http.auth import clear_session_cookie, set_session_cookie
+from uidp.services.auth.login import LoginOutcome, LoginService
+from uidp.services.auth.sessions import session_limits
+from uidp.services.entities.entities import EntityViews
+from uidp.services.persons.persons import PersonViews
+from uidp.services.shared.notices import Notices
+from uidp.services.shared.principal import Principal
+from uidp.services.staff.staff import StaffService
 
 LoginResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginResult")]
 LogoutResult = Annotated[LoggedOut | NotAuthenticated | Forbidden, strawberry.union("LogoutResult")]

@@ -1,4 +1,4 @@
-"""Staff operations (A2) and the audit query (A3): thin adapters over uidp.services.staff_ops."""
+"""Staff operations (A2) and the audit query (A3): thin adapters over uidp.services.staff.staff_ops."""
 
 from __future__ import annotations
 
@@ -45,11 +45,11 @@ from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.service_item import ServiceItem as ServiceItemModel
 from uidp.models.staff_token import StaffApiToken
-from uidp.services.api_tokens import ApiTokens
-from uidp.services.principal import Principal
-from uidp.services.staff import StaffRole, StaffService
-from uidp.services.staff_enrolment import TOTP_RESET
-from uidp.services.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
+from uidp.services.auth.api_tokens import ApiTokens
+from uidp.services.shared.principal import Principal
+from uidp.services.staff.staff import StaffRole, StaffService
+from uidp.services.staff.staff_enrolment import TOTP_RESET
+from uidp.services.staff.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ from graph.schema.errors import FieldError
 from graph.schema.inputs import CompleteStaffEnrolmentInput, StartStaffEnrolmentInput
 from graph.schema.staff_types import StaffEnrolmentStarted
 from graph.schema.types import LoginSuccess
-from uidp.services.login import LoginOutcome
-from uidp.services.staff_enrolment import StaffEnrolments
+from uidp.services.auth.login import LoginOutcome
+from uidp.services.staff.staff_enrolment import StaffEnrolments
 
 StartStaffEnrolmentResult = Annotated[StaffEnrolmentStarted | FieldError, strawberry.union("StartStaffEnrolmentResult")]
 CompleteStaffEnrolmentResult = Annotated[LoginSuccess | FieldError, strawberry.union("CompleteStaffEnrolmentResult")]

@@ -28,11 +28,11 @@ from graph.schema.types import (
     SessionEnded,
     SmsCodeSent,
 )
-from uidp.http_auth import clear_session_cookie
-from uidp.services.notices import Notices
-from uidp.services.persons import PersonViews
-from uidp.services.principal import Principal
-from uidp.services.user_space import UserSpace
+from uidp.http.auth import clear_session_cookie
+from uidp.services.persons.persons import PersonViews
+from uidp.services.persons.user_space import UserSpace
+from uidp.services.shared.notices import Notices
+from uidp.services.shared.principal import Principal
 
 ChangePasswordResult = Annotated[
     PasswordChanged | NotAuthenticated | Forbidden | FieldError, strawberry.union("ChangePasswordResult")

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from graph.schema.types import CertificateType, DocumentKind, Gender, SmsPurpose, ValidityPeriod
-from uidp.services.staff import StaffRole as DomainStaffRole
+from uidp.services.staff.staff import StaffRole as DomainStaffRole
 
 
 @strawberry.input(description="Send an SMS code: to `phone`, or to the phone on record of a certificate.")

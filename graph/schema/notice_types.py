@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from uidp.models.notice import NoticeKind as DomainNoticeKind
-from uidp.services.notices import Notices, NoticeView
+from uidp.services.shared.notices import Notices, NoticeView
 
 NoticeKind = strawberry.enum(DomainNoticeKind, name="NoticeKind")
 

@@ -14,10 +14,10 @@ from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.models.review import CaseKind as DomainCaseKind
 from uidp.models.review import CaseStatus as DomainCaseStatus
 from uidp.models.review import ReviewCase as ReviewCaseModel
-from uidp.services.appeals import IdentityProof as DomainIdentityProof
-from uidp.services.appeals import PhoneAppealFacts as DomainPhoneAppealFacts
-from uidp.services.appeals import phone_appeal_facts
-from uidp.services.review import KIND_LABELS
+from uidp.services.persons.appeals import IdentityProof as DomainIdentityProof
+from uidp.services.persons.appeals import PhoneAppealFacts as DomainPhoneAppealFacts
+from uidp.services.persons.appeals import phone_appeal_facts
+from uidp.services.staff.review import KIND_LABELS
 
 CaseKind = strawberry.enum(DomainCaseKind, name="CaseKind")
 CaseStatus = strawberry.enum(DomainCaseStatus, name="CaseStatus")

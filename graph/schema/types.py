@@ -16,9 +16,9 @@ from uidp.domain.levels import AssuranceLevel as DomainAssuranceLevel
 from uidp.models.entity import EntityType as DomainEntityType
 from uidp.models.person import PersonStatus as DomainPersonStatus
 from uidp.models.upload import DocumentKind as DomainDocumentKind
-from uidp.services.entities import EntityView
-from uidp.services.persons import PersonView
-from uidp.services.sms import SmsPurpose as DomainSmsPurpose
+from uidp.services.entities.entities import EntityView
+from uidp.services.persons.persons import PersonView
+from uidp.services.shared.sms import SmsPurpose as DomainSmsPurpose
 
 CertificateType = strawberry.enum(DomainCertificateType, name="CertificateType")
 Gender = strawberry.enum(DomainGender, name="Gender")

@@ -19,7 +19,7 @@ from plugins.sandbox.bank_card import TEST_CARDS, SandboxBankCardVerifier
 from plugins.sandbox.registry import TEST_ENTITIES, SandboxBusinessRegistry
 from uidp.hookspecs import hookimpl
 from uidp.sandbox_outbox import JsonLinesOutbox
-from uidp.services.sandbox import OUTBOX_FILE
+from uidp.services.shared.sandbox import OUTBOX_FILE
 
 REPLACED_BY = ("plugins.bankcard_http",)  # plugins that bring their own bank-card verifier
 SWITCH = "UIDP_SANDBOX_BANK_CARD"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from uidp.services.principal import ClientInfo
-from uidp.services.sessions import Sessions
+from uidp.services.auth.sessions import Sessions
+from uidp.services.shared.principal import ClientInfo
 
 ERR = "... on Error { code message field }"
 SEND = "mutation { sendBindCertificateCode { __typename ... on SmsCodeSent { maskedPhone } " + ERR + " } }"

@@ -35,11 +35,11 @@ from tests.support import PASSWORD, enrol_staff, resident_id
 from uidp.config import Settings
 from uidp.models.person import Person, PersonStatus
 from uidp.models.session import Session
-from uidp.services.activation import ActivationService
-from uidp.services.api_tokens import SCOPES, ApiTokens
-from uidp.services.credentials import Passwords
-from uidp.services.principal import ClientInfo
-from uidp.services.sessions import Sessions
+from uidp.services.auth.api_tokens import SCOPES, ApiTokens
+from uidp.services.auth.sessions import Sessions
+from uidp.services.persons.activation import ActivationService
+from uidp.services.shared.credentials import Passwords
+from uidp.services.shared.principal import ClientInfo
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support import PASSWORD, resident_id
 from uidp.models.person import Person, PersonStatus
-from uidp.services.activation import ActivationService
+from uidp.services.persons.activation import ActivationService
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ from uidp.models.audit import AuditEvent
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
 from uidp.models.upload import Upload
-from uidp.services.sandbox import sandbox_messages
+from uidp.services.shared.sandbox import sandbox_messages
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import pytest
 from tortoise import connections
 
 from tests.support import PASSWORD, staff_token
-from uidp.services.audit import Audit
+from uidp.services.shared.audit import Audit
 
 pytestmark = pytest.mark.anyio
 

@@ -36,8 +36,8 @@ from tests.plugins.ca_factory import CaFactory, make_entity, make_person
 from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity
 from uidp.models.person import Person
-from uidp.services import ca_challenges
-from uidp.services.pii import Pii
+from uidp.services.auth import ca_challenges
+from uidp.services.shared.pii import Pii
 
 pytestmark = pytest.mark.anyio
 

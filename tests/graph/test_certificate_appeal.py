@@ -10,7 +10,7 @@ from tests.support import PASSWORD, resident_id, staff_token
 from uidp.models.binding import ExternalBinding
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
-from uidp.services.sandbox import sandbox_messages
+from uidp.services.shared.sandbox import sandbox_messages
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,8 @@ from tests.support import PASSWORD, Api, resident_id
 from uidp.models.audit import AuditEvent
 from uidp.models.credential import Credential
 from uidp.models.entity import Entity
-from uidp.services.sandbox import sandbox_messages
-from uidp.services.sms import SmsCodes, SmsPurpose
+from uidp.services.shared.sandbox import sandbox_messages
+from uidp.services.shared.sms import SmsCodes, SmsPurpose
 
 pytestmark = pytest.mark.anyio
 REP_PHONE = "15012340058"

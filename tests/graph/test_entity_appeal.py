@@ -8,10 +8,10 @@ import json
 import pytest
 
 from plugins.sandbox import registry as sandbox
-from tests.services.test_entity_changes import ENTITY_PASSWORD, make_entity
+from tests.services.entities.test_entity_changes import ENTITY_PASSWORD, make_entity
 from tests.support import resident_id, staff_token
 from uidp.models.review import ReviewCase
-from uidp.services.sandbox import sandbox_messages
+from uidp.services.shared.sandbox import sandbox_messages
 
 pytestmark = pytest.mark.anyio
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200

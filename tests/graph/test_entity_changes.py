@@ -7,12 +7,12 @@ from dataclasses import replace
 import pytest
 
 from plugins.sandbox import registry as sandbox
-from tests.services.test_entity_changes import ENTITY_PASSWORD, NEW_CONTACT_ID, make_entity, make_person
+from tests.services.entities.test_entity_changes import ENTITY_PASSWORD, NEW_CONTACT_ID, make_entity, make_person
 from tests.support import PASSWORD, resident_id
 from uidp.models.audit import AuditEvent
 from uidp.models.entity import Entity
-from uidp.services.entity_records import open_entity
-from uidp.services.pii import Pii
+from uidp.services.entities.entity_records import open_entity
+from uidp.services.shared.pii import Pii
 
 pytestmark = pytest.mark.anyio
 NEW_PHONE = "13800002222"

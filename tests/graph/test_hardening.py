@@ -14,7 +14,7 @@ import pytest
 
 from uidp.app import create_app
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.captcha import CaptchaService
+from uidp.services.shared.captcha import CaptchaService
 
 pytestmark = pytest.mark.anyio
 

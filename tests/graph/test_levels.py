@@ -11,7 +11,7 @@ from plugins.sandbox.bank_card import TEST_CARDS
 from tests.support import enrol_staff
 from uidp.domain.bank_cards import luhn_valid
 from uidp.models.bank_check import BankCheck
-from uidp.services.levels import DAILY_CHECKS
+from uidp.services.persons.levels import DAILY_CHECKS
 
 pytestmark = pytest.mark.anyio
 PHONE = "15012340058"

@@ -18,11 +18,11 @@ from plugins.sandbox import registry as sandbox
 from tests.graph.test_entities import START as START_ENTITY
 from tests.graph.test_recovery import COMPLETE, send, start
 from tests.graph.test_user_space import CHANGE_PHONE, MY_CODE, NEW_PHONE
-from tests.services.test_entity_changes import ENTITY_PASSWORD, make_entity
+from tests.services.entities.test_entity_changes import ENTITY_PASSWORD, make_entity
 from tests.support import PASSWORD, REGISTER, count_password_checks, forwarded, resident_id
 from uidp.models.audit import AuditEvent
 from uidp.models.credential import Credential
-from uidp.services.sms import SmsCodes, SmsPurpose
+from uidp.services.shared.sms import SmsCodes, SmsPurpose
 
 pytestmark = pytest.mark.anyio
 
@@ -149,7 +149,7 @@ START_RECOVERY = """mutation($i: StartPasswordRecoveryInput!) { startPasswordRec
 
 
 async def test_recovery_starts_from_one_address_hold_their_hourly_limit(api, rt, person):
-    from uidp.services.recovery import STARTS_PER_HOUR
+    from uidp.services.persons.recovery import STARTS_PER_HOUR
 
     captchas = [await api.captcha() for _ in range(STARTS_PER_HOUR + 10)]
 

@@ -10,7 +10,7 @@ from tests.graph.test_manual_registration import passport_form, upload_documents
 from tests.support import resident_id, staff_token
 from uidp.models.audit import AuditEvent
 from uidp.models.person import Person, PersonStatus
-from uidp.services.activation import ActivationService
+from uidp.services.persons.activation import ActivationService
 
 pytestmark = pytest.mark.anyio
 

@@ -444,7 +444,7 @@ async def test_no_suggestions_in_production(client, http, query, variables):
 
 async def test_refused_input_is_not_logged_with_its_values(api, caplog, monkeypatch):
     """Validation, coercion and edge refusals are the caller's; their messages repeat the caller's input."""
-    from uidp.services.captcha import CaptchaService
+    from uidp.services.shared.captcha import CaptchaService
 
     login = "mutation($i: LoginWithPasswordInput!) { loginWithPassword(input: $i) { __typename } }"
     with caplog.at_level(logging.DEBUG, logger="strawberry.execution"):

@@ -181,7 +181,7 @@ CHECK = """mutation($i: CheckCertificateInput!){ checkCertificate(input:$i){
 async def test_certificate_check(api, rt, clock):
     from datetime import UTC, datetime
 
-    from uidp.services.activation import ActivationService
+    from uidp.services.persons.activation import ActivationService
 
     def check(number, kind="RESIDENT_ID"):
         return api.data(CHECK, {"i": {"certificateType": kind, "certificateNumber": number}})

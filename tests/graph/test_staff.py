@@ -14,10 +14,10 @@ from uidp.models.person import Person
 from uidp.models.session import Session
 from uidp.models.staff_token import StaffApiToken
 from uidp.security.tokens import token_digest
-from uidp.services.api_tokens import ApiTokens
-from uidp.services.principal import ClientInfo
-from uidp.services.sessions import Sessions
-from uidp.services.staff import StaffService
+from uidp.services.auth.api_tokens import ApiTokens
+from uidp.services.auth.sessions import Sessions
+from uidp.services.shared.principal import ClientInfo
+from uidp.services.staff.staff import StaffService
 
 pytestmark = pytest.mark.anyio
 STAFF_PASSWORD = "Staff#2026pw"

@@ -12,7 +12,7 @@ from tests.support import COMPLETE_ENROLMENT, STAFF_PASSWORD, START_ENROLMENT, s
 from uidp.models.audit import AuditEvent
 from uidp.models.staff import StaffAccount, StaffEnrolment, StaffTotp
 from uidp.security.totp import b32decode, totp
-from uidp.services.staff import StaffService
+from uidp.services.staff.staff import StaffService
 
 pytestmark = pytest.mark.anyio
 

@@ -41,7 +41,7 @@ async def test_staff_reads_outbox_and_captcha(api, staff_token):
 async def test_public_responses_never_carry_the_answer(api, rt):
     body = await api.gql("mutation { requestCaptcha { id imagePng expiresAt } }")
     captcha = body["data"]["requestCaptcha"]
-    from uidp.services.captcha import CaptchaService
+    from uidp.services.shared.captcha import CaptchaService
 
     assert CaptchaService(rt).peek(captcha["id"]) not in str(body).replace(captcha["imagePng"], "")
 

@@ -14,7 +14,7 @@ from tests.support import enrol_staff, staff_token
 from uidp.models.audit import AuditEvent
 from uidp.models.upload import Upload
 from uidp.security.totp import totp
-from uidp.services.api_tokens import ApiTokens
+from uidp.services.auth.api_tokens import ApiTokens
 
 pytestmark = pytest.mark.anyio
 STAFF_PASSWORD = "Staff#2026pw"

@@ -12,7 +12,7 @@ from uidp.chores import start_chores, stop_chores
 from uidp.models.audit import AuditEvent
 from uidp.models.person import Person
 from uidp.models.upload import Upload
-from uidp.services.uploads import Uploads
+from uidp.services.shared.uploads import Uploads
 
 pytestmark = pytest.mark.anyio
 

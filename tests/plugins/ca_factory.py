@@ -17,7 +17,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from plugins.ca import sm2
 from uidp.models.entity import Entity, EntityType
 from uidp.models.person import Person, PersonSource, PersonStatus
-from uidp.services.pii import Pii
+from uidp.services.shared.pii import Pii
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # tests/conftest.py DEFAULT_NOW
 ORGANIZATION_IDENTIFIER = x509.ObjectIdentifier("2.5.4.97")

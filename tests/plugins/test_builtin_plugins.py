@@ -9,8 +9,8 @@ from plugins.sandbox import SandboxSmsGateway
 from uidp.models.person import Person
 from uidp.ports import Assertion, LoginFailure
 from uidp.sandbox_outbox import JsonLinesOutbox
-from uidp.services.login import CorePorts
-from uidp.services.seeding import seed_persons
+from uidp.services.auth.login import CorePorts
+from uidp.services.persons.seeding import seed_persons
 
 pytestmark = pytest.mark.anyio
 

@@ -1,0 +1,1 @@
+"""Service areas; each package's docstring says what it owns."""

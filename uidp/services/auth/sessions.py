@@ -1,0 +1,128 @@
+"""Sessions (X5): opaque tokens, idle and absolute timeouts, revocation."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from uidp.config import Settings
+from uidp.models.session import Session
+from uidp.models.staff import StaffAccount
+from uidp.runtime import Runtime
+from uidp.security.tokens import new_token, token_digest
+from uidp.services.auth.api_tokens import ApiTokens, is_api_token
+from uidp.services.shared.principal import ClientInfo, Principal
+
+TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    session: Session
+
+
+def session_limits(settings: Settings, subject_kind: str) -> tuple[timedelta, timedelta]:
+    """(idle, absolute) timeouts: staff sessions have their own, shorter ones."""
+    if subject_kind == "staff":
+        return (
+            timedelta(minutes=settings.staff_session_idle_minutes),
+            timedelta(hours=settings.staff_session_absolute_hours),
+        )
+    return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_absolute_hours)
+
+
+def ended_channel(subject_kind: str, subject_id: uuid.UUID | str) -> str:
+    """The store channel on which the end of a session of this subject is announced (sessionEnded)."""
+    return f"sessions-ended:{subject_kind}:{subject_id}"
+
+
+async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID | str) -> None:
+    """Wake the watchers of this subject's sessions in every worker; they re-read their own session."""
+    await rt.store.publish(ended_channel(subject_kind, subject_id), "ended")
+
+
+class Sessions:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.idle, self.absolute = session_limits(rt.settings, "person")
+
+    async def issue(self, subject_kind: str, subject_id: uuid.UUID, method: str, client: ClientInfo) -> IssuedSession:
+        """A new session; the token is returned once and only its digest is stored."""
+        now = self.rt.clock.now()
+        token = new_token()
+        _, absolute = session_limits(self.rt.settings, subject_kind)
+        session = await Session.create(
+            id=uuid.uuid4(),
+            token_hash=token_digest(token),
+            subject_kind=subject_kind,
+            subject_id=subject_id,
+            login_method=method,
+            client_address=client.masked_address,
+            user_agent=client.user_agent[:200],
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + absolute,
+        )
+        return IssuedSession(token, session)
+
+    async def resolve(self, token: str | None) -> Session | None:
+        """The live session for a token, or None (unknown, revoked, idle too long, or past its end)."""
+        if not token or len(token) > 128:
+            return None
+        session = await Session.get_or_none(token_hash=token_digest(token))
+        if session is None or session.revoked_at is not None:
+            return None
+        now = self.rt.clock.now()
+        if now >= session.expires_at:
+            await self.revoke(session, "expired")
+            return None
+        idle, _ = session_limits(self.rt.settings, session.subject_kind)
+        if now - session.last_seen_at >= idle:
+            await self.revoke(session, "idle")
+            return None
+        if now - session.last_seen_at >= TOUCH_EVERY:
+            session.last_seen_at = now
+            await Session.filter(id=session.id).update(last_seen_at=now)
+        return session
+
+    async def revoke(self, session: Session, reason: str) -> None:
+        await self.revoke_one(session.id, reason)
+
+    async def revoke_one(self, session_id: uuid.UUID, reason: str) -> None:
+        now = self.rt.clock.now()
+        ended = await Session.filter(id=session_id, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_reason=reason
+        )
+        if ended:
+            session = await Session.get(id=session_id)
+            await announce_ended(self.rt, session.subject_kind, session.subject_id)
+
+    async def revoke_all(
+        self, subject_kind: str, subject_id: uuid.UUID, reason: str, *, keep: uuid.UUID | None = None
+    ) -> int:
+        """End every live session of a subject (password change, appeal approval, cancellation)."""
+        query = Session.filter(subject_kind=subject_kind, subject_id=subject_id, revoked_at__isnull=True)
+        if keep is not None:
+            query = query.exclude(id=keep)
+        ended = await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason)
+        if ended:
+            await announce_ended(self.rt, subject_kind, subject_id)
+        return ended
+
+    async def principal(self, token: str | None) -> Principal | None:
+        """Who a token speaks for: a live session of an existing subject, with staff roles, or a staff API token
+        (with its scopes; raises TOKEN_EXPIRED for an expired one)."""
+        if is_api_token(token):
+            return await ApiTokens(self.rt).principal(token)  # type: ignore[arg-type]
+        session = await self.resolve(token)
+        if session is None:
+            return None
+        roles: tuple[str, ...] = ()
+        if session.subject_kind == "staff":
+            staff = await StaffAccount.get_or_none(id=session.subject_id, active=True)
+            if staff is None:
+                return None
+            roles = tuple(staff.roles)
+        return Principal(session.subject_kind, session.subject_id, session.id, roles)

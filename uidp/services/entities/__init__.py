@@ -1,0 +1,1 @@
+"""Legal persons (entities): registration, records, changes of contact and legal information, and appeals."""

@@ -1,0 +1,144 @@
+"""The certificate appeal (P9b, manual §1.6.2): "my ID number was registered with someone else's phone".
+
+Step 1: certificate number + captcha -> a ticket and the masked number; known and unknown numbers answer
+alike (a decoy ticket for an unknown one). Step 2: a bank-card check of the account's own identity with the
+appellant's new phone as the reserved phone, the new phone's APPEAL code, and the appellant's new password
+(hashed here into the case's encrypted details). On approval (uidp.services.staff.case_effects) the account gets
+the new phone and the new password; the impostor's password, third-party bindings and sessions die.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from uidp.domain.bank_cards import normalize_card_number
+from uidp.domain.certificates import CertificateType, normalize_certificate_number
+from uidp.domain.contact import normalize_phone
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.domain.masking import mask_bank_card, mask_id_number, mask_name, mask_phone
+from uidp.models.person import Person, PersonStatus
+from uidp.models.review import CaseKind
+from uidp.ports import BankCardQuery
+from uidp.runtime import Runtime
+from uidp.security.tokens import new_token, token_digest
+from uidp.services.persons.registration import check_password_and_terms
+from uidp.services.shared.audit import Audit
+from uidp.services.shared.captcha import CaptchaService
+from uidp.services.shared.pii import Pii
+from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.sms import SmsCodes, SmsPurpose
+from uidp.services.staff.appeal_cases import SPENDS_THE_CODE, SubmittedCase, check_bank_card, open_case
+
+TICKET_TTL = 15 * 60
+TICKET_INVALID = "申诉已失效，请从第一步重新开始"
+TICKET_COLUMN = "appeal-ticket.certificate_number"
+
+
+@dataclass(frozen=True)
+class CertificateAppealTicket:
+    ticket: str
+    masked_certificate_number: str
+
+
+@dataclass
+class CertificateAppeal:
+    ticket: str
+    card_number: str
+    new_phone: str
+    sms_code: str
+    new_password: str
+    new_password_confirmation: str
+
+
+class CertificateAppeals:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.pii = Pii(rt)
+        self.codes = SmsCodes(rt)
+        self.audit = Audit(rt)
+
+    async def start(
+        self, certificate_type: CertificateType, raw_number: str, captcha_id: str, captcha_answer: str
+    ) -> CertificateAppealTicket:
+        """Step 1: the certificate number and a captcha; every well-formed number gets a ticket."""
+        number = normalize_certificate_number(certificate_type, raw_number)
+        await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
+        person = await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))
+        ticket = new_token()
+        record = {
+            "person": str(person.id) if person and person.status == PersonStatus.ACTIVE else "",
+            # the password rules need it, known or not; sealed for this ticket alone
+            "number": self.pii.seal(TICKET_COLUMN, self._key(ticket), number),
+        }
+        await self.rt.store.set(self._key(ticket), json.dumps(record), TICKET_TTL)
+        return CertificateAppealTicket(ticket, mask_id_number(number))
+
+    async def submit(self, form: CertificateAppeal, client: ClientInfo) -> SubmittedCase:
+        """Step 2: format rules, then the new phone's code; only then anything about accounts.
+
+        After the code: a taken new phone answers PHONE_TAKEN, a certificate without an active account
+        APPEAL_NOT_APPLICABLE (spending the code), then the bank card must match the account's identity.
+        """
+        record = await self._ticket(form.ticket)
+        card = normalize_card_number(form.card_number)
+        phone = normalize_phone(form.new_phone, "newPhone")
+        person = await Person.get_or_none(id=uuid.UUID(record["person"])) if record["person"] else None
+        number = self.pii.open(TICKET_COLUMN, self._key(form.ticket), record["number"])
+        password = check_password_and_terms(
+            form.new_password, form.new_password_confirmation, True, phone=phone, certificate_number=number
+        )
+        await self.codes.check(SmsPurpose.APPEAL, phone, form.sms_code)
+        holder = await Person.get_or_none(phone_index=self.pii.phone_index(phone))
+        if holder is not None:
+            raise DomainError(
+                ErrorCode.PHONE_TAKEN, "新手机号已被注册，请更换手机号", "newPhone", appeal="PHONE_TAKEN_BY_OTHER"
+            )
+        if person is None or person.status != PersonStatus.ACTIVE:
+            await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
+            raise DomainError(ErrorCode.APPEAL_NOT_APPLICABLE, "该证件号码未注册账号，您可以直接注册", "ticket")
+        name = self.pii.open("person.name", person.id, person.name_enc)
+        try:
+            await check_bank_card(self.rt, BankCardQuery(name, person.certificate_type, number, card, phone))
+        except DomainError as refused:
+            if refused.code in SPENDS_THE_CODE:  # each provider check costs a fresh SMS
+                await self.codes.consume(SmsPurpose.APPEAL, phone, form.sms_code)
+            raise
+        password_hash = await self.rt.hasher.hash(password)
+        case = await open_case(
+            self.rt,
+            CaseKind.CERTIFICATE_APPEAL,
+            notify_phone=phone,
+            details={"new_phone": phone, "password_hash": password_hash},
+            summary={
+                "name": mask_name(name),
+                "certificateNumber": mask_id_number(number),
+                "newPhone": mask_phone(phone),
+                "bankCard": mask_bank_card(card),
+                "bankCheck": "MATCH",
+                "proof": "BANK_CARD",
+            },
+            pending_key=str(person.id),
+            person_id=person.id,
+            code=(SmsPurpose.APPEAL, phone, form.sms_code),
+        )
+        await self.rt.store.delete(self._key(form.ticket))
+        await self.audit.record(
+            "appeal.submitted",
+            subject=("person", person.id),
+            client=client,
+            kind=CaseKind.CERTIFICATE_APPEAL.value,
+            case_id=str(case.case_id),
+            new_phone=mask_phone(phone),
+        )
+        return case
+
+    def _key(self, ticket: str) -> str:
+        return f"appeal-ticket:{token_digest(ticket)}"
+
+    async def _ticket(self, ticket: str) -> dict[str, str]:
+        raw = await self.rt.store.get(self._key(ticket)) if ticket and len(ticket) <= 128 else None
+        if raw is None:
+            raise DomainError(ErrorCode.STEP_INVALID, TICKET_INVALID, "ticket")
+        return json.loads(raw)

@@ -1,0 +1,104 @@
+"""The staff review queue (A1): open cases, list them oldest first, decide each exactly once."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from tortoise.expressions import Q
+
+from uidp.models.person import Person
+from uidp.models.review import CaseKind, CaseStatus, ReviewCase
+from uidp.runtime import Runtime
+from uidp.services.shared.audit import Audit
+from uidp.services.shared.pagination import decode_cursor, page_size
+from uidp.services.shared.pii import Pii
+from uidp.services.shared.principal import ClientInfo, Principal
+
+KIND_LABELS = {
+    CaseKind.MANUAL_REGISTRATION: "人工注册审核",
+    CaseKind.PHONE_APPEAL: "手机号被他人注册申诉",
+    CaseKind.CERTIFICATE_APPEAL: "身份证号被他人手机号注册申诉",
+    CaseKind.ENTITY_APPEAL: "法人账号申诉",
+}
+
+_CLAIMS_ACCOUNT_NUMBER = (CaseKind.MANUAL_REGISTRATION, CaseKind.CERTIFICATE_APPEAL)
+
+
+class ReviewCases:
+    """Opening cases is for the flows that need review; deciding is for staff reviewers."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.pii = Pii(rt)
+
+    async def open(
+        self,
+        kind: CaseKind,
+        *,
+        notify_phone: str,
+        details: dict[str, Any],
+        summary: dict[str, Any],
+        person_id: uuid.UUID | None = None,
+        pending_key: str | None = None,
+    ) -> ReviewCase:
+        """Create a pending case (inside the caller's transaction); due after the configured working days."""
+        now = self.rt.clock.now()
+        case_id = uuid.uuid4()
+        return await ReviewCase.create(
+            id=case_id,
+            kind=kind,
+            status=CaseStatus.PENDING,
+            person_id=person_id,
+            pending_key=self.pii.digest(f"case:{kind.value}", pending_key) if pending_key else None,
+            submitted_at=now,
+            due_at=self.rt.settings.work_calendar().due_after(now, self.rt.settings.review_due_working_days),
+            notify_phone_enc=self.pii.seal(f"case:{case_id}:phone", case_id, notify_phone),
+            details_enc=self.pii.seal(f"case:{case_id}:details", case_id, json.dumps(details, ensure_ascii=False)),
+            summary=summary,
+        )
+
+    async def queue(
+        self, *, kind: CaseKind | None = None, first: int = 20, after: str | None = None
+    ) -> tuple[list[ReviewCase], bool]:
+        """Pending cases, oldest first; returns the page and whether more follow."""
+        first = page_size(first)
+        query = ReviewCase.filter(status=CaseStatus.PENDING)
+        if kind is not None:
+            query = query.filter(kind=kind)
+        if after:
+            at, case_id = decode_cursor(after)
+            query = query.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=case_id))
+        rows = await query.order_by("submitted_at", "id").limit(first + 1)
+        return rows[:first], len(rows) > first
+
+    async def get(self, case_id: uuid.UUID) -> ReviewCase | None:
+        return await ReviewCase.get_or_none(id=case_id)
+
+    def subject_of(self, case: ReviewCase) -> tuple[str, uuid.UUID] | None:
+        """Whom a decision is about: the person, or for an entity appeal the entity named in the details."""
+        if case.person_id:
+            return ("person", case.person_id)
+        entity_id = self.details(case).get("entity_id")
+        return ("entity", uuid.UUID(entity_id)) if entity_id else None
+
+    async def claimed_certificate_number(self, actor: Principal, case: ReviewCase, client: ClientInfo) -> str | None:
+        """The full certificate number a person's case claims, for the reviewer deciding it; audited.
+
+        A manual registration or certificate appeal claims its account's number; a phone appeal the number it
+        names. Everywhere else (queue, summary, audit) numbers stay masked.
+        """
+        number = self.details(case).get("certificate_number")
+        if number is None and case.person_id and case.kind in _CLAIMS_ACCOUNT_NUMBER:
+            person = await Person.get_or_none(id=case.person_id)
+            if person is not None:
+                number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
+        if number is not None:
+            await Audit(self.rt).record(
+                "review.certificate_number_shown", actor=actor, client=client, case_id=str(case.id), kind=str(case.kind)
+            )
+        return number
+
+    def details(self, case: ReviewCase) -> dict[str, Any]:
+        return json.loads(self.pii.open(f"case:{case.id}:details", case.id, case.details_enc))
