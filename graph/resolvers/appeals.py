@@ -26,9 +26,12 @@ from uidp.services.shared.principal import Principal
 from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.staff.appeal_cases import SubmittedCase
 
-SubmitAppealResult = Annotated[
+SubmitPhoneAppealResult = Annotated[
     AppealSubmitted | AppealRedirected | AccountConflict | RateLimited | FieldError,
-    strawberry.union("SubmitAppealResult"),
+    strawberry.union("SubmitPhoneAppealResult"),
+]
+SubmitCertificateAppealResult = Annotated[
+    AppealSubmitted | AccountConflict | RateLimited | FieldError, strawberry.union("SubmitCertificateAppealResult")
 ]
 StartCertificateAppealResult = Annotated[
     CertificateAppealStarted | RateLimited | FieldError, strawberry.union("StartCertificateAppealResult")
@@ -42,7 +45,7 @@ def _submitted(case: SubmittedCase) -> AppealSubmitted:
     return AppealSubmitted(case_id=strawberry.ID(str(case.case_id)), due_at=case.due_at)
 
 
-async def submit_phone_appeal(info: Info, input: SubmitPhoneAppealInput) -> SubmitAppealResult:
+async def submit_phone_appeal(info: Info, input: SubmitPhoneAppealInput) -> SubmitPhoneAppealResult:
     c = ctx(info)
 
     async def call() -> AppealSubmitted:
@@ -78,7 +81,7 @@ async def start_certificate_appeal(info: Info, input: StartCertificateAppealInpu
     return await guarded(info, call)
 
 
-async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealInput) -> SubmitAppealResult:
+async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealInput) -> SubmitCertificateAppealResult:
     c = ctx(info)
 
     async def call() -> AppealSubmitted:

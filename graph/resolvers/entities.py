@@ -9,8 +9,8 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
-from graph.resolvers.sessions import LoginResult, _success
-from graph.schema.errors import FieldError, RateLimited
+from graph.resolvers.sessions import _success
+from graph.schema.errors import FieldError, LoginFailed, RateLimited
 from graph.schema.types import EntityAccount, EntityType, LoginSuccess
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import EntityType as DomainEntityType
@@ -72,6 +72,7 @@ StartEntityRegistrationResult = Annotated[
     RepresentativeVerified | RateLimited | FieldError, strawberry.union("StartEntityRegistrationResult")
 ]
 RegisterEntityResult = Annotated[EntityRegistered | RateLimited | FieldError, strawberry.union("RegisterEntityResult")]
+LoginEntityResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginEntityResult")]
 
 
 def entity_types() -> list[EntityTypeInfo]:
@@ -118,7 +119,7 @@ async def register_entity(info: Info, input: RegisterEntityInput) -> RegisterEnt
     return await guarded(info, call)
 
 
-async def login_entity(info: Info, input: LoginEntityInput) -> LoginResult:
+async def login_entity(info: Info, input: LoginEntityInput) -> LoginEntityResult:
     c = ctx(info)
 
     async def call() -> LoginSuccess:

@@ -22,7 +22,10 @@ from uidp.services.shared.notices import Notices
 from uidp.services.shared.principal import Principal
 from uidp.services.staff.staff import StaffService
 
-LoginResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginResult")]
+LoginWithPasswordResult = Annotated[
+    LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginWithPasswordResult")
+]
+LoginStaffResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginStaffResult")]
 LogoutResult = Annotated[LoggedOut | NotAuthenticated | Forbidden, strawberry.union("LogoutResult")]
 
 
@@ -64,7 +67,7 @@ async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
     )
 
 
-async def login_with_password(info: Info, input: LoginWithPasswordInput) -> LoginResult:
+async def login_with_password(info: Info, input: LoginWithPasswordInput) -> LoginWithPasswordResult:
     c = ctx(info)
 
     async def call() -> LoginSuccess:
@@ -80,7 +83,7 @@ async def login_with_password(info: Info, input: LoginWithPasswordInput) -> Logi
     return await guarded(info, call)
 
 
-async def login_staff(info: Info, input: LoginStaffInput) -> LoginResult:
+async def login_staff(info: Info, input: LoginStaffInput) -> LoginStaffResult:
     c = ctx(info)
 
     async def call() -> LoginSuccess:

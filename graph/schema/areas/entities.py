@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from graph.resolvers import entities
-from graph.resolvers.sessions import LoginResult
 
 
 @strawberry.type
@@ -23,6 +22,6 @@ class EntitiesMutation:
     register_entity: entities.RegisterEntityResult = strawberry.field(
         resolver=entities.register_entity, description="E1 step 2: the entity, checked with the business registry."
     )
-    login_entity: LoginResult = strawberry.field(
+    login_entity: entities.LoginEntityResult = strawberry.field(
         resolver=entities.login_entity, description="E2: unified social credit code + password."
     )

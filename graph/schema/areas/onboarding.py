@@ -42,8 +42,8 @@ class OnboardingMutation:
     activate_person: registration.ActivatePersonResult = strawberry.field(
         resolver=registration.activate_person, description="P2."
     )
-    login_with_password: sessions.LoginResult = strawberry.field(
+    login_with_password: sessions.LoginWithPasswordResult = strawberry.field(
         resolver=sessions.login_with_password, description="P3, X7."
     )
-    login_staff: sessions.LoginResult = strawberry.field(resolver=sessions.login_staff, description="Staff login.")
+    login_staff: sessions.LoginStaffResult = strawberry.field(resolver=sessions.login_staff, description="Staff login.")
     logout: sessions.LogoutResult = strawberry.field(resolver=sessions.logout, description="X5.")

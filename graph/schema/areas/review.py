@@ -18,13 +18,13 @@ class ReviewQuery:
 
 @strawberry.type
 class ReviewMutation:
-    submit_phone_appeal: appeals.SubmitAppealResult = strawberry.field(
+    submit_phone_appeal: appeals.SubmitPhoneAppealResult = strawberry.field(
         resolver=appeals.submit_phone_appeal, description="P9a."
     )
     start_certificate_appeal: appeals.StartCertificateAppealResult = strawberry.field(
         resolver=appeals.start_certificate_appeal, description="P9b step 1."
     )
-    submit_certificate_appeal: appeals.SubmitAppealResult = strawberry.field(
+    submit_certificate_appeal: appeals.SubmitCertificateAppealResult = strawberry.field(
         resolver=appeals.submit_certificate_appeal, description="P9b steps 2-3."
     )
     bind_new_phone: appeals.BindNewPhoneResult = strawberry.field(
