@@ -24,6 +24,7 @@ from graph.context import Context, bearer_token
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
 from graph.input_guard import guard_schema
 from graph.limits import AnonymousMutationBudget
+from graph.media_type import MediaTypeMixin
 from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query, Subscription
 from graph.websocket import SubscriptionsOnlyOverWebSocket, WebSocketMixin, allowed_origins
@@ -55,9 +56,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return schema
 
 
-class UidpGraphQL(WebSocketMixin, RequestBodyMixin, GraphQL):
-    """Strawberry's ASGI view with our context; GET queries and batching stay off; WebSockets only from the
-    configured origins, authenticated by connection_init."""
+class UidpGraphQL(WebSocketMixin, RequestBodyMixin, MediaTypeMixin, GraphQL):
+    """Strawberry's ASGI view with our context; GET queries and batching stay off; the response's media type
+    follows ``Accept`` (graph.media_type); WebSockets only from the configured origins, authenticated by
+    connection_init."""
 
     def __init__(self, settings: Settings, schema: strawberry.Schema) -> None:
         self.origins = allowed_origins(settings.websocket_origins)

@@ -19,6 +19,8 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.file_uploads.utils import replace_placeholders_with_files
 
+from graph.media_type import CONTENT_TYPES, request_media_type
+
 MAX_JSON_DEPTH = 32  # the deepest real request (variables with nested documents) is 5
 MAX_NUMBER_LENGTH = 40  # characters of one JSON number; Int is 32-bit, IDs are strings
 
@@ -117,14 +119,15 @@ class RequestBodyMixin:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)  # type: ignore[misc]
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))  # type: ignore[attr-defined]
+            response = await self.run(request)  # type: ignore[attr-defined]
         except HTTPException as refusal:
-            response = refusal_response(refusal.status_code, refusal.reason)
+            response = refusal_response(refusal.status_code, refusal.reason, request_media_type(request))
         await response(scope, receive, send)
 
 
-def refusal_response(status: int, reason: str) -> Response:
-    """A GraphQL-shaped error body for a request the view cannot execute."""
+def refusal_response(status: int, reason: str, media_type: str = "application/json") -> Response:
+    """A GraphQL-shaped error body (no ``data``) for a request the view cannot execute, in the negotiated type."""
     body = {"errors": [{"message": reason, "extensions": {"code": HTTPStatus(status).name}}]}
-    return Response(json.dumps(body), status_code=status, media_type="application/json")
+    return Response(json.dumps(body), status_code=status, headers={"content-type": CONTENT_TYPES[media_type]})
