@@ -70,7 +70,8 @@ class FakePorts:
 
 async def test_the_worked_example_registers_and_authenticates(kiosk, tmp_path):
     host = PluginHost(Settings.from_env({}, data_dir=tmp_path / "data"), extra_plugins=[kiosk])
-    method = host.login_methods["kiosk"]
+    method = host.login_method("kiosk")
+    assert method is not None
     assert (method.label, method.sandbox) == ("自助终端登录", True)
     assert "login:kiosk" in host.sandbox_parts()
     assertion = await method.authenticate({"code": "K-1234"}, FakePorts())

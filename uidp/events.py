@@ -1,16 +1,21 @@
-"""Security events: what the audit log records and ``on_event`` observers receive."""
+"""Security events: what the audit log records and ``on_event`` observers receive, and the catalogue of their types."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Event:
-    """One security event. ``details`` carries masked values only (never secrets or raw PII)."""
+    """One security event. ``details`` carries masked values only (never secrets or raw PII).
+
+    ``type`` is one of :class:`EventType`'s values (compare with ``event.type == EventType.LOGIN_FAILED``);
+    ``outcome`` is ``"success"`` or ``"failure"``.
+    """
 
     type: str
     outcome: str
@@ -21,3 +26,81 @@ class Event:
     subject_id: str | None = None
     client_address: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+
+
+class EventType(StrEnum):
+    """Every event type the core records (tests/test_events_catalogue.py keeps this list complete)."""
+
+    # logins and sessions
+    LOGIN_SUCCEEDED = "login.succeeded"
+    LOGIN_FAILED = "login.failed"
+    LOGIN_REFUSED = "login.refused"  # right password, but the account may not log in (yet)
+    LOGOUT = "logout"
+    ACCOUNT_LOCKED = "account.locked"
+    ACCOUNT_UNLOCKED = "account.unlocked"
+    SESSION_ENDED = "session.ended"
+    SESSIONS_ENDED_BY_STAFF = "sessions.ended_by_staff"
+    SMS_CODE_SENT = "sms_code.sent"
+    SMS_CODE_REFUSED = "sms_code.refused"
+
+    # persons: registration, activation, levels, recovery, appeals, the user space
+    PERSON_REGISTERED = "person.registered"
+    PERSON_REGISTRATION_REFUSED = "person.registration_refused"
+    PERSON_REGISTERED_BY_APPEAL = "person.registered_by_appeal"
+    PERSON_ACTIVATED = "person.activated"
+    PERSONS_IMPORTED = "persons.imported"
+    PERSONS_SEEDED = "persons.seeded"
+    PERSON_CANCELLED = "person.cancelled"
+    PERSON_APPEAL_APPLIED = "person.appeal_applied"
+    PERSON_PHONE_LOST_TO_APPEAL = "person.phone_lost_to_appeal"
+    PERSON_PHONE_BOUND = "person.phone_bound"
+    PHONE_CHANGED = "phone.changed"
+    PHONE_BIND_FAILED = "phone.bind_failed"
+    PASSWORD_CHANGED = "password.changed"
+    PASSWORD_CHANGE_FAILED = "password.change_failed"
+    PASSWORD_RECOVERED = "password.recovered"
+    RECOVERY_STARTED = "recovery.started"
+    APPEAL_SUBMITTED = "appeal.submitted"
+    LEVEL_RAISED = "level.raised"
+    BANK_CHECK_PENDING = "bank_check.pending"
+    BANK_CHECK_FAILED = "bank_check.failed"
+    BANK_CHECK_REFUSED = "bank_check.refused"
+    BANK_CHECK_UNAVAILABLE = "bank_check.unavailable"
+    BINDING_REMOVED = "binding.removed"
+    NOTICE_ACKNOWLEDGED = "notice.acknowledged"
+    UPLOAD_STORED = "upload.stored"
+    UPLOADS_SWEPT = "uploads.swept"
+
+    # CA certificates
+    CA_CERTIFICATE_BOUND = "ca.certificate_bound"
+    CA_BIND_REFUSED = "ca.bind_refused"
+
+    # legal persons (entities)
+    ENTITY_REGISTERED = "entity.registered"
+    ENTITY_REGISTRATION_REFUSED = "entity_registration.refused"
+    ENTITY_REGISTRATION_REPRESENTATIVE_PROVEN = "entity_registration.representative_proven"
+    ENTITY_CONTACT_CHANGED = "entity.contact_changed"
+    ENTITY_CONTACT_CHANGE_VERIFIED = "entity.contact_change_verified"
+    ENTITY_CONTACT_CHANGE_REFUSED = "entity.contact_change_refused"
+    ENTITY_LEGAL_INFORMATION_CHANGED = "entity.legal_information_changed"
+    ENTITY_LEGAL_CHANGE_REFUSED = "entity.legal_change_refused"
+    ENTITY_APPEAL_APPLIED = "entity.appeal_applied"
+
+    # staff and their tools
+    STAFF_CREATED = "staff.created"
+    STAFF_SETUP_CODE_ISSUED = "staff.setup_code_issued"
+    STAFF_ENROLMENT_STARTED = "staff.enrolment_started"
+    STAFF_ENROLLED = "staff.enrolled"
+    STAFF_ENROLMENT_REFUSED = "staff.enrolment_refused"
+    STAFF_ENROLMENT_LOCKED = "staff.enrolment_locked"
+    STAFF_PROOF_FAILED = "staff.proof_failed"
+    STAFF_TOTP_RESET = "staff.totp_reset"
+    API_TOKEN_CREATED = "api_token.created"
+    API_TOKEN_REVOKED = "api_token.revoked"
+    REVIEW_DECIDED = "review.decided"
+    REVIEW_CERTIFICATE_NUMBER_SHOWN = "review.certificate_number_shown"
+    DOCUMENT_VIEWED = "document.viewed"
+    AUDIT_QUERIED = "audit.queried"
+    SERVICE_ITEM_SAVED = "service_item.saved"
+    SERVICE_ITEM_RETIRED = "service_item.retired"
+    SANDBOX_VIEWED = "sandbox.viewed"

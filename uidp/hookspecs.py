@@ -1,25 +1,93 @@
-"""Every hook a uidp plugin may implement.
+"""Every hook a uidp plugin may implement, and the types of what the hooks receive.
 
 Hooks follow llm's registry style: a hook receives a ``register`` callable and registers objects; the host
-keys them by id and refuses duplicates. pluggy is synchronous, so hooks only register; the host awaits the
-async methods of what was registered. Every ``register_*`` hook may also accept ``settings`` (the resolved
-:class:`uidp.config.Settings`), since pluggy passes only the arguments an implementation names; ``on_event``
-takes ``event`` only.
+keys them by id (or by :class:`VerifierKind`) and refuses duplicates. pluggy is synchronous, so hooks only
+register; the host awaits the async methods of what was registered. Every ``register_*`` hook may also
+accept ``settings`` (the resolved :class:`uidp.config.Settings`), since pluggy
+passes only the arguments an implementation names; ``on_event`` takes ``event`` only. Plugin authors import
+all of this from :mod:`uidp.plugin_api`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal, Protocol, overload
 
 import pluggy
+
+from uidp.config import Settings
+from uidp.events import Event
+from uidp.ports import BankCardVerifier, BusinessRegistry, LoginMethod, SmsGateway
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
 
 hookspec = pluggy.HookspecMarker("uidp")
 hookimpl = pluggy.HookimplMarker("uidp")
 
 
+class PluginError(Exception):
+    """A plugin registered something the host cannot accept (duplicate id, wrong shape); the app does not start."""
+
+
+class VerifierKind(StrEnum):
+    """The kinds of verifier a plugin may register, each with its protocol from :mod:`uidp.ports`."""
+
+    SMS_GATEWAY = "sms_gateway"  # SmsGateway: SMS codes and notices
+    BANK_CARD = "bank_card"  # BankCardVerifier: the bank-card four-element check (P7, P9b)
+    BUSINESS_REGISTRY = "business_registry"  # BusinessRegistry: 工商登记 lookups (E1, E8)
+
+
+Verifier = SmsGateway | BankCardVerifier | BusinessRegistry
+"""Any verifier; what a kind's implementation must follow is :data:`VERIFIER_PROTOCOLS`."""
+
+VERIFIER_PROTOCOLS: dict[VerifierKind, type[object]] = {
+    VerifierKind.SMS_GATEWAY: SmsGateway,
+    VerifierKind.BANK_CARD: BankCardVerifier,
+    VerifierKind.BUSINESS_REGISTRY: BusinessRegistry,
+}
+
+
+class BuiltinLoginMethod(StrEnum):
+    """Ids of the login methods the core has flows of its own for (their built-in plugins register them)."""
+
+    PASSWORD = "password"  # plugins.password: loginWithPassword, the staff and entity logins
+    CA = "ca"  # plugins.ca: certificate login and binding
+
+
+class RegisterLoginMethod(Protocol):
+    """``register(method)``: what ``register_login_methods`` receives."""
+
+    def __call__(self, method: LoginMethod, /) -> None: ...
+
+
+class RegisterVerifier(Protocol):
+    """``register(kind, implementation)``: what ``register_verifiers`` receives; the kind fixes the protocol."""
+
+    @overload
+    def __call__(self, kind: Literal[VerifierKind.SMS_GATEWAY], implementation: SmsGateway, /) -> None: ...
+
+    @overload
+    def __call__(self, kind: Literal[VerifierKind.BANK_CARD], implementation: BankCardVerifier, /) -> None: ...
+
+    @overload
+    def __call__(self, kind: Literal[VerifierKind.BUSINESS_REGISTRY], implementation: BusinessRegistry, /) -> None: ...
+
+
+Endpoint = Callable[["Request"], Awaitable["Response"]]
+"""A Starlette request handler: ``async def endpoint(request) -> Response``."""
+
+
+class RegisterRoute(Protocol):
+    """``register(path, endpoint, methods=["GET"])``: what ``register_routes`` receives."""
+
+    def __call__(self, path: str, endpoint: Endpoint, /, methods: Sequence[str] = ("GET",)) -> None: ...
+
+
 @hookspec
-def register_login_methods(register: Callable[[Any], None], settings: Any) -> None:
+def register_login_methods(register: RegisterLoginMethod, settings: Settings) -> None:
     """Register login methods (objects following :class:`uidp.ports.LoginMethod`).
 
     A login method turns a request into a verified :class:`uidp.ports.Assertion`; it never touches
@@ -31,13 +99,12 @@ def register_login_methods(register: Callable[[Any], None], settings: Any) -> No
 
 
 @hookspec
-def register_verifiers(register: Callable[[str, Any], None], settings: Any) -> None:
-    """Register verifiers and gateways by kind: ``register(kind, implementation)``.
+def register_verifiers(register: RegisterVerifier, settings: Settings) -> None:
+    """Register verifiers and gateways by kind: ``register(VerifierKind.BANK_CARD, implementation)``.
 
-    Kinds known to the core: ``"sms_gateway"`` (:class:`uidp.ports.SmsGateway`) and ``"bank_card"``
-    (:class:`uidp.ports.BankCardVerifier`, the four-element check of P7 and P9b). Later kinds (business
-    registry) follow the same shape. Exactly one implementation per kind may
-    be active; the host refuses a second one for the same kind.
+    Each :class:`VerifierKind` names the protocol its implementation follows. One implementation per kind
+    is active: a non-sandbox one replaces a sandbox one (so installing a real provider needs no switch),
+    and two non-sandbox ones for the same kind are refused with a :class:`PluginError`.
 
     :param register: call ``register(kind, implementation)``.
     :param settings: the resolved settings.
@@ -45,7 +112,7 @@ def register_verifiers(register: Callable[[str, Any], None], settings: Any) -> N
 
 
 @hookspec
-def register_routes(register: Callable[..., None], settings: Any) -> None:
+def register_routes(register: RegisterRoute, settings: Settings) -> None:
     """Register extra HTTP routes: ``register(path, endpoint, methods=["GET"])``.
 
     Use this for partner callbacks (OAuth redirects, scan confirmations). Paths must start with
@@ -58,12 +125,12 @@ def register_routes(register: Callable[..., None], settings: Any) -> None:
 
 
 @hookspec
-def on_event(event: Any) -> None:
+def on_event(event: Event) -> None:
     """Observe a security event after it was written to the audit log.
 
-    ``event`` is a :class:`uidp.events.Event`: type, outcome, actor, subject, masked client address and
-    masked details; never secrets or raw PII. Implementations must be quick and must not raise: the
-    host logs and swallows errors so one observer cannot break a login.
+    ``event`` is a :class:`uidp.events.Event`: type (one of :class:`uidp.events.EventType`), outcome, actor,
+    subject, masked client address and masked details; never secrets or raw PII. Implementations must be
+    quick and must not raise: the host logs and swallows errors so one observer cannot break a login.
 
     :param event: the event that was recorded.
     """

@@ -4,107 +4,171 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 import pluggy
 
-from uidp import hookspecs
+import uidp.hookspecs as hookspecs
 from uidp.config import ConfigError, Settings
 from uidp.events import Event
-from uidp.ports import VERIFIER_KINDS, LoginMethod, SmsGateway
+from uidp.hookspecs import VERIFIER_PROTOCOLS, Endpoint, PluginError, Verifier, VerifierKind
+from uidp.ports import BankCardVerifier, BusinessRegistry, LoginMethod, SmsGateway
 
 log = logging.getLogger("uidp.plugins")
 
 DEFAULT_PLUGINS: tuple[str, ...] = ("plugins.password", "plugins.sandbox", "plugins.ca")
 ENTRY_POINT_GROUP = "uidp"
 
-
-class PluginError(Exception):
-    """A plugin registered something the host cannot accept (duplicate id, wrong shape)."""
+__all__ = ["DEFAULT_PLUGINS", "PluginError", "PluginHost", "PluginRoute", "load_plugins"]
 
 
 @dataclass(frozen=True)
 class PluginRoute:
     path: str
-    endpoint: Callable[..., Any]
+    endpoint: Endpoint
     methods: tuple[str, ...]
 
 
+def load_plugins(
+    plugins: Iterable[str] = (), disabled: Iterable[str] = (), extra: Iterable[object] = ()
+) -> pluggy.PluginManager:
+    """A plugin manager with the built-ins, the dotted ``plugins``, the entry points and ``extra``, less the
+    ``disabled`` names; a hook implementation whose name matches no hook is refused."""
+    pm = pluggy.PluginManager("uidp")
+    pm.add_hookspecs(hookspecs)
+    blocked = set(disabled)
+    for name in blocked:
+        # Blocked before loading: a disabled entry point is never imported (so a broken one can be
+        # switched off), and nothing can register under a disabled name later.
+        pm.set_blocked(name)
+    for name in dict.fromkeys((*DEFAULT_PLUGINS, *plugins)):
+        if name not in blocked:
+            pm.register(importlib.import_module(name), name=name)
+    pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    for plugin in extra:
+        pm.register(plugin)
+    pm.check_pending()
+    return pm
+
+
+def implementations(pm: pluggy.PluginManager, hook: str) -> list[pluggy.HookImpl]:
+    """The implementations of ``hook`` in the order pluggy calls them (last registered first)."""
+    caller: pluggy.HookCaller = getattr(pm.hook, hook)
+    return list(reversed(caller.get_hookimpls()))
+
+
+def call(impl: pluggy.HookImpl, **arguments: Any) -> None:
+    """Call one implementation with the arguments it names, as pluggy does (so the host knows whose it is)."""
+    impl.function(*[arguments[name] for name in impl.argnames])
+
+
+def plugin_label(impl: pluggy.HookImpl) -> str:
+    """A plugin's name for messages: its module or entry-point name, else its class (``extra_plugins``)."""
+    return type(impl.plugin).__name__ if impl.plugin_name.isdigit() else impl.plugin_name
+
+
 class PluginHost:
-    """Loads plugins, collects what they register, and offers a typed facade over ``pm.hook``."""
+    """Loads plugins, collects what they register, and offers typed accessors for it."""
 
     def __init__(self, settings: Settings, extra_plugins: Iterable[object] = ()) -> None:
         self.settings = settings
-        self.pm = pluggy.PluginManager("uidp")
-        self.pm.add_hookspecs(hookspecs)
-        disabled = set(settings.list_of(settings.disabled_plugins))
-        for name in disabled:
-            # Blocked before loading: a disabled entry point is never imported (so a broken one can be
-            # switched off), and nothing can register under a disabled name later.
-            self.pm.set_blocked(name)
-        for name in dict.fromkeys((*DEFAULT_PLUGINS, *settings.list_of(settings.plugins))):
-            if name not in disabled:
-                self.pm.register(importlib.import_module(name), name=name)
-        self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-        for plugin in extra_plugins:
-            self.pm.register(plugin)
-        self.pm.check_pending()
-        self.login_methods: dict[str, LoginMethod] = {}
-        self.verifiers: dict[str, Any] = {}
+        self.pm = load_plugins(
+            settings.list_of(settings.plugins), settings.list_of(settings.disabled_plugins), extra_plugins
+        )
+        self._login_methods: dict[str, LoginMethod] = {}
+        # by kind; tests may swap an implementation here
+        self.verifiers: dict[VerifierKind, Verifier] = {}
+        self._verifier_plugins: dict[VerifierKind, str] = {}
         self.routes: list[PluginRoute] = []
         self._collect()
 
     # ---- collection ---------------------------------------------------------------------------
 
     def _collect(self) -> None:
-        self.pm.hook.register_login_methods(register=self._add_login_method, settings=self.settings)
-        self.pm.hook.register_verifiers(register=self._add_verifier, settings=self.settings)
-        self.pm.hook.register_routes(register=self._add_route, settings=self.settings)
+        for impl in implementations(self.pm, "register_login_methods"):
+            call(impl, register=self._add_login_method, settings=self.settings)
+        for impl in implementations(self.pm, "register_verifiers"):
+            call(impl, register=partial(self._add_verifier, plugin=plugin_label(impl)), settings=self.settings)
+        for impl in implementations(self.pm, "register_routes"):
+            call(impl, register=self._add_route, settings=self.settings)
 
-    def _add_login_method(self, method: Any) -> None:
+    def _add_login_method(self, method: object) -> None:
         if not isinstance(method, LoginMethod):
             raise PluginError(f"{method!r} is not a LoginMethod (id, label, sandbox, authenticate)")
-        if method.id in self.login_methods:
+        if method.id in self._login_methods:
             raise PluginError(f"login method {method.id!r} is registered twice")
-        self.login_methods[method.id] = method
+        self._login_methods[method.id] = method
 
-    def _add_verifier(self, kind: str, implementation: Any) -> None:
-        protocol = VERIFIER_KINDS.get(kind)
-        if protocol is None:
-            raise PluginError(f"unknown verifier kind {kind!r}; known: {', '.join(VERIFIER_KINDS)}")
-        if not isinstance(implementation, protocol):
-            raise PluginError(f"{implementation!r} does not follow the {kind} protocol")
-        if kind in self.verifiers:
-            raise PluginError(f"a second {kind} was registered: {implementation.id!r}")
+    def _add_verifier(self, kind: VerifierKind | str, implementation: object, *, plugin: str) -> None:
+        try:
+            known = VerifierKind(kind)
+        except ValueError:
+            raise PluginError(f"unknown verifier kind {kind!r}; known: {', '.join(VerifierKind)}") from None
+        if not isinstance(implementation, VERIFIER_PROTOCOLS[known]):
+            raise PluginError(f"{implementation!r} does not follow the {known} protocol")
+        self._place(known, cast(Verifier, implementation), plugin)
+
+    def _place(self, kind: VerifierKind, implementation: Verifier, plugin: str) -> None:
+        """One implementation per kind: a real one replaces a sandbox one; two real ones are refused."""
+        current = self.verifiers.get(kind)
+        if current is not None and current.sandbox == implementation.sandbox:
+            raise PluginError(
+                f"a second {kind} was registered: {implementation.id!r} by {plugin}, after {current.id!r} by "
+                f"{self._verifier_plugins[kind]}; disable one of them (UIDP_DISABLED_PLUGINS)"
+            )
+        if current is not None and implementation.sandbox:
+            return  # the real one registered first stays
+        if current is not None:
+            log.info("%s %r (%s) replaces the sandbox %r", kind, implementation.id, plugin, current.id)
         self.verifiers[kind] = implementation
+        self._verifier_plugins[kind] = plugin
 
-    def _add_route(self, path: str, endpoint: Callable[..., Any], methods: Iterable[str] = ("GET",)) -> None:
+    def _add_route(self, path: str, endpoint: Endpoint, methods: Sequence[str] = ("GET",)) -> None:
         if not path.startswith("/plugins/"):
             raise PluginError(f"plugin route {path!r} must start with /plugins/")
         if any(route.path == path for route in self.routes):
             raise PluginError(f"plugin route {path!r} is registered twice")
         self.routes.append(PluginRoute(path, endpoint, tuple(methods)))
 
-    # ---- facade -------------------------------------------------------------------------------
+    # ---- typed accessors ----------------------------------------------------------------------
 
-    @property
+    def login_method(self, method_id: str) -> LoginMethod | None:
+        """The login method registered under ``method_id``, or None."""
+        return self._login_methods.get(method_id)
+
+    def login_methods(self) -> list[LoginMethod]:
+        """Every registered login method."""
+        return list(self._login_methods.values())
+
     def sms_gateway(self) -> SmsGateway:
-        gateway = self.verifiers.get("sms_gateway")
+        """The SMS gateway; ConfigError when no plugin registered one."""
+        gateway = self.verifiers.get(VerifierKind.SMS_GATEWAY)
         if gateway is None:
             raise ConfigError("no SMS gateway plugin is installed")
-        return gateway
+        return cast(SmsGateway, gateway)
+
+    def bank_card_verifier(self) -> BankCardVerifier | None:
+        """The bank-card four-element verifier, or None when no plugin registered one."""
+        return cast(BankCardVerifier | None, self.verifiers.get(VerifierKind.BANK_CARD))
+
+    def business_registry(self) -> BusinessRegistry | None:
+        """The business registry, or None when no plugin registered one."""
+        return cast(BusinessRegistry | None, self.verifiers.get(VerifierKind.BUSINESS_REGISTRY))
+
+    # ---- production, observers ----------------------------------------------------------------
 
     def sandbox_parts(self) -> list[str]:
         """Ids of registered sandbox implementations (production refuses them unless allowed)."""
-        parts = [f"login:{m.id}" for m in self.login_methods.values() if m.sandbox]
-        parts += [f"{kind}:{v.id}" for kind, v in self.verifiers.items() if getattr(v, "sandbox", False)]
+        parts = [f"login:{m.id}" for m in self._login_methods.values() if m.sandbox]
+        parts += [f"{kind}:{v.id}" for kind, v in self.verifiers.items() if v.sandbox]
         return parts
 
     def check_production(self) -> None:
         """Refuse sandbox plugins in production unless UIDP_ALLOW_SANDBOX is set; require an SMS gateway."""
-        if self.settings.is_production and "sms_gateway" not in self.verifiers:
+        if self.settings.is_production and VerifierKind.SMS_GATEWAY not in self.verifiers:
             raise ConfigError("production needs an SMS gateway plugin (register_verifiers kind sms_gateway)")
         if self.settings.is_production and not self.settings.allow_sandbox:
             parts = self.sandbox_parts()
@@ -118,9 +182,10 @@ class PluginHost:
         """Tell every ``on_event`` observer; an observer's failure is logged, never raised."""
         for impl in self.pm.hook.on_event.get_hookimpls():
             try:
-                impl.function(event=event)
+                call(impl, event=event)
             except Exception:
                 log.exception("on_event observer %s failed for %s", impl.plugin_name, event.type)
 
     def plugin_names(self) -> list[str]:
+        """Names of the loaded plugins (blocked ones excluded)."""
         return sorted(name for name, plugin in self.pm.list_name_plugin() if plugin is not None)  # None: blocked

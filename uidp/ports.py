@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -135,10 +135,3 @@ class BusinessRegistry(Protocol):
     async def lookup(self, credit_code: str) -> RegistryRecord | None:
         """The registry's record, or None when the code is unknown; raise on transport failure."""
         ...
-
-
-VERIFIER_KINDS: dict[str, Any] = {
-    "sms_gateway": SmsGateway,
-    "bank_card": BankCardVerifier,
-    "business_registry": BusinessRegistry,
-}

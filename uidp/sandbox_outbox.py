@@ -15,6 +15,8 @@ from typing import Any
 
 import anyio
 
+SANDBOX_SMS_OUTBOX = "sandbox-sms-outbox.jsonl"  # in DATA_DIR: the sandbox SMS gateway writes, the core reads
+
 _lock = threading.Lock()
 
 

@@ -12,7 +12,7 @@ from uidp.services.shared.uploads import ALLOWED_TYPES
 
 
 def login_methods(info: Info) -> list[LoginMethodInfo]:
-    methods = ctx(info).rt.plugins.login_methods.values()
+    methods = ctx(info).rt.plugins.login_methods()
     return [LoginMethodInfo(id=m.id, label=m.label, sandbox=m.sandbox) for m in methods]
 
 

@@ -14,7 +14,7 @@ import httpx
 
 from plugins.bankcard_http.config import HttpProviderConfig
 from plugins.bankcard_http.signing import request_signature, response_signature, same
-from uidp.ports import BankCardQuery, BankCardResult
+from uidp.plugin_api import BankCardQuery, BankCardResult
 
 MAX_SKEW_SECONDS = 300
 STATUSES = ("MATCH", "MISMATCH", "PENDING")

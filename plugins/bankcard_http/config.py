@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from uidp.config import ConfigError, Settings
+from uidp.plugin_api import ConfigError, Settings
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 

@@ -23,14 +23,26 @@ from datetime import datetime
 from pathlib import Path
 
 from plugins.ca.verify import CertificateVerifier, check_key, load_certificate, load_crl, load_pem_certificates
-from uidp.config import Settings
-from uidp.domain.errors import DomainError, ErrorCode
-from uidp.hookspecs import hookimpl
-from uidp.ports import Assertion, LoginFailure, LoginPorts
+from uidp.plugin_api import (
+    Assertion,
+    DomainError,
+    ErrorCode,
+    LoginFailure,
+    LoginPorts,
+    RegisterLoginMethod,
+    Settings,
+    hookimpl,
+)
 
 MAX_CHAIN_ITEMS = 8
 
-__all__ = ["CertificateLogin", "CertificateVerifier", "trust_dir_of", "verifier_from_settings"]
+__all__ = [
+    "CertificateLogin",
+    "CertificateVerifier",
+    "register_login_methods",
+    "trust_dir_of",
+    "verifier_from_settings",
+]
 
 
 def trust_dir_of(settings: Settings) -> Path | None:
@@ -109,5 +121,5 @@ class CertificateLogin:
 
 
 @hookimpl
-def register_login_methods(register, settings) -> None:
+def register_login_methods(register: RegisterLoginMethod, settings: Settings) -> None:
     register(CertificateLogin(settings))

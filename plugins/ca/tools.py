@@ -68,7 +68,9 @@ def _usage(*, ca: bool) -> x509.KeyUsage:
     )
 
 
-def _certificate(subject: x509.Name, issuer: x509.Name, public_key: Any, signer: Any, *, ca: bool, days: int):
+def _certificate(
+    subject: x509.Name, issuer: x509.Name, public_key: Any, signer: Any, *, ca: bool, days: int
+) -> x509.Certificate:
     now = datetime.now(UTC)
     builder = (
         x509.CertificateBuilder()

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from plugins.ca import sm2
-from uidp.domain.errors import DomainError, ErrorCode
+from uidp.plugin_api import DomainError, ErrorCode
 
 MAX_CHAIN = 8  # links between the end entity and its root
 MAX_CERTIFICATE_BYTES = 16 * 1024
@@ -37,6 +37,8 @@ PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE----
 PERSON_PREFIX = re.compile(r"^[A-Z]{3}[A-Z]{2}-")
 PERSON_NUMBER = re.compile(r"[0-9A-Z]{5,30}")
 MIN_RSA_BITS = 2048
+RSA_PADDINGS = (padding.PKCS1v15, padding.PSS)
+ExtensionValue = TypeVar("ExtensionValue", bound=x509.ExtensionType)
 ALLOWED_CURVES = frozenset({"secp256r1", "secp384r1"})  # and SM2, which plugins.ca.sm2 reads
 CRL_CLOCK_SKEW = timedelta(minutes=5)  # a CRL issued "in the future" by up to this much is still current
 
@@ -134,7 +136,7 @@ def check_key(certificate: x509.Certificate) -> None:
     )
 
 
-def _extension(certificate: x509.Certificate, kind: type) -> Any:
+def _extension(certificate: x509.Certificate, kind: type[ExtensionValue]) -> ExtensionValue | None:
     try:
         return certificate.extensions.get_extension_for_class(kind).value
     except x509.ExtensionNotFound:
@@ -149,8 +151,8 @@ def _check_purpose(leaf: x509.Certificate, policy_oids: frozenset[str]) -> None:
         if ExtendedKeyUsageOID.CLIENT_AUTH in purposes:
             return
     else:
-        policies = _extension(leaf, x509.CertificatePolicies) or []
-        if any(policy.policy_identifier.dotted_string in policy_oids for policy in policies):
+        policies = _extension(leaf, x509.CertificatePolicies)
+        if policies and any(policy.policy_identifier.dotted_string in policy_oids for policy in policies):
             return
     raise DomainError(ErrorCode.CERTIFICATE_USAGE_INVALID, "该证书不能用于身份认证", "certificate")
 
@@ -180,10 +182,11 @@ def _spend_link_check(child: x509.Certificate, issuer: x509.Certificate) -> None
         return
     try:
         key, hashing = issuer.public_key(), child.signature_hash_algorithm
-        if isinstance(key, rsa.RSAPublicKey) and hashing is not None:
-            key.verify(child.signature, child.tbs_certificate_bytes, child.signature_algorithm_parameters, hashing)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(child.signature, child.tbs_certificate_bytes, child.signature_algorithm_parameters)
+        parameters = child.signature_algorithm_parameters
+        if isinstance(key, rsa.RSAPublicKey) and hashing is not None and isinstance(parameters, RSA_PADDINGS):
+            key.verify(child.signature, child.tbs_certificate_bytes, parameters, hashing)
+        elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(parameters, ec.ECDSA):
+            key.verify(child.signature, child.tbs_certificate_bytes, parameters)
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         pass
 

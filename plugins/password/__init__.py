@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from uidp.hookspecs import hookimpl
-from uidp.ports import Assertion, LoginFailure, LoginPorts
+from uidp.plugin_api import Assertion, LoginFailure, LoginPorts, RegisterLoginMethod, hookimpl
 
 
 class PasswordLogin:
@@ -26,5 +25,5 @@ class PasswordLogin:
 
 
 @hookimpl
-def register_login_methods(register) -> None:
+def register_login_methods(register: RegisterLoginMethod) -> None:
     register(PasswordLogin())

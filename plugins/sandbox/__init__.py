@@ -6,9 +6,9 @@ number alone (``plugins.sandbox.bank_card``; test cards in docs/plugins.md); the
 from a fixed table of credit codes (``plugins.sandbox.registry``; also in docs/plugins.md). Production
 refuses this plugin unless UIDP_ALLOW_SANDBOX is set.
 
-The host accepts one bank-card verifier, so the sandbox steps aside when a real one is configured: when
-``plugins.bankcard_http`` is listed in UIDP_PLUGINS, or when ``UIDP_SANDBOX_BANK_CARD=off`` (for a provider
-plugin installed through an entry point). The SMS gateway stays either way.
+A real implementation of a kind (``sandbox = False``, e.g. ``plugins.bankcard_http``) replaces the sandbox one
+without any switch. ``UIDP_SANDBOX_BANK_CARD=off`` and ``UIDP_SANDBOX_BUSINESS_REGISTRY=off`` leave the kind
+without any implementation (to try the answers for a missing verifier). The SMS gateway always registers.
 """
 
 from __future__ import annotations
@@ -17,13 +17,17 @@ import os
 
 from plugins.sandbox.bank_card import TEST_CARDS, SandboxBankCardVerifier
 from plugins.sandbox.registry import TEST_ENTITIES, SandboxBusinessRegistry
-from uidp.hookspecs import hookimpl
-from uidp.sandbox_outbox import JsonLinesOutbox
-from uidp.services.shared.sandbox import OUTBOX_FILE
+from uidp.plugin_api import (
+    SANDBOX_SMS_OUTBOX,
+    JsonLinesOutbox,
+    RegisterVerifier,
+    Settings,
+    VerifierKind,
+    hookimpl,
+)
 
-REPLACED_BY = ("plugins.bankcard_http",)  # plugins that bring their own bank-card verifier
-SWITCH = "UIDP_SANDBOX_BANK_CARD"
-REGISTRY_SWITCH = "UIDP_SANDBOX_BUSINESS_REGISTRY"  # "off" leaves the kind to a real registry plugin
+SWITCH = "UIDP_SANDBOX_BANK_CARD"  # "off": no bank-card verifier at all
+REGISTRY_SWITCH = "UIDP_SANDBOX_BUSINESS_REGISTRY"  # "off": no business registry at all
 
 __all__ = [
     "TEST_CARDS",
@@ -48,17 +52,15 @@ class SandboxSmsGateway:
         await self.outbox.append({"phone": phone, "text": text, "purpose": purpose})
 
 
-def bank_card_wanted(settings) -> bool:
-    """Whether the sandbox registers its bank-card verifier under these settings."""
-    if any(name in settings.list_of(settings.plugins) for name in REPLACED_BY):
-        return False
-    return os.environ.get(SWITCH, "on").strip().lower() not in ("0", "off", "false", "no")
+def switched_on(variable: str) -> bool:
+    """Whether a ``UIDP_SANDBOX_*`` switch leaves its kind to the sandbox (on unless set to off)."""
+    return os.environ.get(variable, "on").strip().lower() not in ("0", "off", "false", "no")
 
 
 @hookimpl
-def register_verifiers(register, settings) -> None:
-    register("sms_gateway", SandboxSmsGateway(JsonLinesOutbox(settings.data_dir / OUTBOX_FILE)))
-    if bank_card_wanted(settings):
-        register("bank_card", SandboxBankCardVerifier())
-    if os.environ.get(REGISTRY_SWITCH, "on").strip().lower() not in ("0", "off", "false", "no"):
-        register("business_registry", SandboxBusinessRegistry())
+def register_verifiers(register: RegisterVerifier, settings: Settings) -> None:
+    register(VerifierKind.SMS_GATEWAY, SandboxSmsGateway(JsonLinesOutbox(settings.data_dir / SANDBOX_SMS_OUTBOX)))
+    if switched_on(SWITCH):
+        register(VerifierKind.BANK_CARD, SandboxBankCardVerifier())
+    if switched_on(REGISTRY_SWITCH):
+        register(VerifierKind.BUSINESS_REGISTRY, SandboxBusinessRegistry())

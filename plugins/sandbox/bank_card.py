@@ -14,8 +14,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from uidp.domain.bank_cards import luhn_check_digit
-from uidp.ports import BankCardQuery, BankCardResult
+from uidp.plugin_api import BankCardQuery, BankCardResult, luhn_check_digit
 
 PENDING_SECONDS = 30.0
 REFERENCE_PREFIX = "sbx"

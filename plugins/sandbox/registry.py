@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import replace
 
-from uidp.domain.certificates import gb11643_check_char
-from uidp.domain.credit_code import make_credit_code
-from uidp.ports import RegistryRecord
+from uidp.plugin_api import RegistryRecord, gb11643_check_char, make_credit_code
 
 
 class SandboxRegistryUnavailable(Exception):

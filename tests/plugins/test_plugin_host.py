@@ -20,11 +20,22 @@ from starlette.responses import PlainTextResponse
 
 from tests.support import LOGIN
 from uidp.app import create_app
-from uidp.config import ConfigError, Settings
-from uidp.events import Event
-from uidp.hookspecs import hookimpl
-from uidp.plugin_host import PluginError, PluginHost
-from uidp.ports import Assertion, LoginFailure, LoginPorts
+from uidp.plugin_api import (
+    Assertion,
+    BankCardQuery,
+    BankCardResult,
+    BuiltinLoginMethod,
+    ConfigError,
+    Event,
+    LoginFailure,
+    LoginPorts,
+    PluginError,
+    RegistryRecord,
+    Settings,
+    VerifierKind,
+    hookimpl,
+)
+from uidp.plugin_host import PluginHost
 
 pytestmark = pytest.mark.anyio
 
@@ -85,6 +96,14 @@ class VerifierPlugin:
         register(self.kind, self.implementation)
 
 
+class LateVerifierPlugin(VerifierPlugin):
+    """Registers after every other plugin (pluggy calls the others first)."""
+
+    @hookimpl(trylast=True)
+    def register_verifiers(self, register) -> None:
+        register(self.kind, self.implementation)
+
+
 class RoutePlugin:
     def __init__(self, path: str, methods: tuple[str, ...] = ("GET",)) -> None:
         self.path = path
@@ -122,6 +141,32 @@ class RealGateway:
     sandbox = False
 
     async def send(self, phone: str, text: str, *, purpose: str) -> None:
+        return None
+
+
+class SandboxGateway(RealGateway):
+    id = "other-sandbox"
+    sandbox = True
+
+
+class RealBankCard:
+    sandbox = False
+
+    def __init__(self, verifier_id: str = "acme-bank") -> None:
+        self.id = verifier_id
+
+    async def verify(self, query: BankCardQuery) -> BankCardResult:
+        return BankCardResult("MATCH")
+
+    async def poll(self, reference: str) -> BankCardResult:
+        return BankCardResult("MATCH")
+
+
+class RealRegistry:
+    id = "acme-registry"
+    sandbox = False
+
+    async def lookup(self, credit_code: str) -> RegistryRecord | None:
         return None
 
 
@@ -186,15 +231,15 @@ async def serving(application: Any) -> AsyncIterator[httpx.AsyncClient]:
 def test_entry_point_plugin_is_loaded(site, tmp_path):
     write_distribution(site, PACKAGE, PLUGIN_SOURCE, "test")
     host = PluginHost(dev_settings(tmp_path))
-    assert "test-plugin" in host.login_methods
+    assert host.login_method("test-plugin") is not None
     assert "test" in host.plugin_names()
     assert PACKAGE in sys.modules
 
 
 def test_without_the_distribution_there_is_no_such_method(tmp_path):
     host = PluginHost(dev_settings(tmp_path))
-    assert "password" in host.login_methods
-    assert "test-plugin" not in host.login_methods
+    assert host.login_method("password") is not None
+    assert host.login_method("test-plugin") is None
     assert "test" not in host.plugin_names()
     assert {"plugins.password", "plugins.sandbox"} <= set(host.plugin_names())
 
@@ -202,7 +247,7 @@ def test_without_the_distribution_there_is_no_such_method(tmp_path):
 def test_entry_point_plugin_can_be_disabled_by_name(site, tmp_path):
     write_distribution(site, PACKAGE, PLUGIN_SOURCE, "test")
     host = PluginHost(dev_settings(tmp_path, disabled_plugins="test"))
-    assert "test-plugin" not in host.login_methods
+    assert host.login_method("test-plugin") is None
     assert "test" not in host.plugin_names()
 
 
@@ -218,12 +263,12 @@ def test_a_broken_entry_point_plugin_can_be_disabled(site, tmp_path):
 def test_uidp_plugins_loads_by_dotted_name_and_builtins_can_be_disabled(site, tmp_path):
     (site / "uidp_test_dotted.py").write_text(PLUGIN_SOURCE, encoding="utf-8")
     host = PluginHost(dev_settings(tmp_path, plugins="uidp_test_dotted", disabled_plugins="plugins.sandbox"))
-    assert {"password", "test-plugin"} <= set(host.login_methods)
+    assert {"password", "test-plugin"} <= {method.id for method in host.login_methods()}
     assert "sms_gateway" not in host.verifiers
     assert "plugins.sandbox" not in host.plugin_names()
     assert "uidp_test_dotted" in host.plugin_names()
     with pytest.raises(ConfigError, match="no SMS gateway"):
-        host.sms_gateway  # noqa: B018
+        host.sms_gateway()
 
 
 def test_a_misspelt_hook_is_refused(tmp_path):
@@ -278,12 +323,48 @@ def test_verifier_refusals(tmp_path):
     with pytest.raises(PluginError, match="does not follow the sms_gateway protocol"):
         PluginHost(dev_settings(tmp_path), extra_plugins=[VerifierPlugin("sms_gateway", object())])
     with pytest.raises(PluginError, match="a second sms_gateway"):
-        PluginHost(dev_settings(tmp_path), extra_plugins=[VerifierPlugin("sms_gateway", RealGateway())])
+        PluginHost(dev_settings(tmp_path), extra_plugins=[VerifierPlugin("sms_gateway", SandboxGateway())])
     host = PluginHost(
         dev_settings(tmp_path, disabled_plugins="plugins.sandbox"),
         extra_plugins=[VerifierPlugin("sms_gateway", RealGateway())],
     )
-    assert host.sms_gateway.id == "acme"
+    assert host.sms_gateway().id == "acme"
+
+
+@pytest.mark.parametrize("plugin_class", [VerifierPlugin, LateVerifierPlugin])
+def test_a_real_verifier_replaces_the_sandbox_one(tmp_path, plugin_class):
+    """Without any switch, whether the real one registers before the sandbox's or after it."""
+    for kind, real in (
+        (VerifierKind.SMS_GATEWAY, RealGateway()),
+        (VerifierKind.BANK_CARD, RealBankCard()),
+        (VerifierKind.BUSINESS_REGISTRY, RealRegistry()),
+    ):
+        host = PluginHost(dev_settings(tmp_path), extra_plugins=[plugin_class(kind, real)])
+        assert host.verifiers[kind] is real
+        assert f"{kind}:sandbox" not in host.sandbox_parts()
+    host = PluginHost(dev_settings(tmp_path), extra_plugins=[plugin_class("bank_card", RealBankCard())])
+    verifier = host.bank_card_verifier()
+    assert verifier is not None and verifier.id == "acme-bank"
+    assert host.sms_gateway().id == "sandbox" and "sms_gateway:sandbox" in host.sandbox_parts()
+
+
+def test_two_real_verifiers_of_one_kind_are_refused(tmp_path):
+    twins = [VerifierPlugin("bank_card", RealBankCard()), VerifierPlugin("bank_card", RealBankCard("other-bank"))]
+    with pytest.raises(PluginError, match="a second bank_card was registered") as refused:
+        PluginHost(dev_settings(tmp_path), extra_plugins=twins)
+    assert "'other-bank'" in str(refused.value) and "'acme-bank'" in str(refused.value)
+    assert "UIDP_DISABLED_PLUGINS" in str(refused.value)
+
+
+def test_the_typed_accessors(tmp_path):
+    host = PluginHost(dev_settings(tmp_path))
+    assert host.sms_gateway() is host.verifiers[VerifierKind.SMS_GATEWAY]
+    assert host.bank_card_verifier() is host.verifiers[VerifierKind.BANK_CARD]
+    assert host.business_registry() is host.verifiers[VerifierKind.BUSINESS_REGISTRY]
+    assert host.login_method(BuiltinLoginMethod.PASSWORD) is host.login_method("password") is not None
+    assert {method.id for method in host.login_methods()} == {"password", "ca"}
+    bare = PluginHost(dev_settings(tmp_path, disabled_plugins="plugins.sandbox,plugins.ca"))
+    assert (bare.bank_card_verifier(), bare.business_registry(), bare.login_method("ca")) == (None, None, None)
 
 
 @pytest.mark.parametrize("path", ["/graphql", "/health", "/plugin/x", "plugins/x", "/api/plugins/x"])

@@ -24,10 +24,11 @@ from tortoise.transactions import in_transaction
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.levels import AssuranceLevel
 from uidp.domain.masking import mask_credit_code, mask_phone
+from uidp.hookspecs import BuiltinLoginMethod
 from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity, EntityStatus
 from uidp.models.person import Person, PersonStatus
-from uidp.ports import Assertion, LoginFailure
+from uidp.ports import Assertion, LoginFailure, PasswordSubject
 from uidp.runtime import Runtime
 from uidp.services.auth.ca_challenges import CaChallenges, IssuedChallenge
 from uidp.services.shared.audit import Audit
@@ -36,7 +37,7 @@ from uidp.services.shared.principal import ClientInfo, Principal
 from uidp.services.shared.request_limits import limit_per_key
 from uidp.services.shared.sms import SentCode, SmsCodes, SmsPurpose
 
-METHOD_ID = "ca"
+METHOD_ID = BuiltinLoginMethod.CA
 DN_COLUMN = "ca_binding.subject_dn"
 KINDS = ("entity", "person")
 
@@ -82,11 +83,21 @@ class BoundCertificate:
     level: int
 
 
+class VerifyOnly:
+    """The ports lent to the ``ca`` method when it only verifies: it looks no account up."""
+
+    async def find_password_subject(self, identifier: str) -> PasswordSubject | None:
+        return None
+
+    async def verify_password(self, password: str, password_hash: str | None) -> bool:
+        return False
+
+
 async def verify_certificate(
     rt: Runtime, certificate: str, chain: Sequence[str], challenge: str, signature: str
 ) -> Assertion:
     """Ask the ``ca`` login method to verify the certificate and the signature over ``challenge``."""
-    method = rt.plugins.login_methods.get(METHOD_ID)
+    method = rt.plugins.login_method(METHOD_ID)
     if method is None:
         raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "数字证书服务暂不可用，请稍后再试")
     params = {
@@ -97,7 +108,7 @@ async def verify_certificate(
         "at": rt.clock.now().isoformat(),
     }
     try:
-        return await method.authenticate(params, None)  # type: ignore[arg-type]
+        return await method.authenticate(params, VerifyOnly())
     except LoginFailure as error:
         raise DomainError(ErrorCode.CERTIFICATE_UNTRUSTED, "证书不受信任", "certificate") from error
 

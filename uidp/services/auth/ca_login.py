@@ -44,7 +44,7 @@ class CertificateLoginService:
     async def start(self, client: ClientInfo) -> IssuedChallenge:
         """A "login" challenge for the USB key to sign; RATE_LIMITED past ``UIDP_CA_CHALLENGES_PER_HOUR`` an hour
         per address. Each challenge allows one signature check, so this bounds the checks per address."""
-        if METHOD_ID not in self.rt.plugins.login_methods:
+        if self.rt.plugins.login_method(METHOD_ID) is None:
             raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "数字证书服务暂不可用，请稍后再试")
         per_hour = self.rt.settings.ca_challenges_per_hour
         await limit_per_client(self.rt, "ca_login_challenge", client, per_hour=per_hour)

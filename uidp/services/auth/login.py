@@ -6,8 +6,10 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from uidp.config import ConfigError
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_id_number, mask_phone
+from uidp.hookspecs import BuiltinLoginMethod
 from uidp.models.person import Person, PersonStatus
 from uidp.models.staff import StaffAccount
 from uidp.ports import LoginFailure, PasswordSubject
@@ -113,7 +115,9 @@ class LoginService:
             await self.throttle.refund_account(attempt)
             await self.rt.hasher.verify(password, None)  # the time of a real check
             await self._fail(attempt, client, subject, identifier, reason="captcha_needed")
-        method = self.rt.plugins.login_methods["password"]
+        method = self.rt.plugins.login_method(BuiltinLoginMethod.PASSWORD)
+        if method is None:
+            raise ConfigError("the password login method (plugins.password) is not installed")
         if attempt.locked:
             await self.rt.hasher.verify(password, None)  # not checked; the time of a real check
             await self._fail(attempt, client, subject, identifier, reason="locked")

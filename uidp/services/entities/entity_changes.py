@@ -260,7 +260,7 @@ class EntityChanges:
     # ---- helpers ------------------------------------------------------------------------------------------
 
     async def _registry_record(self, entity: Entity, code: str, client: ClientInfo) -> RegistryRecord | None:
-        registry = self.rt.plugins.verifiers.get("business_registry")
+        registry = self.rt.plugins.business_registry()
         if registry is None:
             raise _unavailable()
         try:

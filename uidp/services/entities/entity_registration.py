@@ -243,7 +243,7 @@ class EntityRegistrationService:
         return _Checked(name, code, contact_name, contact_number, contact_phone, password)
 
     async def _registry_record(self, code: str, client: ClientInfo) -> RegistryRecord | None:
-        registry = self.rt.plugins.verifiers.get("business_registry")
+        registry = self.rt.plugins.business_registry()
         if registry is None:
             raise _unavailable()
         try:

@@ -139,7 +139,7 @@ class Levels:
                 reserved_phone=mask_phone(phone),
             )
             raise DomainError(ErrorCode.BANK_CHECK_FAILED, PHONE_DIFFERS, "reservedPhone")
-        verifier = self.rt.plugins.verifiers.get("bank_card")
+        verifier = self.rt.plugins.bank_card_verifier()
         if verifier is None:
             raise unavailable()
         limit_key = f"levels:bank-checks:{person.id}"
@@ -228,7 +228,7 @@ class Levels:
         if now - check.created_at >= PENDING_GIVES_UP:
             result = BankCardResult("MISMATCH", MismatchReason.EXPIRED.value)
         else:
-            verifier = self.rt.plugins.verifiers.get("bank_card")
+            verifier = self.rt.plugins.bank_card_verifier()
             if verifier is None or verifier.id != check.provider or not check.provider_reference:
                 return check  # asked again when its provider is back, or failed as EXPIRED after a day
             try:

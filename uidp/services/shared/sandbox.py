@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from uidp.runtime import Runtime
+from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX as OUTBOX_FILE
 from uidp.sandbox_outbox import JsonLinesOutbox
-
-OUTBOX_FILE = "sandbox-sms-outbox.jsonl"
 
 
 def outbox(rt_or_dir: Runtime | Any) -> JsonLinesOutbox:

@@ -113,7 +113,7 @@ class SmsCodes:
         await store.delete(self._key("tries", purpose, phone))
         minutes = s.sms_code_ttl_seconds // 60
         text = f"【湖北政务服务】您正在{purpose.label}，验证码{code}，{minutes}分钟内有效。如非本人操作，请忽略。"
-        await self.rt.plugins.sms_gateway.send(phone, text, purpose=purpose.value)
+        await self.rt.plugins.sms_gateway().send(phone, text, purpose=purpose.value)
         log.info("sms code sent purpose=%s", purpose.value)
         return SentCode(
             expires_at=now + timedelta(seconds=s.sms_code_ttl_seconds),

@@ -34,7 +34,7 @@ class SubmittedCase:
 
 async def check_bank_card(rt: Runtime, query: BankCardQuery) -> None:
     """The four elements (name, certificate, card, reserved phone) must MATCH at the bank-card verifier."""
-    verifier = rt.plugins.verifiers.get("bank_card")
+    verifier = rt.plugins.bank_card_verifier()
     if verifier is None:
         raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "银行卡认证服务暂不可用，请稍后再试", "cardNumber")
     try:

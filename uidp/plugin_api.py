@@ -1,0 +1,91 @@
+"""Everything a uidp plugin uses from the core, in one import: ``from uidp.plugin_api import hookimpl, ...``.
+
+Also re-exported from the package itself (``from uidp import hookimpl``). In-tree plugins (``plugins/``) import
+core things from here only; docs/plugins.md describes each name.
+
+- Hooks: :data:`hookimpl` marks an implementation; the ``Register*`` types are what
+  the hooks receive (``uidp.hookspecs`` documents the hooks themselves).
+- Kinds: :class:`VerifierKind` (what ``register_verifiers`` registers), :class:`BuiltinLoginMethod`.
+- Protocols and values (``uidp.ports``): :class:`LoginMethod`, :class:`LoginPorts`, :class:`Assertion`,
+  :class:`PasswordSubject`, :class:`SmsGateway`, :class:`BankCardVerifier` with :class:`BankCardQuery` and
+  :class:`BankCardResult`, :class:`BusinessRegistry` with :class:`RegistryRecord`.
+- Events: :class:`Event` and the catalogue :class:`EventType`.
+- Errors a plugin may raise: :class:`PluginError` (from a hook: what it registers cannot be used),
+  :class:`ConfigError` (from a hook: its settings are wrong; the app does not start), :class:`LoginFailure`
+  (a login method's request proves no one), :class:`DomainError` with an :class:`ErrorCode` (a verifier's
+  typed refusal that the user sees, e.g. ``CERTIFICATE_REVOKED``).
+- Settings: :class:`Settings`.
+- Helpers for sandbox plugins: :class:`JsonLinesOutbox` and :data:`SANDBOX_SMS_OUTBOX` (the outbox the
+  ``sandboxOutbox`` query reads), and the check characters that make test data valid
+  (:func:`luhn_check_digit`, :func:`gb11643_check_char`, :func:`make_credit_code`).
+"""
+
+from __future__ import annotations
+
+from uidp.config import ConfigError, Settings
+from uidp.domain.bank_cards import luhn_check_digit
+from uidp.domain.certificates import gb11643_check_char
+from uidp.domain.credit_code import make_credit_code
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.events import Event, EventType
+from uidp.hookspecs import (
+    VERIFIER_PROTOCOLS,
+    BuiltinLoginMethod,
+    Endpoint,
+    PluginError,
+    RegisterLoginMethod,
+    RegisterRoute,
+    RegisterVerifier,
+    Verifier,
+    VerifierKind,
+    hookimpl,
+)
+from uidp.ports import (
+    Assertion,
+    BankCardQuery,
+    BankCardResult,
+    BankCardVerifier,
+    BusinessRegistry,
+    LoginFailure,
+    LoginMethod,
+    LoginPorts,
+    PasswordSubject,
+    RegistryRecord,
+    SmsGateway,
+)
+from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX, JsonLinesOutbox
+
+__all__ = [
+    "SANDBOX_SMS_OUTBOX",
+    "VERIFIER_PROTOCOLS",
+    "Assertion",
+    "BankCardQuery",
+    "BankCardResult",
+    "BankCardVerifier",
+    "BuiltinLoginMethod",
+    "BusinessRegistry",
+    "ConfigError",
+    "DomainError",
+    "Endpoint",
+    "ErrorCode",
+    "Event",
+    "EventType",
+    "JsonLinesOutbox",
+    "LoginFailure",
+    "LoginMethod",
+    "LoginPorts",
+    "PasswordSubject",
+    "PluginError",
+    "RegisterLoginMethod",
+    "RegisterRoute",
+    "RegisterVerifier",
+    "RegistryRecord",
+    "Settings",
+    "SmsGateway",
+    "Verifier",
+    "VerifierKind",
+    "gb11643_check_char",
+    "hookimpl",
+    "luhn_check_digit",
+    "make_credit_code",
+]
