@@ -87,6 +87,8 @@ async def login_staff(info: Info, input: LoginStaffInput) -> LoginStaffResult:
     c = ctx(info)
 
     async def call() -> LoginSuccess:
+        if not (input.username or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请输入用户名", "username")
         outcome = await LoginService(c.rt).login_with_password(
             input.username,
             input.password,

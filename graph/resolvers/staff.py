@@ -209,6 +209,7 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
             expires_in_days=input.expires_in_days,
             actor=actor,
             client=c.client,
+            username_field=None,
         )
         return ApiTokenCreated(token=issued.token, api_token=_token(issued.record, username))
 

@@ -104,7 +104,7 @@ def test_wrong_check_digit() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "   ", "42010219900101121", "4201021990010112100", "42010219900101121A", "4201021990O101121X"],
+    ["42010219900101121", "4201021990010112100", "42010219900101121A", "4201021990O101121X"],
 )
 def test_bad_length_or_characters(raw: str) -> None:
     error = raises(ErrorCode.INVALID_ID_NUMBER, "certificateNumber", parse_resident_id, raw, today=TODAY)
@@ -210,7 +210,6 @@ def test_valid_numbers(cert_type: CertificateType, raw: str, expected: str) -> N
 @pytest.mark.parametrize(
     ("cert_type", "raw"),
     [
-        (CertificateType.HK_MACAO_PERMIT, ""),
         (CertificateType.HK_MACAO_PERMIT, "A12345678"),
         (CertificateType.HK_MACAO_PERMIT, "H1234567"),
         (CertificateType.HK_MACAO_PERMIT, "H123456789"),
@@ -235,6 +234,15 @@ def test_valid_numbers(cert_type: CertificateType, raw: str, expected: str) -> N
 )
 def test_invalid_permit_numbers(cert_type: CertificateType, raw: str) -> None:
     raises(ErrorCode.INVALID_PERMIT_NUMBER, "certificateNumber", normalize_certificate_number, cert_type, raw)
+
+
+@pytest.mark.parametrize("cert_type", list(CertificateType))
+@pytest.mark.parametrize("raw", ["", "   "])
+def test_an_empty_number_is_required_for_every_type(cert_type: CertificateType, raw: str) -> None:
+    """Nothing typed is REQUIRED, as for every other field (issue 8: one situation, one code)."""
+    raises(ErrorCode.REQUIRED, "certificateNumber", normalize_certificate_number, cert_type, raw)
+    if cert_type is CertificateType.RESIDENT_ID:
+        raises(ErrorCode.REQUIRED, "certificateNumber", parse_resident_id, raw, today=TODAY)
 
 
 def test_new_permanent_residence_card() -> None:

@@ -33,8 +33,6 @@ def test_all_mobile_prefixes(prefix: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "",
-        "   ",
         "12012340058",  # 12x is not a mobile range
         "1501234005",
         "150123400588",
@@ -89,8 +87,6 @@ def test_valid_names(raw: str, expected: str) -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        "",
-        "   ",
         "陈",  # one character
         "A",
         "陈心1",
@@ -125,3 +121,12 @@ def test_name_digit_message_and_custom_field() -> None:
         normalize_name("张三3", field="contactName")
     assert info.value.field == "contactName"
     assert "数字" in info.value.message
+
+
+@pytest.mark.parametrize("raw", ["", "   "])
+def test_an_empty_phone_or_name_is_required(raw: str) -> None:
+    """Nothing typed is REQUIRED, as for every other field (issue 8: one situation, one code)."""
+    for normalize, field in ((normalize_phone, "phone"), (normalize_name, "name")):
+        with pytest.raises(DomainError) as info:
+            normalize(raw)
+        assert (info.value.code, info.value.field) == (ErrorCode.REQUIRED, field)

@@ -92,7 +92,7 @@ async def test_manual_registration_waits_for_review(api, client, rt):
 
 async def test_manual_registration_needs_documents(api):
     result = await api.register(passport_form())
-    assert (result["code"], result["field"]) == ("REQUIRED", "documents.certificateFront")
+    assert (result["code"], result["field"]) == ("UPLOAD_REQUIRED", "documents.certificateFront")
     assert await Person.all().count() == 0
 
 

@@ -162,15 +162,15 @@ def normalize_certificate_number(cert_type: CertificateType, raw: str, *, field:
 
     For RESIDENT_ID this checks shape, check character, province code and that the embedded birth date
     exists (use :func:`parse_resident_id` to also refuse future birth dates).
-    Raises INVALID_ID_NUMBER (resident ID, residence permit), INVALID_BIRTH_DATE (impossible embedded
-    birth date) or INVALID_PERMIT_NUMBER (all other types).
+    Raises REQUIRED (nothing typed), INVALID_ID_NUMBER (resident ID, residence permit), INVALID_BIRTH_DATE
+    (impossible embedded birth date) or INVALID_PERMIT_NUMBER (all other types).
     """
     cert_type = CertificateType(cert_type)
     number = _clean(raw)
     is_gb11643 = cert_type in (CertificateType.RESIDENT_ID, CertificateType.HMT_RESIDENCE_PERMIT)
     code = ErrorCode.INVALID_ID_NUMBER if is_gb11643 else ErrorCode.INVALID_PERMIT_NUMBER
     if not number:
-        raise _error(code, f"请输入{cert_type.label}号码", field)
+        raise _error(ErrorCode.REQUIRED, f"请输入{cert_type.label}号码", field)
 
     if cert_type is CertificateType.RESIDENT_ID:
         _check_gb11643(number, what="身份证号码", code=code, field=field)

@@ -23,11 +23,12 @@ _NAME_PUNCTUATION = frozenset("·-'.")
 def normalize_phone(raw: str, field: str = "phone") -> str:
     """Return the 11-digit mainland mobile number, without spaces, hyphens or a +86 / 86 / 0086 prefix.
 
-    Raises INVALID_PHONE when the result is not a mainland mobile number (1[3-9] + 9 digits).
+    Raises REQUIRED when nothing is typed, INVALID_PHONE when the result is not a mainland mobile number
+    (1[3-9] + 9 digits).
     """
     phone = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     if not phone:
-        raise DomainError(ErrorCode.INVALID_PHONE, "请输入手机号码", field=field)
+        raise DomainError(ErrorCode.REQUIRED, "请输入手机号码", field=field)
     if phone.startswith("+86"):
         phone = phone[3:]
     elif phone.startswith("0086") and len(phone) == 15:
@@ -52,7 +53,7 @@ def normalize_name(raw: str, field: str = "name") -> str:
     """Return a real name NFC-normalised, trimmed, with single inner spaces and a uniform middle dot '·'.
 
     Allowed: letters of any script (CJK ideographs, Latin, ...), spaces, '·', '-', apostrophe and period;
-    2-50 characters; no digits. Raises INVALID_NAME otherwise.
+    2-50 characters; no digits. Raises REQUIRED when empty, INVALID_NAME otherwise.
     """
     name = unicodedata.normalize("NFC", raw or "")
     name = " ".join(name.split())
@@ -61,7 +62,7 @@ def normalize_name(raw: str, field: str = "name") -> str:
     name = _DASHES.sub("-", name)
     name = _SPACED_DOT.sub("·", name)
     if not name:
-        raise DomainError(ErrorCode.INVALID_NAME, "请输入姓名", field=field)
+        raise DomainError(ErrorCode.REQUIRED, "请输入姓名", field=field)
     if not NAME_MIN_LENGTH <= len(name) <= NAME_MAX_LENGTH:
         raise DomainError(ErrorCode.INVALID_NAME, f"姓名长度须为{NAME_MIN_LENGTH}-{NAME_MAX_LENGTH}个字符", field=field)
     if any(unicodedata.category(ch) == "Nd" for ch in name):
@@ -72,3 +73,11 @@ def normalize_name(raw: str, field: str = "name") -> str:
     if not _is_letter(name[0]) or not (_is_letter(name[-1]) or _is_mark(name[-1]) or name[-1] == "."):
         raise DomainError(ErrorCode.INVALID_NAME, "姓名须以文字开头和结尾", field=field)
     return name
+
+
+def names_match(recorded: str, name: str) -> bool:
+    """Whether a name held by another system (a registry) is ``name`` once normalised; a malformed one is not."""
+    try:
+        return normalize_name(recorded) == name
+    except DomainError:
+        return False

@@ -52,8 +52,12 @@ class ApiTokens:
         expires_in_days: int,
         actor: Principal | None = None,
         client: ClientInfo | None = None,
+        username_field: str | None = "staffUsername",
     ) -> IssuedToken:
-        """A token for ``staff_username``; only its digest is stored and the token is returned once."""
+        """A token for ``staff_username``; only its digest is stored and the token is returned once.
+
+        ``username_field`` names the input the username came from (None when it is the caller's own).
+        """
         name = (name or "").strip()
         if not name or len(name) > 64:
             raise DomainError(ErrorCode.INVALID_FORMAT, "请填写 1-64 个字符的令牌名称", "name")
@@ -70,10 +74,10 @@ class ApiTokens:
             raise DomainError(ErrorCode.INVALID_FORMAT, f"有效期须为 1-{MAX_DAYS} 天", "expiresInDays")
         staff = await StaffAccount.get_or_none(username=(staff_username or "").strip().lower(), active=True)
         if staff is None:
-            raise DomainError(ErrorCode.NOT_FOUND, "没有该管理员账号", "staffUsername")
+            raise DomainError(ErrorCode.NOT_FOUND, "没有该管理员账号", username_field)
         if actor is not None and actor.is_staff and staff.id != actor.id:
             # a token speaks for its owner: nobody mints one for someone else
-            raise DomainError(ErrorCode.FORBIDDEN, "只能为自己创建 API 令牌", "staffUsername")
+            raise DomainError(ErrorCode.FORBIDDEN, "只能为自己创建 API 令牌", username_field)
         token = TOKEN_PREFIX + new_token()
         now = self.rt.clock.now()
         async with in_transaction():

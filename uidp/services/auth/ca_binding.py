@@ -143,7 +143,7 @@ class CertificateBindings:
         holder = await self.holder(principal)
         masked = mask_phone(holder.phone)
         try:
-            sent = await SmsCodes(self.rt).send(SmsPurpose.BIND_CERTIFICATE, holder.phone, client)
+            sent = await SmsCodes(self.rt).send(SmsPurpose.BIND_CERTIFICATE, holder.phone, client, field=None)
         except DomainError as error:
             await self.audit.record(
                 "sms_code.refused", outcome="failure", actor=principal, client=client,

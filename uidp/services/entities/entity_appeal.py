@@ -28,7 +28,7 @@ from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
 from uidp.services.entities.entities import EntityLookup, mask_entity_name
 from uidp.services.entities.entity_records import open_entity
-from uidp.services.persons.registration import check_password_and_terms
+from uidp.services.persons.registration import check_new_password
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.pii import Pii
@@ -40,11 +40,11 @@ from uidp.services.staff.review import ReviewCases
 
 TICKET_SECONDS = 30 * 60  # the documents take a while to photograph
 TICKET_INVALID = "申诉已失效，请从第一步重新开始"
-REQUIRED_DOCUMENTS: dict[DocumentKind, tuple[str, str]] = {
-    DocumentKind.BUSINESS_LICENCE: ("营业执照", document_field(DocumentKind.BUSINESS_LICENCE)),
-    DocumentKind.AUTHORISATION_LETTER: ("授权委托书", document_field(DocumentKind.AUTHORISATION_LETTER)),
-    DocumentKind.CERTIFICATE_FRONT: ("联系人身份证人像面", document_field(DocumentKind.CERTIFICATE_FRONT)),
-    DocumentKind.CERTIFICATE_BACK: ("联系人身份证国徽面", document_field(DocumentKind.CERTIFICATE_BACK)),
+REQUIRED_DOCUMENTS: dict[DocumentKind, str] = {
+    DocumentKind.BUSINESS_LICENCE: "营业执照",
+    DocumentKind.AUTHORISATION_LETTER: "授权委托书",
+    DocumentKind.CERTIFICATE_FRONT: "联系人身份证人像面",
+    DocumentKind.CERTIFICATE_BACK: "联系人身份证国徽面",
 }
 
 
@@ -116,17 +116,17 @@ class EntityAppeals:
         entity = await Entity.get_or_none(id=uuid.UUID(raw)) if raw else None
         if entity is None or entity.status != EntityStatus.ACTIVE:
             raise DomainError(ErrorCode.STEP_INVALID, TICKET_INVALID, "ticket")
-        for kind, (label, where) in REQUIRED_DOCUMENTS.items():
+        for kind, label in REQUIRED_DOCUMENTS.items():
             if not form.documents.get(kind):
-                raise DomainError(ErrorCode.UPLOAD_REQUIRED, f"请上传{label}", where)
+                raise DomainError(ErrorCode.UPLOAD_REQUIRED, f"请上传{label}", document_field(kind))
         name = normalize_name(form.contact_name or "", "contactName")
         number = normalize_certificate_number(
             CertificateType.RESIDENT_ID, form.contact_certificate_number or "", field="contactCertificateNumber"
         )
         phone = normalize_phone(form.contact_phone or "", "contactPhone")
         plain = open_entity(self.pii, entity)
-        password = check_password_and_terms(
-            form.new_password, form.new_password_confirmation, True, phone=phone, certificate_number=plain.credit_code
+        password = check_new_password(
+            form.new_password, form.new_password_confirmation, phone=phone, certificate_number=plain.credit_code
         )
         await self.codes.check(SmsPurpose.ENTITY_APPEAL, phone, form.sms_code)
         await CaptchaService(self.rt).verify(form.captcha_id, form.captcha_answer)

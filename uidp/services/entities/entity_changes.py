@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
-from uidp.domain.contact import normalize_name, normalize_phone
+from uidp.domain.contact import names_match, normalize_name, normalize_phone
 from uidp.domain.credit_code import normalize_credit_code
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_credit_code, mask_id_number, mask_name, mask_phone
@@ -316,7 +316,7 @@ def _registry_difference(
         return ("name", "企业/机构名称与工商登记信息不一致", "entityName")
     if record.entity_type != entity_type.value:
         return ("entity_type", "法人类型与工商登记信息不一致", "entityType")
-    if normalize_name(record.representative_name) != rep_name:
+    if not names_match(record.representative_name, rep_name):
         return ("representative", "法定代表人姓名与工商登记信息不一致", "representativeName")
     if "".join(record.representative_certificate_number.split()).upper() != rep_number:
         return ("representative", "法定代表人证件号码与工商登记信息不一致", "representativeCertificateNumber")

@@ -22,7 +22,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
-from uidp.domain.contact import normalize_name, normalize_phone
+from uidp.domain.contact import names_match, normalize_name, normalize_phone
 from uidp.domain.credit_code import normalize_credit_code
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_credit_code, mask_id_number, mask_name, mask_phone
@@ -276,7 +276,7 @@ class EntityRegistrationService:
         else:
             name = self.pii.open("person.name", person.id, person.name_enc)
             number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
-            same_name = normalize_name(record.representative_name) == name
+            same_name = names_match(record.representative_name, name)
             if not same_name or record.representative_certificate_number.strip().upper() != number:
                 mismatch = ("representative", "法定代表人姓名或证件号码与工商登记信息不一致", None)
         if mismatch is not None:

@@ -27,7 +27,7 @@ from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
 from uidp.services.auth.login_identifiers import LoginIdentifiers
 from uidp.services.persons.person_lookup import PersonLookup
-from uidp.services.persons.registration import check_password_and_terms
+from uidp.services.persons.registration import check_new_password
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
@@ -125,8 +125,8 @@ class PhoneAppeals:
             certificate_type, form.contact_certificate_number or "", field="contactCertificateNumber"
         )
         name = normalize_name(form.contact_name or "", "contactName")
-        password = check_password_and_terms(
-            form.new_password, form.new_password_confirmation, True, phone=phone, certificate_number=number
+        password = check_new_password(
+            form.new_password, form.new_password_confirmation, phone=phone, certificate_number=number
         )
         card = normalize_card_number(form.card_number, "cardNumber") if form.card_number else None
         if card is None:

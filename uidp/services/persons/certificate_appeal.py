@@ -23,7 +23,7 @@ from uidp.models.review import CaseKind
 from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
-from uidp.services.persons.registration import check_password_and_terms
+from uidp.services.persons.registration import check_new_password
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.pii import Pii
@@ -86,8 +86,8 @@ class CertificateAppeals:
         phone = normalize_phone(form.new_phone, "newPhone")
         person = await Person.get_or_none(id=uuid.UUID(record["person"])) if record["person"] else None
         number = self.pii.open(TICKET_COLUMN, self._key(form.ticket), record["number"])
-        password = check_password_and_terms(
-            form.new_password, form.new_password_confirmation, True, phone=phone, certificate_number=number
+        password = check_new_password(
+            form.new_password, form.new_password_confirmation, phone=phone, certificate_number=number
         )
         await self.codes.check(SmsPurpose.APPEAL, phone, form.sms_code)
         holder = await Person.get_or_none(phone_index=self.pii.phone_index(phone))

@@ -120,13 +120,13 @@ class RecoveryService:
 
     async def send_code(self, ticket: str, client: ClientInfo) -> tuple[str, SentCode]:
         """Step 2: a RECOVER_PASSWORD code to the phone on record; returns the masked phone and timings."""
-        found = await self._ticket(ticket, STEP_STARTED, STEP_CODE_SENT)
+        found = await self._ticket(ticket, STEP_STARTED, STEP_CODE_SENT, field="ticket")
         if found.person_id:
             person = await Person.get_or_none(id=uuid.UUID(found.person_id))
             if person is None:
                 raise _step_invalid()
             phone = self.pii.open("person.phone", person.id, person.phone_enc)
-            sent = await self.codes.send(SmsPurpose.RECOVER_PASSWORD, phone, client)
+            sent = await self.codes.send(SmsPurpose.RECOVER_PASSWORD, phone, client, field=None)
             await self.audit.record(
                 "sms_code.sent",
                 subject=("person", person.id),
@@ -135,7 +135,7 @@ class RecoveryService:
                 phone=mask_phone(phone),
             )
         else:
-            sent = await decoy_send(self.rt, SmsPurpose.RECOVER_PASSWORD, found.decoy, client)
+            sent = await decoy_send(self.rt, SmsPurpose.RECOVER_PASSWORD, found.decoy, client, field=None)
         await self._advance(found, STEP_CODE_SENT)
         return found.masked_phone, sent
 
@@ -179,7 +179,7 @@ class RecoveryService:
     def _key(self, ticket: str) -> str:
         return f"recovery:ticket:{token_digest(ticket)}"
 
-    async def _ticket(self, ticket: str, *steps: int) -> _Ticket:
+    async def _ticket(self, ticket: str, *steps: int, field: str = "smsCode") -> _Ticket:
         if not ticket or len(ticket) > 128:
             raise _step_invalid()
         key = self._key(ticket)
@@ -188,7 +188,7 @@ class RecoveryService:
             raise _step_invalid()
         record = json.loads(raw)
         if record["step"] not in steps:
-            raise DomainError(ErrorCode.STEP_INVALID, "请先获取短信验证码", "smsCode")
+            raise DomainError(ErrorCode.STEP_INVALID, "请先获取短信验证码", field)
         return _Ticket(key, record["person"], record["decoy"], record["phone"], record["step"])
 
     async def _advance(self, found: _Ticket, step: int) -> None:

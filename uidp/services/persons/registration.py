@@ -105,6 +105,19 @@ def check_password_and_terms(
     return checked
 
 
+def check_new_password(password: str | None, confirmation: str | None, *, phone: str, certificate_number: str) -> str:
+    """The new password of an appeal form (``newPassword`` / ``newPasswordConfirmation``); returns it normalised."""
+    return check_password(
+        password or "",
+        confirmation or "",
+        policy=POLICY,
+        phone=phone,
+        certificate_number=certificate_number,
+        field="newPassword",
+        confirmation_field="newPasswordConfirmation",
+    )
+
+
 class RegistrationService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
@@ -159,7 +172,9 @@ class RegistrationService:
         )
         if form.certificate_type.registration_route == RegistrationRoute.MANUAL:
             for kind in REQUIRED_DOCUMENTS:
-                _required(form.documents.get(kind), f"请上传{_DOCUMENT_LABELS[kind]}", document_field(kind))
+                if not form.documents.get(kind):
+                    label = _DOCUMENT_LABELS[kind]
+                    raise DomainError(ErrorCode.UPLOAD_REQUIRED, f"请上传{label}", document_field(kind))
         return _Checked(name, number, phone, password, gender, birth_date, region)
 
     async def register(self, form: PersonRegistration, client: ClientInfo) -> Person:

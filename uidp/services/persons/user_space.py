@@ -135,7 +135,7 @@ class UserSpace:
             raise _no_phone("purpose")
         phone = self.phone_of(person)
         try:
-            sent = await self.codes.send(purpose, phone, client)
+            sent = await self.codes.send(purpose, phone, client, field=None)
         except DomainError as error:
             await self.audit.record(
                 "sms_code.refused",
@@ -165,6 +165,7 @@ class UserSpace:
         client: ClientInfo,
         *,
         current_password: str | None = None,
+        new_code_field: str = "newPhoneCode",
     ) -> Person:
         """A new phone, proven by its code; the old phone's code too, or the password if there is none.
 
@@ -179,7 +180,7 @@ class UserSpace:
             raise DomainError(ErrorCode.INVALID_PHONE, "新手机号不能与当前手机号相同", "newPhone")
         if old_phone is not None:
             await self.codes.check(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
-        await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
+        await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field=new_code_field)
         if old_phone is None:
             await self._check_current_password(person, current_password, client, "phone.bind_failed")
         if await PersonLookup(self.rt).by_phone(phone) is not None:
@@ -198,7 +199,7 @@ class UserSpace:
                     await self.codes.consume(
                         SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code or "", field="oldPhoneCode"
                     )
-                await self.codes.consume(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field="newPhoneCode")
+                await self.codes.consume(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field=new_code_field)
         except IntegrityError:
             raise _phone_taken() from None
         ended = await self.sessions.revoke_all("person", person.id, "phone_changed", keep=principal.session_id)
@@ -219,7 +220,9 @@ class UserSpace:
         person = await self.person(principal)
         if person.phone_enc is not None:
             raise DomainError(ErrorCode.STEP_INVALID, "您的账号已绑定手机号，如需更换请使用“更换手机号”", "newPhone")
-        return await self.change_phone(principal, None, new_phone, new_code, client, current_password=current_password)
+        return await self.change_phone(
+            principal, None, new_phone, new_code, client, current_password=current_password, new_code_field="smsCode"
+        )
 
     async def my_sessions(self, principal: Principal) -> list[SessionInfo]:
         """Live sessions of the person, newest first, at most MAX_SESSIONS_LISTED."""

@@ -23,6 +23,8 @@ def decoy_masked_phone(digest: str) -> str:
     return mask_phone(f"{prefix}0000{(value // len(_PREFIXES)) % 10000:04d}")
 
 
-async def decoy_send(rt: Runtime, purpose: SmsPurpose, digest: str, client: ClientInfo) -> SentCode:
+async def decoy_send(
+    rt: Runtime, purpose: SmsPurpose, digest: str, client: ClientInfo, *, field: str | None = "phone"
+) -> SentCode:
     """Answer exactly like SmsCodes.send (resend interval and daily caps count alike) without sending."""
-    return await SmsCodes(rt).send(purpose, f"decoy:{digest}", client, deliver=False)
+    return await SmsCodes(rt).send(purpose, f"decoy:{digest}", client, deliver=False, field=field)

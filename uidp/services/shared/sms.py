@@ -73,8 +73,12 @@ class SmsCodes:
     def _digest(self, purpose: SmsPurpose, phone: str, code: str) -> str:
         return digest_secret(self.rt.secret_key, f"sms:{purpose.value}:{phone}", code)
 
-    async def send(self, purpose: SmsPurpose, phone: str, client: ClientInfo, *, deliver: bool = True) -> SentCode:
+    async def send(
+        self, purpose: SmsPurpose, phone: str, client: ClientInfo, *, deliver: bool = True, field: str | None = "phone"
+    ) -> SentCode:
         """Send a new code unless the resend interval or a daily cap forbids it.
+
+        ``field`` names the input the phone came from (None when the form has no phone: the one on record).
 
         ``deliver=False`` is a decoy (uidp.services.shared.decoys): every limit counts as for a real send, but no
         code is kept and nothing is sent, so an unknown person's answers match a known one's.
@@ -86,7 +90,7 @@ class SmsCodes:
             raise DomainError(
                 ErrorCode.SMS_TOO_FREQUENT,
                 f"验证码发送过于频繁，请{int(left) + 1}秒后再试",
-                "phone",
+                field,
                 retry_after=int(left) + 1,
             )
         day = now.astimezone(SHANGHAI).date().isoformat()
@@ -100,7 +104,7 @@ class SmsCodes:
             raise DomainError(
                 ErrorCode.SMS_DAILY_LIMIT,
                 "今日获取验证码次数已达上限，请明日再试",
-                "phone",
+                field,
                 retry_after=seconds_to_midnight,
             )
         if not deliver:
