@@ -9,7 +9,15 @@ from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
 from graph.resolvers.registration import documents_of
-from graph.schema.errors import AccountConflict, AppealRedirected, FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.errors import (
+    AccountConflict,
+    AppealRedirected,
+    FieldError,
+    Forbidden,
+    NotAuthenticated,
+    RateLimited,
+    result_union,
+)
 from graph.schema.review_types import (
     AppealSubmitted,
     BindNewPhoneInput,
@@ -28,16 +36,19 @@ from uidp.services.staff.appeal_cases import SubmittedCase
 
 SubmitPhoneAppealResult = Annotated[
     AppealSubmitted | AppealRedirected | AccountConflict | RateLimited | FieldError,
-    strawberry.union("SubmitPhoneAppealResult"),
+    result_union("SubmitPhoneAppealResult"),
 ]
 SubmitCertificateAppealResult = Annotated[
-    AppealSubmitted | AccountConflict | RateLimited | FieldError, strawberry.union("SubmitCertificateAppealResult")
+    AppealSubmitted | AccountConflict | RateLimited | FieldError,
+    result_union("SubmitCertificateAppealResult"),
 ]
 StartCertificateAppealResult = Annotated[
-    CertificateAppealStarted | RateLimited | FieldError, strawberry.union("StartCertificateAppealResult")
+    CertificateAppealStarted | RateLimited | FieldError,
+    result_union("StartCertificateAppealResult"),
 ]
 BindNewPhoneResult = Annotated[
-    PhoneBound | AccountConflict | NotAuthenticated | Forbidden | FieldError, strawberry.union("BindNewPhoneResult")
+    PhoneBound | AccountConflict | NotAuthenticated | Forbidden | FieldError,
+    result_union("BindNewPhoneResult"),
 ]
 
 

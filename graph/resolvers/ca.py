@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from graph.resolvers.common import auth_error, ctx, guarded, principal_or_error, result_members
 from graph.resolvers.sessions import _success
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, to_error
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union, to_error
 from graph.schema.types import LoginSuccess, SmsCodeSent
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.levels import AssuranceLevel
@@ -56,19 +56,24 @@ class BindCertificateInput:
 
 
 StartCertificateLoginResult = Annotated[
-    CertificateChallenge | RateLimited | FieldError, strawberry.union("StartCertificateLoginResult")
+    CertificateChallenge | RateLimited | FieldError,
+    result_union("StartCertificateLoginResult"),
 ]
-LoginWithCertificateResult = Annotated[LoginSuccess | FieldError, strawberry.union("LoginWithCertificateResult")]
+LoginWithCertificateResult = Annotated[
+    LoginSuccess | FieldError,
+    result_union("LoginWithCertificateResult"),
+]
 SendBindCertificateCodeResult = Annotated[
     SmsCodeSent | NotAuthenticated | Forbidden | RateLimited | FieldError,
-    strawberry.union("SendBindCertificateCodeResult"),
+    result_union("SendBindCertificateCodeResult"),
 ]
 StartCertificateBindingResult = Annotated[
     CertificateChallenge | NotAuthenticated | Forbidden | RateLimited | FieldError,
-    strawberry.union("StartCertificateBindingResult"),
+    result_union("StartCertificateBindingResult"),
 ]
 BindCertificateResult = Annotated[
-    CertificateBound | NotAuthenticated | Forbidden | FieldError, strawberry.union("BindCertificateResult")
+    CertificateBound | NotAuthenticated | Forbidden | FieldError,
+    result_union("BindCertificateResult"),
 ]
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.user_space import as_person
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.inputs import CancelAccountInput
 from graph.schema.types import AccountCancelled, CancellationNotice
 from uidp.http.auth import clear_session_cookie
@@ -17,7 +16,8 @@ from uidp.services.persons.cancellation import AFTERWARDS, CONSEQUENCES, Cancell
 from uidp.services.shared.principal import Principal
 
 CancelAccountResult = Annotated[
-    AccountCancelled | NotAuthenticated | Forbidden | RateLimited | FieldError, strawberry.union("CancelAccountResult")
+    AccountCancelled | NotAuthenticated | Forbidden | RateLimited | FieldError,
+    result_union("CancelAccountResult"),
 ]
 
 

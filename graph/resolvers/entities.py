@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.sessions import _success
-from graph.schema.errors import FieldError, LoginFailed, RateLimited
+from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union
 from graph.schema.types import EntityAccount, EntityType, LoginSuccess
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import EntityType as DomainEntityType
@@ -27,8 +27,8 @@ class EntityTypeInfo:
 
 @strawberry.input(description="E1 step 1: the legal representative's person account (code purpose ENTITY_REGISTER).")
 class StartEntityRegistrationInput:
-    phone: str
-    sms_code: str
+    phone: str = strawberry.field(description="The legal representative's phone of their person account.")
+    sms_code: str = strawberry.field(description="The SMS code sent to `phone`.")
     password: str = strawberry.field(description="The representative's own person-account password.")
 
 
@@ -42,17 +42,19 @@ class RepresentativeVerified:
 
 @strawberry.input(description="E1 step 2: the entity, its contact (code purpose ENTITY_REGISTER) and password.")
 class RegisterEntityInput:
-    ticket: str
-    entity_name: str
-    entity_type: EntityType
+    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
+    entity_name: str = strawberry.field(description="The enterprise or institution name (企业/机构名称) as registered.")
+    entity_type: EntityType = strawberry.field(description="The legal-person type (法人类型).")
     credit_code: str = strawberry.field(description="统一社会信用代码, 18 characters (GB 32100).")
-    contact_name: str
+    contact_name: str = strawberry.field(description="The contact person's name (联系人姓名).")
     contact_certificate_number: str = strawberry.field(description="The contact's resident ID number.")
-    contact_phone: str
+    contact_phone: str = strawberry.field(description="The contact person's mobile phone; the SMS code goes there.")
     sms_code: str = strawberry.field(description="The ENTITY_REGISTER code sent to contactPhone.")
-    password: str
-    password_confirmation: str
-    accept_terms: bool
+    password: str = strawberry.field(description="The login password.")
+    password_confirmation: str = strawberry.field(description="The password typed a second time.")
+    accept_terms: bool = strawberry.field(
+        description="True once the user has read and accepted the registration terms (注册协议)."
+    )
 
 
 @strawberry.type(description="The entity is registered (level 2, 中级); log in with loginEntity.")
@@ -62,17 +64,26 @@ class EntityRegistered:
 
 @strawberry.input(description="E2: credit code + password; the captcha only once LoginFailed.captchaRequired.")
 class LoginEntityInput:
-    credit_code: str
-    password: str
-    captcha_id: str | None = None
-    captcha_answer: str | None = None
+    credit_code: str = strawberry.field(description="The unified social credit code (统一社会信用代码), 18 characters.")
+    password: str = strawberry.field(description="The entity account's login password.")
+    captcha_id: str | None = strawberry.field(default=None, description="The `id` of a captcha from requestCaptcha.")
+    captcha_answer: str | None = strawberry.field(
+        default=None, description="The characters the user read from the captcha image."
+    )
 
 
 StartEntityRegistrationResult = Annotated[
-    RepresentativeVerified | RateLimited | FieldError, strawberry.union("StartEntityRegistrationResult")
+    RepresentativeVerified | RateLimited | FieldError,
+    result_union("StartEntityRegistrationResult"),
 ]
-RegisterEntityResult = Annotated[EntityRegistered | RateLimited | FieldError, strawberry.union("RegisterEntityResult")]
-LoginEntityResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginEntityResult")]
+RegisterEntityResult = Annotated[
+    EntityRegistered | RateLimited | FieldError,
+    result_union("RegisterEntityResult"),
+]
+LoginEntityResult = Annotated[
+    LoginSuccess | LoginFailed | FieldError,
+    result_union("LoginEntityResult"),
+]
 
 
 def entity_types() -> list[EntityTypeInfo]:

@@ -23,7 +23,7 @@ from graph.schema.entity_change_types import (
     SubmitEntityAppealInput,
     VerifyEntityElementsInput,
 )
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.review_types import AppealSubmitted
 from graph.schema.types import EntityAccount
 from uidp.domain.masking import mask_name, mask_phone
@@ -38,23 +38,27 @@ from uidp.services.shared.uploads import parse_document_ids
 
 StartEntityContactChangeResult = Annotated[
     EntityContactChangeStarted | NotAuthenticated | Forbidden | RateLimited | FieldError,
-    strawberry.union("StartEntityContactChangeResult"),
+    result_union("StartEntityContactChangeResult"),
 ]
 VerifyEntityElementsResult = Annotated[
-    EntityContactChangeStarted | RateLimited | FieldError, strawberry.union("VerifyEntityElementsResult")
+    EntityContactChangeStarted | RateLimited | FieldError,
+    result_union("VerifyEntityElementsResult"),
 ]
 ChangeEntityContactResult = Annotated[
-    EntityContactChanged | RateLimited | FieldError, strawberry.union("ChangeEntityContactResult")
+    EntityContactChanged | RateLimited | FieldError,
+    result_union("ChangeEntityContactResult"),
 ]
 ChangeEntityLegalInformationResult = Annotated[
     EntityLegalInformationChanged | NotAuthenticated | Forbidden | RateLimited | FieldError,
-    strawberry.union("ChangeEntityLegalInformationResult"),
+    result_union("ChangeEntityLegalInformationResult"),
 ]
 StartEntityAppealResult = Annotated[
-    EntityAppealStarted | RateLimited | FieldError, strawberry.union("StartEntityAppealResult")
+    EntityAppealStarted | RateLimited | FieldError,
+    result_union("StartEntityAppealResult"),
 ]
 SubmitEntityAppealResult = Annotated[
-    AppealSubmitted | RateLimited | FieldError, strawberry.union("SubmitEntityAppealResult")
+    AppealSubmitted | RateLimited | FieldError,
+    result_union("SubmitEntityAppealResult"),
 ]
 
 

@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.types import AssuranceLevel
 from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
 from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
@@ -66,7 +66,7 @@ class MyVerification:
 
 VerifyBankCardResult = Annotated[
     BankCheckResult | NotAuthenticated | Forbidden | RateLimited | FieldError,
-    strawberry.union("VerifyBankCardResult"),
+    result_union("VerifyBankCardResult"),
 ]
 
 

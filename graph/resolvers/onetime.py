@@ -5,17 +5,19 @@ from __future__ import annotations
 import base64
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
-from graph.schema.errors import FieldError, RateLimited
+from graph.schema.errors import FieldError, RateLimited, result_union
 from graph.schema.inputs import SendSmsCodeInput
 from graph.schema.types import Captcha, SmsCodeSent
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.sms_request import CodeRequest, request_code
 
-SendSmsCodeResult = Annotated[SmsCodeSent | RateLimited | FieldError, strawberry.union("SendSmsCodeResult")]
+SendSmsCodeResult = Annotated[
+    SmsCodeSent | RateLimited | FieldError,
+    result_union("SendSmsCodeResult"),
+]
 
 
 async def request_captcha(info: Info) -> Captcha:

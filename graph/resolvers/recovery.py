@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
-from graph.schema.errors import FieldError, RateLimited
+from graph.schema.errors import FieldError, RateLimited, result_union
 from graph.schema.inputs import CompletePasswordRecoveryInput, SendRecoveryCodeInput, StartPasswordRecoveryInput
 from graph.schema.types import PasswordRecovered, RecoveryStarted, SmsCodeSent
 from uidp.services.persons.recovery import LOST_PHONE_HINT, RecoveryService
 
 StartPasswordRecoveryResult = Annotated[
-    RecoveryStarted | RateLimited | FieldError, strawberry.union("StartPasswordRecoveryResult")
+    RecoveryStarted | RateLimited | FieldError,
+    result_union("StartPasswordRecoveryResult"),
 ]
-SendRecoveryCodeResult = Annotated[SmsCodeSent | RateLimited | FieldError, strawberry.union("SendRecoveryCodeResult")]
+SendRecoveryCodeResult = Annotated[
+    SmsCodeSent | RateLimited | FieldError,
+    result_union("SendRecoveryCodeResult"),
+]
 CompletePasswordRecoveryResult = Annotated[
-    PasswordRecovered | FieldError, strawberry.union("CompletePasswordRecoveryResult")
+    PasswordRecovered | FieldError,
+    result_union("CompletePasswordRecoveryResult"),
 ]
 
 

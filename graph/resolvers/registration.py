@@ -15,6 +15,7 @@ from graph.schema.errors import (
     FieldError,
     RateLimited,
     RegistrationWindowClosed,
+    result_union,
 )
 from graph.schema.inputs import (
     ActivatePersonInput,
@@ -40,15 +41,19 @@ from uidp.services.shared.uploads import Uploads, parse_document_ids
 
 CheckCertificateResult = Annotated[
     CertificateAvailable | RegistrationWindowClosed | RateLimited | FieldError,
-    strawberry.union("CheckCertificateResult"),
+    result_union("CheckCertificateResult"),
 ]
-UploadDocumentResult = Annotated[UploadedDocument | RateLimited | FieldError, strawberry.union("UploadDocumentResult")]
+UploadDocumentResult = Annotated[
+    UploadedDocument | RateLimited | FieldError,
+    result_union("UploadDocumentResult"),
+]
 RegisterPersonResult = Annotated[
     PersonRegistered | ActivationRequired | AccountConflict | RegistrationWindowClosed | RateLimited | FieldError,
-    strawberry.union("RegisterPersonResult"),
+    result_union("RegisterPersonResult"),
 ]
 ActivatePersonResult = Annotated[
-    PersonActivated | AccountConflict | RateLimited | FieldError, strawberry.union("ActivatePersonResult")
+    PersonActivated | AccountConflict | RateLimited | FieldError,
+    result_union("ActivatePersonResult"),
 ]
 
 

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from graph.permissions import require_staff
 from graph.resolvers.common import auth_error, ctx, guarded
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
 from graph.schema.review_types import (
     CaseKind,
     DecideReviewCaseInput,
@@ -26,7 +26,8 @@ from uidp.services.staff.case_decisions import CaseDecisions
 from uidp.services.staff.review import ReviewCases
 
 DecideReviewCaseResult = Annotated[
-    ReviewCaseDecided | NotAuthenticated | Forbidden | FieldError, strawberry.union("DecideReviewCaseResult")
+    ReviewCaseDecided | NotAuthenticated | Forbidden | FieldError,
+    result_union("DecideReviewCaseResult"),
 ]
 
 

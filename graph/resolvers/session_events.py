@@ -11,7 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import auth_error, ctx, require_principal
-from graph.schema.errors import Forbidden, NotAuthenticated
+from graph.schema.errors import Forbidden, NotAuthenticated, result_union
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.auth.session_watch import SessionWatch
 
@@ -24,7 +24,10 @@ class SessionEndedEvent:
     at: datetime
 
 
-SessionEndedResult = Annotated[SessionEndedEvent | NotAuthenticated | Forbidden, strawberry.union("SessionEndedResult")]
+SessionEndedResult = Annotated[
+    SessionEndedEvent | NotAuthenticated | Forbidden,
+    result_union("SessionEndedResult"),
+]
 
 
 async def session_ended(info: Info) -> AsyncGenerator[SessionEndedResult, None]:

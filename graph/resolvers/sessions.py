@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import auth_error, ctx, guarded, require_principal
-from graph.schema.errors import FieldError, Forbidden, LoginFailed, NotAuthenticated
+from graph.schema.errors import FieldError, Forbidden, LoginFailed, NotAuthenticated, result_union
 from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
 from graph.schema.notice_types import AccountNotice
 from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
@@ -23,10 +23,17 @@ from uidp.services.shared.principal import Principal
 from uidp.services.staff.staff import StaffService
 
 LoginWithPasswordResult = Annotated[
-    LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginWithPasswordResult")
+    LoginSuccess | LoginFailed | FieldError,
+    result_union("LoginWithPasswordResult"),
 ]
-LoginStaffResult = Annotated[LoginSuccess | LoginFailed | FieldError, strawberry.union("LoginStaffResult")]
-LogoutResult = Annotated[LoggedOut | NotAuthenticated | Forbidden, strawberry.union("LogoutResult")]
+LoginStaffResult = Annotated[
+    LoginSuccess | LoginFailed | FieldError,
+    result_union("LoginStaffResult"),
+]
+LogoutResult = Annotated[
+    LoggedOut | NotAuthenticated | Forbidden,
+    result_union("LogoutResult"),
+]
 
 
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:

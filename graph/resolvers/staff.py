@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from graph.permissions import require_staff
 from graph.resolvers.common import auth_error, ctx, guarded
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
 from graph.schema.inputs import (
     AuditEventFilter,
     CreateApiTokenInput,
@@ -55,7 +55,7 @@ T = TypeVar("T")
 
 
 def _union(name: str, success: Any) -> Any:
-    return Annotated[success | NotAuthenticated | Forbidden | FieldError, strawberry.union(name)]
+    return Annotated[success | NotAuthenticated | Forbidden | FieldError, result_union(name)]
 
 
 UpsertServiceItemResult = _union("UpsertServiceItemResult", ServiceItemSaved)

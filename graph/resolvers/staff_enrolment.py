@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.sessions import _success
-from graph.schema.errors import FieldError
+from graph.schema.errors import FieldError, result_union
 from graph.schema.inputs import CompleteStaffEnrolmentInput, StartStaffEnrolmentInput
 from graph.schema.staff_types import StaffEnrolmentStarted
 from graph.schema.types import LoginSuccess
 from uidp.services.auth.login import LoginOutcome
 from uidp.services.staff.staff_enrolment import StaffEnrolments
 
-StartStaffEnrolmentResult = Annotated[StaffEnrolmentStarted | FieldError, strawberry.union("StartStaffEnrolmentResult")]
-CompleteStaffEnrolmentResult = Annotated[LoginSuccess | FieldError, strawberry.union("CompleteStaffEnrolmentResult")]
+StartStaffEnrolmentResult = Annotated[
+    StaffEnrolmentStarted | FieldError,
+    result_union("StartStaffEnrolmentResult"),
+]
+CompleteStaffEnrolmentResult = Annotated[
+    LoginSuccess | FieldError,
+    result_union("CompleteStaffEnrolmentResult"),
+]
 
 
 async def start_staff_enrolment(info: Info, input: StartStaffEnrolmentInput) -> StartStaffEnrolmentResult:

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
-from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited
+from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.inputs import (
     AcknowledgeNoticeInput,
     ChangePasswordInput,
@@ -35,22 +35,28 @@ from uidp.services.shared.notices import Notices
 from uidp.services.shared.principal import Principal
 
 ChangePasswordResult = Annotated[
-    PasswordChanged | NotAuthenticated | Forbidden | FieldError, strawberry.union("ChangePasswordResult")
+    PasswordChanged | NotAuthenticated | Forbidden | FieldError,
+    result_union("ChangePasswordResult"),
 ]
 SendMyPhoneCodeResult = Annotated[
-    SmsCodeSent | NotAuthenticated | Forbidden | RateLimited | FieldError, strawberry.union("SendMyPhoneCodeResult")
+    SmsCodeSent | NotAuthenticated | Forbidden | RateLimited | FieldError,
+    result_union("SendMyPhoneCodeResult"),
 ]
 ChangePhoneResult = Annotated[
-    PhoneChanged | NotAuthenticated | Forbidden | AccountConflict | FieldError, strawberry.union("ChangePhoneResult")
+    PhoneChanged | NotAuthenticated | Forbidden | AccountConflict | FieldError,
+    result_union("ChangePhoneResult"),
 ]
 EndSessionResult = Annotated[
-    SessionEnded | NotAuthenticated | Forbidden | FieldError, strawberry.union("EndSessionResult")
+    SessionEnded | NotAuthenticated | Forbidden | FieldError,
+    result_union("EndSessionResult"),
 ]
 AcknowledgeNoticeResult = Annotated[
-    NoticeAcknowledged | NotAuthenticated | Forbidden | FieldError, strawberry.union("AcknowledgeNoticeResult")
+    NoticeAcknowledged | NotAuthenticated | Forbidden | FieldError,
+    result_union("AcknowledgeNoticeResult"),
 ]
 UnbindLoginResult = Annotated[
-    LoginUnbound | NotAuthenticated | Forbidden | FieldError, strawberry.union("UnbindLoginResult")
+    LoginUnbound | NotAuthenticated | Forbidden | FieldError,
+    result_union("UnbindLoginResult"),
 ]
 
 

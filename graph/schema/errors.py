@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
+from strawberry.types.union import StrawberryUnion
 
 from uidp.domain.errors import DomainError
 from uidp.domain.errors import ErrorCode as DomainErrorCode
@@ -81,6 +82,18 @@ class NotAuthenticated(Error):
 @strawberry.type(description="The session may not do this.")
 class Forbidden(Error):
     pass
+
+
+def result_union(name: str) -> StrawberryUnion:
+    """The union annotation of one root field's result (``XResult`` for field ``x``), described from its name.
+
+    Use as ``Annotated[Success | ErrorType | ..., result_union("XResult")]``: the members are the only list of
+    the errors the resolver may return (graph.resolvers.common.guarded reads them).
+    """
+    field = name[0].lower() + name[1:].removesuffix("Result")
+    return strawberry.union(
+        name, description=f"What `{field}` answers: its success type, or one of its error types (see `__typename`)."
+    )
 
 
 def to_error(error: DomainError, allowed: tuple[type, ...]) -> Error:

@@ -13,60 +13,91 @@ from uidp.services.staff.staff import StaffRole as DomainStaffRole
 
 @strawberry.input(description="Send an SMS code: to `phone`, or to the phone on record of a certificate.")
 class SendSmsCodeInput:
-    purpose: SmsPurpose
-    captcha_id: str
-    captcha_answer: str
-    phone: str | None = None
-    certificate_type: CertificateType | None = None
-    certificate_number: str | None = None
+    purpose: SmsPurpose = strawberry.field(
+        description="What the SMS code will be used for; a code only works for its own purpose."
+    )
+    captcha_id: str = strawberry.field(description="The `id` of a captcha from requestCaptcha.")
+    captcha_answer: str = strawberry.field(description="The characters the user read from the captcha image.")
+    phone: str | None = strawberry.field(
+        default=None, description="Where to send the code (purposes that go to a typed phone)."
+    )
+    certificate_type: CertificateType | None = strawberry.field(
+        default=None, description="With `certificateNumber`: send to the phone on record (activation)."
+    )
+    certificate_number: str | None = strawberry.field(
+        default=None, description="With `certificateType`: send to the phone on record (activation)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Before registering: may this certificate register, or must it activate or appeal?")
 class CheckCertificateInput:
-    certificate_type: CertificateType
-    certificate_number: str
+    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
+    certificate_number: str = strawberry.field(
+        description="The certificate (证件) number as typed; spaces and full-width characters are folded."
+    )
 
 
 @strawberry.input(description="Upload one document (multipart request with the X-UIDP-CSRF header).")
 class UploadDocumentInput:
-    kind: DocumentKind
-    file: Upload
+    kind: DocumentKind = strawberry.field(description="Which document this file is.")
+    file: Upload = strawberry.field(description="The file (multipart upload): JPG, PNG or PDF.")
 
 
 @strawberry.input(description="Ids from uploadDocument, required for manual registration (P1c).")
 class DocumentsInput:
-    certificate_front: strawberry.ID | None = None
-    certificate_back: strawberry.ID | None = None
-    supporting: strawberry.ID | None = None
+    certificate_front: strawberry.ID | None = strawberry.field(
+        default=None, description="Upload id of the certificate's front (ID card: the portrait side)."
+    )
+    certificate_back: strawberry.ID | None = strawberry.field(
+        default=None, description="Upload id of the certificate's back (ID card: the national-emblem side)."
+    )
+    supporting: strawberry.ID | None = strawberry.field(
+        default=None, description="Upload id of a supporting document (manual registration)."
+    )
 
 
-@strawberry.input(description="P1a (RESIDENT_ID), P1b (permits), P1c (passport and other: with documents).")
+@strawberry.input(
+    description="Register a natural person: resident ID (P1a), residence permits (P1b), passports and other "
+    "certificates with documents for manual review (P1c)."
+)
 class RegisterPersonInput:
-    name: str
-    certificate_type: CertificateType
-    certificate_number: str
-    phone: str
-    sms_code: str
-    password: str
-    password_confirmation: str
-    accept_terms: bool
+    name: str = strawberry.field(description="The person's name as on the certificate (姓名).")
+    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
+    certificate_number: str = strawberry.field(
+        description="The certificate (证件) number as typed; spaces and full-width characters are folded."
+    )
+    phone: str = strawberry.field(description="A mainland mobile phone number (11 digits; spaces and +86 allowed).")
+    sms_code: str = strawberry.field(description="The 6-digit SMS code of this form's purpose.")
+    password: str = strawberry.field(description="The login password.")
+    password_confirmation: str = strawberry.field(description="The password typed a second time.")
+    accept_terms: bool = strawberry.field(
+        description="True once the user has read and accepted the registration terms (注册协议)."
+    )
     valid_from: date | None = strawberry.field(default=None, description="Resident ID only.")
     validity_period: ValidityPeriod | None = strawberry.field(default=None, description="Resident ID only.")
     gender: Gender | None = strawberry.field(default=None, description="Permits and manual only.")
     birth_date: date | None = strawberry.field(default=None, description="Permits and manual only.")
-    documents: DocumentsInput | None = None
+    documents: DocumentsInput | None = strawberry.field(
+        default=None, description="Upload ids from uploadDocument, one per required document."
+    )
 
 
 @strawberry.input(description="P2: activate a pre-provisioned account.")
 class ActivatePersonInput:
-    certificate_type: CertificateType
-    certificate_number: str
-    valid_from: date
-    validity_period: ValidityPeriod
+    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
+    certificate_number: str = strawberry.field(
+        description="The certificate (证件) number as typed; spaces and full-width characters are folded."
+    )
+    valid_from: date = strawberry.field(description="The first day of the certificate's validity period.")
+    validity_period: ValidityPeriod = strawberry.field(
+        description="How long the certificate is valid from `validFrom`."
+    )
     sms_code: str = strawberry.field(description="Code of purpose ACTIVATE, sent to the phone on record.")
-    password: str
-    password_confirmation: str
-    accept_terms: bool
+    password: str = strawberry.field(description="The login password.")
+    password_confirmation: str = strawberry.field(description="The password typed a second time.")
+    accept_terms: bool = strawberry.field(
+        description="True once the user has read and accepted the registration terms (注册协议)."
+    )
     new_phone: str | None = strawberry.field(default=None, description="Only to change the phone on record.")
     new_phone_code: str | None = strawberry.field(
         default=None, description="With `newPhone`: a code of purpose ACTIVATE_NEW_PHONE sent to it."
@@ -75,19 +106,23 @@ class ActivatePersonInput:
 
 @strawberry.input(description="P3: phone, ID number or other certificate number, and password.")
 class LoginWithPasswordInput:
-    identifier: str
-    password: str
+    identifier: str = strawberry.field(description="A mobile phone number or a certificate number.")
+    password: str = strawberry.field(description="The login password.")
     captcha_id: str | None = strawberry.field(default=None, description="Required once `captchaRequired`.")
-    captcha_answer: str | None = None
+    captcha_answer: str | None = strawberry.field(
+        default=None, description="The characters the user read from the captcha image."
+    )
 
 
 @strawberry.input(description="Staff login: username, password and the 6-digit code of the authenticator app.")
 class LoginStaffInput:
-    username: str
-    password: str
+    username: str = strawberry.field(description="The staff username.")
+    password: str = strawberry.field(description="The staff member's password.")
     totp_code: str | None = strawberry.field(default=None, description="Without it: SECOND_FACTOR_REQUIRED.")
-    captcha_id: str | None = None
-    captcha_answer: str | None = None
+    captcha_id: str | None = strawberry.field(default=None, description="The `id` of a captcha from requestCaptcha.")
+    captcha_answer: str | None = strawberry.field(
+        default=None, description="The characters the user read from the captcha image."
+    )
 
 
 # --- password recovery (P8), user space (P11), cancellation (P10) ---
@@ -95,36 +130,44 @@ class LoginStaffInput:
 
 @strawberry.input(description="P8 step 1: name, certificate and captcha.")
 class StartPasswordRecoveryInput:
-    name: str
-    certificate_type: CertificateType
-    certificate_number: str
-    captcha_id: str
-    captcha_answer: str
+    name: str = strawberry.field(description="The account holder's name as registered.")
+    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
+    certificate_number: str = strawberry.field(
+        description="The certificate (证件) number as typed; spaces and full-width characters are folded."
+    )
+    captcha_id: str = strawberry.field(description="The `id` of a captcha from requestCaptcha.")
+    captcha_answer: str = strawberry.field(description="The characters the user read from the captcha image.")
 
 
 @strawberry.input(description="P8 step 2: send the code to the phone on record.")
 class SendRecoveryCodeInput:
-    ticket: str
+    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
 
 
 @strawberry.input(description="P8 step 3: the code and the new password twice.")
 class CompletePasswordRecoveryInput:
-    ticket: str
-    sms_code: str
-    new_password: str
-    new_password_confirmation: str
+    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
+    sms_code: str = strawberry.field(description="The 6-digit SMS code of this form's purpose.")
+    new_password: str = strawberry.field(
+        description="The new login password (the password rules of registrationRules apply)."
+    )
+    new_password_confirmation: str = strawberry.field(description="The new password typed a second time.")
 
 
 @strawberry.input(description="P11: change the password of the logged-in person.")
 class ChangePasswordInput:
-    current_password: str
-    new_password: str
-    new_password_confirmation: str
+    current_password: str = strawberry.field(description="The account's current login password.")
+    new_password: str = strawberry.field(
+        description="The new login password (the password rules of registrationRules apply)."
+    )
+    new_password_confirmation: str = strawberry.field(description="The new password typed a second time.")
 
 
 @strawberry.input(description="P11/P10: a code to my own phone; purpose CHANGE_PHONE_OLD or CANCEL_ACCOUNT.")
 class SendMyPhoneCodeInput:
-    purpose: SmsPurpose
+    purpose: SmsPurpose = strawberry.field(
+        description="What the SMS code will be used for; a code only works for its own purpose."
+    )
 
 
 @strawberry.input(
@@ -137,29 +180,31 @@ class ChangePhoneInput:
     current_password: str | None = strawberry.field(
         default=None, description="Required instead of `oldPhoneCode` when the account has no phone (after P9a)."
     )
-    new_phone: str
-    new_phone_code: str
+    new_phone: str = strawberry.field(description="The new mobile phone number.")
+    new_phone_code: str = strawberry.field(description="The SMS code sent to the new phone.")
 
 
 @strawberry.input(description="The owner has read a notice (LoginSuccess.notices / PersonAccount.notices).")
 class AcknowledgeNoticeInput:
-    notice_id: strawberry.ID
+    notice_id: strawberry.ID = strawberry.field(description="The `id` of the notice being acknowledged.")
 
 
-@strawberry.input
+@strawberry.input(description="End one of my own sessions.")
 class EndSessionInput:
-    session_id: strawberry.ID
+    session_id: strawberry.ID = strawberry.field(description="The `id` of the session to end, as listed in mySessions.")
 
 
-@strawberry.input
+@strawberry.input(description="Remove one third-party login from my account.")
 class UnbindLoginInput:
-    provider: str
+    provider: str = strawberry.field(description="The third-party login to remove, as listed in myBindings.")
 
 
 @strawberry.input(description="P10: confirm with my certificate number and a CANCEL_ACCOUNT code.")
 class CancelAccountInput:
-    certificate_number: str
-    sms_code: str
+    certificate_number: str = strawberry.field(
+        description="The account's own certificate number, typed again to confirm."
+    )
+    sms_code: str = strawberry.field(description="The CANCEL_ACCOUNT code sent to the account's own phone.")
 
 
 # -- staff operations (A2) and the audit query (A3) --------------------------------------------
@@ -169,47 +214,55 @@ StaffRole = strawberry.enum(DomainStaffRole, name="StaffRole", description="Staf
 
 @strawberry.input(description="Create or change a catalogue item by its code (saving a retired one revives it).")
 class UpsertServiceItemInput:
-    code: str
-    name: str
-    delegable: bool = True
+    code: str = strawberry.field(
+        description="The service item's code: 1-64 upper-case letters, digits, '.', '-' or '_'."
+    )
+    name: str = strawberry.field(description="The service item's name (1-100 characters).")
+    delegable: bool = strawberry.field(
+        default=True, description="Whether the item may be delegated to someone else (委托办理)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Retire a service item from the catalogue.")
 class RetireServiceItemInput:
-    code: str
+    code: str = strawberry.field(description="The code of the item to retire.")
 
 
-@strawberry.input
+@strawberry.input(description="Clear a person account's login lock.")
 class UnlockAccountInput:
-    person_id: strawberry.ID
+    person_id: strawberry.ID = strawberry.field(description="The person account's id.")
 
 
-@strawberry.input
+@strawberry.input(description="End every session of a person account.")
 class EndPersonSessionsInput:
-    person_id: strawberry.ID
+    person_id: strawberry.ID = strawberry.field(description="The person account's id.")
 
 
 @strawberry.input(description="CSV with the header name,certificate_type,certificate_number,phone (P2).")
 class ImportPersonsInput:
-    csv: str
+    csv: str = strawberry.field(
+        description="CSV text with a header line: name, certificate_type, certificate_number, phone."
+    )
 
 
 @strawberry.input(description="A staff account; the member sets password and TOTP at first login (enrolment).")
 class CreateStaffInput:
-    username: str
-    roles: list[StaffRole]
-    display_name: str | None = None
+    username: str = strawberry.field(description="The new member's username: letters, digits, '.', '-' or '_'.")
+    roles: list[StaffRole] = strawberry.field(description="The staff roles the new member gets (at least one).")
+    display_name: str | None = strawberry.field(
+        default=None, description="The name other staff see; defaults to the username."
+    )
 
 
 @strawberry.input(description="Administrators: a new setup code (lost authenticator, or a lost first code).")
 class IssueStaffSetupCodeInput:
-    username: str
+    username: str = strawberry.field(description="The member who needs a new setup code.")
 
 
 @strawberry.input(description="Enrolment step 1: the username and the setup code handed over out of band.")
 class StartStaffEnrolmentInput:
-    username: str
-    setup_code: str
+    username: str = strawberry.field(description="The staff username.")
+    setup_code: str = strawberry.field(description="The single-use setup code the administrator handed over.")
 
 
 @strawberry.input(
@@ -217,28 +270,36 @@ class StartStaffEnrolmentInput:
     "account) or the current password (a TOTP reset, `needsCurrentPassword`)."
 )
 class CompleteStaffEnrolmentInput:
-    enrolment_token: str
-    totp_code: str
-    password: str | None = None
-    password_confirmation: str | None = None
-    current_password: str | None = None
+    enrolment_token: str = strawberry.field(description="The `enrolmentToken` from startStaffEnrolment.")
+    totp_code: str = strawberry.field(description="The 6-digit code the authenticator app shows now.")
+    password: str | None = strawberry.field(default=None, description="The password the member chooses.")
+    password_confirmation: str | None = strawberry.field(default=None, description="The password typed a second time.")
+    current_password: str | None = strawberry.field(
+        default=None, description="Only for a TOTP reset: the member's current password."
+    )
 
 
 @strawberry.input(description="A script token for the caller (a staff session; an API token cannot mint one).")
 class CreateApiTokenInput:
-    name: str
-    scopes: list[str]
-    expires_in_days: int = 30
+    name: str = strawberry.field(description="A name for the token, so its owner recognises it (1-64 characters).")
+    scopes: list[str] = strawberry.field(description="What the token may do; at least one of the documented scopes.")
+    expires_in_days: int = strawberry.field(default=30, description="Days until the token expires (1-365).")
 
 
-@strawberry.input
+@strawberry.input(description="Revoke one API token.")
 class RevokeApiTokenInput:
-    token_id: strawberry.ID
+    token_id: strawberry.ID = strawberry.field(description="The token's `id`, as listed in apiTokens.")
 
 
 @strawberry.input(description="All given conditions must hold; `from` inclusive, `to` exclusive.")
 class AuditEventFilter:
-    event_type: str | None = None
-    subject_id: strawberry.ID | None = None
-    from_: datetime | None = strawberry.field(default=None, name="from")
-    to: datetime | None = None
+    event_type: str | None = strawberry.field(
+        default=None, description="Only events of this type, for example `login.succeeded`."
+    )
+    subject_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only events about this account (its id)."
+    )
+    from_: datetime | None = strawberry.field(
+        default=None, name="from", description="Only events at or after this time."
+    )
+    to: datetime | None = strawberry.field(default=None, description="Only events before this time.")

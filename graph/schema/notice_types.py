@@ -10,7 +10,9 @@ import strawberry
 from uidp.models.notice import NoticeKind as DomainNoticeKind
 from uidp.services.shared.notices import Notices, NoticeView
 
-NoticeKind = strawberry.enum(DomainNoticeKind, name="NoticeKind")
+NoticeKind = strawberry.enum(
+    DomainNoticeKind, name="NoticeKind", description="What happened to the account that a notice tells its owner."
+)
 
 
 @strawberry.type(description="Something changed on the account that its owner must know; shown until acknowledged.")

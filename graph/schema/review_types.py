@@ -19,8 +19,12 @@ from uidp.services.persons.appeals import PhoneAppealFacts as DomainPhoneAppealF
 from uidp.services.persons.appeals import phone_appeal_facts
 from uidp.services.staff.review import KIND_LABELS
 
-CaseKind = strawberry.enum(DomainCaseKind, name="CaseKind")
-CaseStatus = strawberry.enum(DomainCaseStatus, name="CaseStatus")
+CaseKind = strawberry.enum(
+    DomainCaseKind, name="CaseKind", description="What a review case is about: a manual registration or an appeal."
+)
+CaseStatus = strawberry.enum(
+    DomainCaseStatus, name="CaseStatus", description="Where a review case stands: pending, approved or rejected."
+)
 
 
 @strawberry.input(
@@ -28,13 +32,17 @@ CaseStatus = strawberry.enum(DomainCaseStatus, name="CaseStatus")
     "four elements with `phone` as the bank-reserved phone) or `documents` (certificate front and back)."
 )
 class SubmitPhoneAppealInput:
-    phone: str
+    phone: str = strawberry.field(description="The phone someone else registered; the appeal's SMS code goes there.")
     sms_code: str = strawberry.field(description="Code of purpose APPEAL sent to `phone`.")
-    certificate_type: CertificateType
-    contact_name: str
-    contact_certificate_number: str
-    new_password: str
-    new_password_confirmation: str
+    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
+    contact_name: str = strawberry.field(description="The contact person's name (联系人姓名).")
+    contact_certificate_number: str = strawberry.field(
+        description="The contact person's resident ID number (身份证号码)."
+    )
+    new_password: str = strawberry.field(
+        description="The new login password (the password rules of registrationRules apply)."
+    )
+    new_password_confirmation: str = strawberry.field(description="The new password typed a second time.")
     card_number: str | None = strawberry.field(default=None, description="A class-I card in the appellant's name.")
     documents: DocumentsInput | None = strawberry.field(
         default=None, description="Without `cardNumber`: upload ids of certificateFront and certificateBack."
@@ -43,36 +51,42 @@ class SubmitPhoneAppealInput:
 
 @strawberry.input(description="P9b step 1: my ID number was registered with someone else's phone.")
 class StartCertificateAppealInput:
-    certificate_type: CertificateType
-    certificate_number: str
-    captcha_id: str
-    captcha_answer: str
+    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
+    certificate_number: str = strawberry.field(
+        description="The certificate (证件) number as typed; spaces and full-width characters are folded."
+    )
+    captcha_id: str = strawberry.field(description="The `id` of a captcha from requestCaptcha.")
+    captcha_answer: str = strawberry.field(description="The characters the user read from the captcha image.")
 
 
 @strawberry.input(description="P9b steps 2-3: bank-card check with the new phone, then the new phone's code.")
 class SubmitCertificateAppealInput:
-    ticket: str
-    card_number: str
-    new_phone: str
+    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
+    card_number: str = strawberry.field(description="A bank card number (13-19 digits) in the appellant's name.")
+    new_phone: str = strawberry.field(description="The new mobile phone number.")
     sms_code: str = strawberry.field(description="Code of purpose APPEAL sent to `newPhone`.")
     new_password: str = strawberry.field(description="The password the account will have after approval.")
-    new_password_confirmation: str
+    new_password_confirmation: str = strawberry.field(description="The new password typed a second time.")
 
 
 @strawberry.input(
     description="After a phone appeal took my phone: bind a new one (code CHANGE_PHONE_NEW and my password)."
 )
 class BindNewPhoneInput:
-    new_phone: str
-    sms_code: str
-    current_password: str
+    new_phone: str = strawberry.field(description="The new mobile phone number.")
+    sms_code: str = strawberry.field(description="The SMS code sent to `newPhone`.")
+    current_password: str = strawberry.field(description="The account's current login password.")
 
 
 @strawberry.input(description="A1: approve, or reject with a reason the applicant receives by SMS.")
 class DecideReviewCaseInput:
-    case_id: strawberry.ID
-    approve: bool
-    reason: str | None = None
+    case_id: strawberry.ID = strawberry.field(description="The review case's id.")
+    approve: bool = strawberry.field(
+        description="True to approve the case, false to reject it (a rejection needs `reason`)."
+    )
+    reason: str | None = strawberry.field(
+        default=None, description="Why the case is rejected (up to 500 characters); the applicant receives it by SMS."
+    )
 
 
 @strawberry.type(description="The appeal waits for staff; the decision arrives by SMS.")
@@ -101,7 +115,9 @@ class CaseDocument:
     url: str
 
 
-IdentityProof = strawberry.enum(DomainIdentityProof, name="IdentityProof")
+IdentityProof = strawberry.enum(
+    DomainIdentityProof, name="IdentityProof", description="How a phone appellant proved who they are."
+)
 
 
 @strawberry.type(description="The account that loses its phone if a phone appeal is approved (at submission).")
@@ -212,7 +228,7 @@ class ReviewCase:
         return self.model.decision_reason
 
 
-@strawberry.type
+@strawberry.type(description="One review case in a page of the queue, with its cursor.")
 class ReviewCaseEdge:
     cursor: str
     node: ReviewCase

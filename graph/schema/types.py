@@ -20,12 +20,22 @@ from uidp.services.entities.entities import EntityView
 from uidp.services.persons.persons import PersonView
 from uidp.services.shared.sms import SmsPurpose as DomainSmsPurpose
 
-CertificateType = strawberry.enum(DomainCertificateType, name="CertificateType")
-Gender = strawberry.enum(DomainGender, name="Gender")
-ValidityPeriod = strawberry.enum(DomainValidityPeriod, name="ValidityPeriod")
-PersonStatus = strawberry.enum(DomainPersonStatus, name="PersonStatus")
-DocumentKind = strawberry.enum(DomainDocumentKind, name="DocumentKind")
-SmsPurpose = strawberry.enum(DomainSmsPurpose, name="SmsPurpose")
+CertificateType = strawberry.enum(
+    DomainCertificateType,
+    name="CertificateType",
+    description="The kinds of certificate (证件) a person can register with.",
+)
+Gender = strawberry.enum(DomainGender, name="Gender", description="Gender as on the certificate.")
+ValidityPeriod = strawberry.enum(
+    DomainValidityPeriod, name="ValidityPeriod", description="How long a resident ID is valid (有效期限)."
+)
+PersonStatus = strawberry.enum(
+    DomainPersonStatus, name="PersonStatus", description="Where a person account stands (active, pending review, ...)."
+)
+DocumentKind = strawberry.enum(DomainDocumentKind, name="DocumentKind", description="Which document an upload is.")
+SmsPurpose = strawberry.enum(
+    DomainSmsPurpose, name="SmsPurpose", description="What an SMS code is for; a code only works for its own purpose."
+)
 EntityType = strawberry.enum(DomainEntityType, name="EntityType", description="法人类型 (manual §2.1).")
 AssuranceLevel = strawberry.enum(
     DomainAssuranceLevel, name="AssuranceLevel", description="1 初级, 2 中级, 3 高级 (P7)."
@@ -315,12 +325,12 @@ class ServiceItem:
     active: bool
 
 
-@strawberry.type
+@strawberry.type(description="The catalogue item as saved.")
 class ServiceItemSaved:
     item: ServiceItem
 
 
-@strawberry.type
+@strawberry.type(description="The catalogue item is retired and no longer offered.")
 class ServiceItemRetired:
     item: ServiceItem
 
@@ -330,7 +340,7 @@ class AccountUnlocked:
     person_id: strawberry.ID
 
 
-@strawberry.type
+@strawberry.type(description="The person's sessions have ended; `ended` says how many.")
 class PersonSessionsEnded:
     person_id: strawberry.ID
     count: int
@@ -343,7 +353,7 @@ class ImportRowError:
     message: str
 
 
-@strawberry.type
+@strawberry.type(description="How the CSV import went: rows imported, and the rows refused with why.")
 class PersonsImported:
     created: int
     errors: list[ImportRowError]
@@ -367,7 +377,7 @@ class ApiTokenCreated:
     api_token: ApiTokenInfo
 
 
-@strawberry.type
+@strawberry.type(description="The token is revoked and no longer works.")
 class ApiTokenRevoked:
     api_token: ApiTokenInfo
 
@@ -386,7 +396,7 @@ class AuditEventNode:
     details: JSON
 
 
-@strawberry.type
+@strawberry.type(description="One audit event in a page of results, with its cursor.")
 class AuditEventEdge:
     cursor: str
     node: AuditEventNode

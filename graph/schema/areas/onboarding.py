@@ -28,22 +28,28 @@ class OnboardingQuery:
 
 @strawberry.type
 class OnboardingMutation:
-    request_captcha: Captcha = strawberry.field(resolver=onetime.request_captcha, description="X1.")
-    send_sms_code: onetime.SendSmsCodeResult = strawberry.field(resolver=onetime.send_sms_code, description="X2.")
+    request_captcha: Captcha = strawberry.field(
+        resolver=onetime.request_captcha, description="A new image captcha to show before a protected form (X1)."
+    )
+    send_sms_code: onetime.SendSmsCodeResult = strawberry.field(
+        resolver=onetime.send_sms_code, description="Send an SMS code for a purpose (X2)."
+    )
     check_certificate: registration.CheckCertificateResult = strawberry.field(
         resolver=registration.check_certificate, description="P1e/P2: register, activate, or appeal?"
     )
     upload_document: registration.UploadDocumentResult = strawberry.field(
-        resolver=registration.upload_document, description="P1c documents (multipart, CSRF header)."
+        resolver=registration.upload_document,
+        description="Upload one document for a later form (multipart request with the CSRF header; P1c).",
     )
     register_person: registration.RegisterPersonResult = strawberry.field(
-        resolver=registration.register_person, description="P1a-P1e."
+        resolver=registration.register_person, description="Register a natural person account (P1a-P1e)."
     )
     activate_person: registration.ActivatePersonResult = strawberry.field(
-        resolver=registration.activate_person, description="P2."
+        resolver=registration.activate_person, description="Activate a pre-provisioned person account (P2)."
     )
     login_with_password: sessions.LoginWithPasswordResult = strawberry.field(
-        resolver=sessions.login_with_password, description="P3, X7."
+        resolver=sessions.login_with_password,
+        description="Log in with a phone or certificate number and a password (P3, X7).",
     )
     login_staff: sessions.LoginStaffResult = strawberry.field(resolver=sessions.login_staff, description="Staff login.")
-    logout: sessions.LogoutResult = strawberry.field(resolver=sessions.logout, description="X5.")
+    logout: sessions.LogoutResult = strawberry.field(resolver=sessions.logout, description="End this session (X5).")
