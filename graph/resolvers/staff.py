@@ -25,8 +25,7 @@ from graph.schema.inputs import (
     UpsertServiceItemInput,
 )
 from graph.schema.pagination import PageInfo
-from graph.schema.staff_types import StaffCreated, StaffSetupCodeIssued
-from graph.schema.types import (
+from graph.schema.staff_types import (
     AccountUnlocked,
     ApiTokenCreated,
     ApiTokenInfo,
@@ -39,8 +38,10 @@ from graph.schema.types import (
     ServiceItem,
     ServiceItemRetired,
     ServiceItemSaved,
-    StaffMember,
+    StaffCreated,
+    StaffSetupCodeIssued,
 )
+from graph.schema.types import StaffMember
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.service_item import ServiceItem as ServiceItemModel

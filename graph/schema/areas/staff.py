@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from graph.resolvers import staff, staff_enrolment
-from graph.schema.types import ApiTokenInfo, ServiceItem
+from graph.schema.staff_types import ApiTokenInfo, ServiceItem
 
 
 @strawberry.type
