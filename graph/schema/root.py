@@ -1,7 +1,7 @@
-"""The root Query and Mutation types, merged from one module per area under graph.schema.areas.
+"""The root Query and Mutation types, merged from the areas under graph.schema.areas.
 
-Each area module defines ``<Area>Query``, ``<Area>Mutation`` and/or ``<Area>Subscription``; add them to the
-tuples below.
+Each area's ``fields.py`` (a module ``areas/<area>.py`` until its area moves into a package, decision 99)
+defines ``<Area>Query``, ``<Area>Mutation`` and/or ``<Area>Subscription``; add them to the tuples below.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from graph.schema.areas.levels import LevelsMutation, LevelsQuery
 from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery import RecoveryMutation
 from graph.schema.areas.review import ReviewMutation, ReviewQuery
-from graph.schema.areas.staff import StaffMutation, StaffQuery
+from graph.schema.areas.staff.fields import StaffMutation, StaffQuery
 from graph.schema.areas.subscriptions import SessionSubscription
 from graph.schema.areas.user_space import UserSpaceMutation, UserSpaceQuery
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import staff, staff_enrolment
-from graph.schema.staff_types import ApiTokenInfo, ServiceItem
+from graph.schema.areas.staff import resolvers as staff
+from graph.schema.areas.staff.types import ApiTokenInfo, ServiceItem
 
 
 @strawberry.type
@@ -48,12 +48,12 @@ class StaffMutation:
         resolver=staff.issue_staff_setup_code,
         description="Administrators: a new setup code (a lost authenticator: the old TOTP and sessions end).",
     )
-    start_staff_enrolment: staff_enrolment.StartStaffEnrolmentResult = strawberry.field(
-        resolver=staff_enrolment.start_staff_enrolment,
+    start_staff_enrolment: staff.StartStaffEnrolmentResult = strawberry.field(
+        resolver=staff.start_staff_enrolment,
         description="Anyone with a setup code: spend it, get a new TOTP secret and an enrolment token.",
     )
-    complete_staff_enrolment: staff_enrolment.CompleteStaffEnrolmentResult = strawberry.field(
-        resolver=staff_enrolment.complete_staff_enrolment,
+    complete_staff_enrolment: staff.CompleteStaffEnrolmentResult = strawberry.field(
+        resolver=staff.complete_staff_enrolment,
         description="Finish enrolment with the first TOTP code and the password; logs the member in.",
     )
     create_api_token: staff.CreateApiTokenResult = strawberry.field(

@@ -11,9 +11,10 @@ from strawberry.types import Info
 
 from graph.permissions import require_staff
 from graph.resolvers.common import auth_error, ctx, guarded
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.inputs import (
+from graph.resolvers.sessions import _success
+from graph.schema.areas.staff.inputs import (
     AuditEventFilter,
+    CompleteStaffEnrolmentInput,
     CreateApiTokenInput,
     CreateStaffInput,
     EndPersonSessionsInput,
@@ -21,11 +22,11 @@ from graph.schema.inputs import (
     IssueStaffSetupCodeInput,
     RetireServiceItemInput,
     RevokeApiTokenInput,
+    StartStaffEnrolmentInput,
     UnlockAccountInput,
     UpsertServiceItemInput,
 )
-from graph.schema.pagination import PageInfo
-from graph.schema.staff_types import (
+from graph.schema.areas.staff.types import (
     AccountUnlocked,
     ApiTokenCreated,
     ApiTokenInfo,
@@ -39,17 +40,21 @@ from graph.schema.staff_types import (
     ServiceItemRetired,
     ServiceItemSaved,
     StaffCreated,
+    StaffEnrolmentStarted,
     StaffSetupCodeIssued,
 )
-from graph.schema.types import StaffMember
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
+from graph.schema.pagination import PageInfo
+from graph.schema.types import LoginSuccess, StaffMember
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.service_item import ServiceItem as ServiceItemModel
 from uidp.models.staff_token import StaffApiToken
 from uidp.services.auth.api_tokens import ApiTokens
+from uidp.services.auth.login import LoginOutcome
 from uidp.services.shared.principal import Principal
 from uidp.services.staff.staff import StaffRole, StaffService
-from uidp.services.staff.staff_enrolment import TOTP_RESET
+from uidp.services.staff.staff_enrolment import TOTP_RESET, StaffEnrolments
 from uidp.services.staff.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
 
 T = TypeVar("T")
@@ -273,3 +278,46 @@ async def audit_events(
     return AuditEventConnection(
         edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
     )
+
+
+StartStaffEnrolmentResult = Annotated[
+    StaffEnrolmentStarted | FieldError,
+    result_union("StartStaffEnrolmentResult"),
+]
+CompleteStaffEnrolmentResult = Annotated[
+    LoginSuccess | FieldError,
+    result_union("CompleteStaffEnrolmentResult"),
+]
+
+
+async def start_staff_enrolment(info: Info, input: StartStaffEnrolmentInput) -> StartStaffEnrolmentResult:
+    c = ctx(info)
+
+    async def call() -> StaffEnrolmentStarted:
+        started = await StaffEnrolments(c.rt).start(input.username, input.setup_code, c.client)
+        return StaffEnrolmentStarted(
+            enrolment_token=started.token,
+            otpauth_uri=started.otpauth_uri,
+            totp_secret=started.totp_secret,
+            expires_at=started.expires_at,
+            needs_current_password=started.needs_current_password,
+        )
+
+    return await guarded(info, call)
+
+
+async def complete_staff_enrolment(info: Info, input: CompleteStaffEnrolmentInput) -> CompleteStaffEnrolmentResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess:
+        staff, issued = await StaffEnrolments(c.rt).complete(
+            input.enrolment_token,
+            totp_code=input.totp_code,
+            password=input.password,
+            password_confirmation=input.password_confirmation,
+            current_password=input.current_password,
+            client=c.client,
+        )
+        return await _success(info, LoginOutcome(issued, "staff", staff.id))
+
+    return await guarded(info, call)
