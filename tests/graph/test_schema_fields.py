@@ -132,4 +132,7 @@ def test_docs_list_every_error_code_once():
     docs = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text(encoding="utf-8")
     table = docs.split("## Error codes", 1)[1].split("\n## ", 1)[0]
     listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
-    assert sorted(listed) == sorted(code.value for code in ErrorCode), "docs/api.md '## Error codes' is stale"
+    codes = [code.value for code in ErrorCode]
+    missing, unknown = sorted(set(codes) - set(listed)), sorted(set(listed) - set(codes))
+    assert not missing and not unknown, f"docs/api.md '## Error codes': add {missing}, remove {unknown}"
+    assert len(listed) == len(set(listed)), "docs/api.md '## Error codes' lists a code twice"
