@@ -10,6 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.schema.areas.appeals.types import AppealSubmitted
 from graph.schema.entity_change_types import (
     ChangeEntityContactInput,
     ChangeEntityLegalInformationInput,
@@ -24,7 +25,6 @@ from graph.schema.entity_change_types import (
     VerifyEntityElementsInput,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
-from graph.schema.review_types import AppealSubmitted
 from graph.schema.types import EntityAccount
 from uidp.domain.masking import mask_name, mask_phone
 from uidp.models.upload import DocumentKind

@@ -9,6 +9,17 @@ from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
 from graph.resolvers.registration import documents_of
+from graph.schema.areas.appeals.inputs import (
+    BindNewPhoneInput,
+    StartCertificateAppealInput,
+    SubmitCertificateAppealInput,
+    SubmitPhoneAppealInput,
+)
+from graph.schema.areas.appeals.types import (
+    AppealSubmitted,
+    CertificateAppealStarted,
+    PhoneBound,
+)
 from graph.schema.errors import (
     AccountConflict,
     AppealRedirected,
@@ -17,15 +28,6 @@ from graph.schema.errors import (
     NotAuthenticated,
     RateLimited,
     result_union,
-)
-from graph.schema.review_types import (
-    AppealSubmitted,
-    BindNewPhoneInput,
-    CertificateAppealStarted,
-    PhoneBound,
-    StartCertificateAppealInput,
-    SubmitCertificateAppealInput,
-    SubmitPhoneAppealInput,
 )
 from uidp.services.persons.appeals import PhoneAppeal, PhoneAppeals
 from uidp.services.persons.certificate_appeal import CertificateAppeal, CertificateAppeals

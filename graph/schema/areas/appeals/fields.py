@@ -1,23 +1,14 @@
-"""Appeals (P9a, P9b) and the staff review queue (A1)."""
+"""Root fields of the appeals area: submitPhoneAppeal (P9a), the certificate appeal (P9b), bindNewPhone."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import appeals, review
-from graph.schema.review_types import ReviewCase, ReviewCaseConnection
+from graph.schema.areas.appeals import resolvers as appeals
 
 
 @strawberry.type
-class ReviewQuery:
-    review_queue: ReviewCaseConnection = strawberry.field(
-        resolver=review.review_queue, description="Reviewers: pending cases, oldest first, with due times."
-    )
-    review_case: ReviewCase | None = strawberry.field(resolver=review.review_case, description="Reviewers: one case.")
-
-
-@strawberry.type
-class ReviewMutation:
+class AppealsMutation:
     submit_phone_appeal: appeals.SubmitPhoneAppealResult = strawberry.field(
         resolver=appeals.submit_phone_appeal,
         description="Appeal: my phone number was registered by someone else (P9a).",
@@ -32,7 +23,4 @@ class ReviewMutation:
     )
     bind_new_phone: appeals.BindNewPhoneResult = strawberry.field(
         resolver=appeals.bind_new_phone, description="After a phone appeal: bind a new phone."
-    )
-    decide_review_case: review.DecideReviewCaseResult = strawberry.field(
-        resolver=review.decide_review_case, description="A1: approve or reject, once."
     )

@@ -10,16 +10,16 @@ from strawberry.types import Info
 
 from graph.permissions import require_staff
 from graph.resolvers.common import auth_error, ctx, guarded
-from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.review_types import (
+from graph.schema.areas.review.inputs import DecideReviewCaseInput
+from graph.schema.areas.review.types import (
     CaseKind,
-    DecideReviewCaseInput,
-    PageInfo,
     ReviewCase,
     ReviewCaseConnection,
     ReviewCaseDecided,
     ReviewCaseEdge,
 )
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
+from graph.schema.pagination import PageInfo
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.pagination import encode_cursor
 from uidp.services.staff.case_decisions import CaseDecisions
