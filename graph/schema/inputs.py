@@ -127,32 +127,6 @@ class LoginStaffInput:
 # --- password recovery (P8), user space (P11), cancellation (P10) ---
 
 
-@strawberry.input(description="P8 step 1: name, certificate and captcha.")
-class StartPasswordRecoveryInput:
-    name: str = strawberry.field(description="The account holder's name as registered.")
-    certificate_type: CertificateType = strawberry.field(description="Which certificate (证件) the number belongs to.")
-    certificate_number: str = strawberry.field(
-        description="The certificate (证件) number as typed; spaces and full-width characters are folded."
-    )
-    captcha_id: str = strawberry.field(description="The `id` of a captcha from requestCaptcha.")
-    captcha_answer: str = strawberry.field(description="The characters the user read from the captcha image.")
-
-
-@strawberry.input(description="P8 step 2: send the code to the phone on record.")
-class SendRecoveryCodeInput:
-    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
-
-
-@strawberry.input(description="P8 step 3: the code and the new password twice.")
-class CompletePasswordRecoveryInput:
-    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
-    sms_code: str = strawberry.field(description="The 6-digit SMS code of this form's purpose.")
-    new_password: str = strawberry.field(
-        description="The new login password (the password rules of registrationRules apply)."
-    )
-    new_password_confirmation: str = strawberry.field(description="The new password typed a second time.")
-
-
 @strawberry.input(description="P11: change the password of the logged-in person.")
 class ChangePasswordInput:
     current_password: str = strawberry.field(description="The account's current login password.")
@@ -196,11 +170,3 @@ class EndSessionInput:
 @strawberry.input(description="Remove one third-party login from my account.")
 class UnbindLoginInput:
     provider: str = strawberry.field(description="The third-party login to remove, as listed in myBindings.")
-
-
-@strawberry.input(description="P10: confirm with my certificate number and a CANCEL_ACCOUNT code.")
-class CancelAccountInput:
-    certificate_number: str = strawberry.field(
-        description="The account's own certificate number, typed again to confirm."
-    )
-    sms_code: str = strawberry.field(description="The CANCEL_ACCOUNT code sent to the account's own phone.")

@@ -250,19 +250,6 @@ class SandboxSms:
 # --- password recovery (P8), user space (P11), cancellation (P10) ---
 
 
-@strawberry.type(description="P8 step 1 done: keep `ticket` for the next steps; show `maskedPhone`.")
-class RecoveryStarted:
-    ticket: str
-    masked_phone: str
-    expires_at: datetime
-    lost_phone_hint: str = strawberry.field(description="What to do when the phone on record is gone (FAQ 3.1).")
-
-
-@strawberry.type(description="P8 done: log in with the new password; every session of the account has ended.")
-class PasswordRecovered:
-    ok: bool = True
-
-
 @strawberry.type(description="P11: the password was changed; the other sessions have ended, this one stays.")
 class PasswordChanged:
     sessions_ended: int
@@ -300,14 +287,3 @@ class LoginBinding:
 @strawberry.type(description="The third-party login was unbound.")
 class LoginUnbound:
     provider: str
-
-
-@strawberry.type(description="P10: what cancelling an account means (manual §1.7 温馨提示).")
-class CancellationNotice:
-    consequences: list[str]
-    afterwards: str
-
-
-@strawberry.type(description="P10: the account and its personal data are deleted; the session cookie is cleared.")
-class AccountCancelled:
-    ok: bool = True

@@ -1,11 +1,11 @@
-"""Account cancellation (P10, manual §1.7)."""
+"""Root fields of account cancellation (P10, manual §1.7)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import cancellation
-from graph.schema.types import CancellationNotice
+from graph.schema.areas.cancellation import resolvers as cancellation
+from graph.schema.areas.cancellation.types import CancellationNotice
 
 
 @strawberry.type

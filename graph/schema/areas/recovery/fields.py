@@ -1,10 +1,10 @@
-"""Password recovery in steps (P8, manual §1.5)."""
+"""Root fields of password recovery (P8, manual §1.5)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import recovery
+from graph.schema.areas.recovery import resolvers as recovery
 
 
 @strawberry.type

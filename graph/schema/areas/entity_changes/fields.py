@@ -1,10 +1,10 @@
-"""Legal persons after registration: contact change (E7), legal-information change (E8), appeal (E10)."""
+"""Root fields of the legal person's changes (E7, E8) and appeal (E10)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import entity_changes
+from graph.schema.areas.entity_changes import resolvers as entity_changes
 
 
 @strawberry.type

@@ -7,9 +7,14 @@ from typing import Annotated
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
+from graph.schema.areas.recovery.inputs import (
+    CompletePasswordRecoveryInput,
+    SendRecoveryCodeInput,
+    StartPasswordRecoveryInput,
+)
+from graph.schema.areas.recovery.types import PasswordRecovered, RecoveryStarted
 from graph.schema.errors import FieldError, RateLimited, result_union
-from graph.schema.inputs import CompletePasswordRecoveryInput, SendRecoveryCodeInput, StartPasswordRecoveryInput
-from graph.schema.types import PasswordRecovered, RecoveryStarted, SmsCodeSent
+from graph.schema.types import SmsCodeSent
 from uidp.services.persons.recovery import LOST_PHONE_HINT, RecoveryService
 
 StartPasswordRecoveryResult = Annotated[

@@ -4,25 +4,15 @@ change, appeal approval, staff action, expiry, idle timeout)."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import auth_error, ctx, require_principal
+from graph.schema.areas.subscriptions.types import SessionEndedEvent
 from graph.schema.errors import Forbidden, NotAuthenticated, result_union
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.auth.session_watch import SessionWatch
-
-
-@strawberry.type(description="The session of this connection has ended; log in again.")
-class SessionEndedEvent:
-    reason: str = strawberry.field(
-        description="`logout`, `expired`, `idle`, `password_changed`, `password_recovered`, `phone_appeal`, ..."
-    )
-    at: datetime
-
 
 SessionEndedResult = Annotated[
     SessionEndedEvent | NotAuthenticated | Forbidden,

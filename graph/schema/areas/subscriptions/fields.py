@@ -1,10 +1,10 @@
-"""Subscriptions (graphql-transport-ws on /graphql; the session token goes in connection_init)."""
+"""Root subscription fields (graphql-transport-ws on /graphql; the session token goes in connection_init)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import session_events
+from graph.schema.areas.subscriptions import resolvers as session_events
 
 
 @strawberry.type

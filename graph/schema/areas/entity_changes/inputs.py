@@ -1,12 +1,13 @@
-"""Types and inputs of the entity's contact change (E7), legal-information change (E8) and appeal (E10)."""
+"""Inputs of the contact change (E7), legal-information change (E8) and entity appeal (E10)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import strawberry
 
-from graph.schema.types import CertificateType, EntityAccount, EntityType
+from graph.schema.types import (
+    CertificateType,
+    EntityType,
+)
 from uidp.domain.certificates import CertificateType as DomainCertificateType
 
 
@@ -23,15 +24,6 @@ class VerifyEntityElementsInput:
     representative_certificate_number: str = strawberry.field(description="法定代表人/负责人证件号码")
 
 
-@strawberry.type(description="E7 step 1 done: send `ticket` with changeEntityContact before `expiresAt`.")
-class EntityContactChangeStarted:
-    ticket: str
-    expires_at: datetime
-    masked_entity_name: str
-    masked_contact_name: str
-    masked_contact_phone: str
-
-
 @strawberry.input(description="E7 step 2: the new contact; `smsCode` of purpose ENTITY_CONTACT_PHONE to contactPhone.")
 class ChangeEntityContactInput:
     ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
@@ -39,12 +31,6 @@ class ChangeEntityContactInput:
     contact_certificate_number: str = strawberry.field(description="The contact's resident ID number.")
     contact_phone: str = strawberry.field(description="The contact person's mobile phone; the SMS code goes there.")
     sms_code: str = strawberry.field(description="The 6-digit SMS code of this form's purpose.")
-
-
-@strawberry.type(description="E7 done: the contact is replaced (masked).")
-class EntityContactChanged:
-    masked_contact_name: str
-    masked_contact_phone: str
 
 
 @strawberry.input(description="E8, entity session: the information as the business registry now holds it.")
@@ -60,22 +46,9 @@ class ChangeEntityLegalInformationInput:
     )
 
 
-@strawberry.type(description="E8 done: the entity as it is now (masked).")
-class EntityLegalInformationChanged:
-    account: EntityAccount
-
-
 @strawberry.input(description="E10 step 1: the credit code of the entity to appeal for.")
 class StartEntityAppealInput:
     credit_code: str = strawberry.field(description="The unified social credit code (统一社会信用代码), 18 characters.")
-
-
-@strawberry.type(description="E10 step 1 done: the masked entity; send `ticket` with submitEntityAppeal.")
-class EntityAppealStarted:
-    ticket: str
-    expires_at: datetime
-    masked_entity_name: str
-    masked_credit_code: str
 
 
 @strawberry.input(description="Ids from uploadDocument (kinds BUSINESS_LICENCE, AUTHORISATION_LETTER, CERTIFICATE_*).")

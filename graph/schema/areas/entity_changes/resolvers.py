@@ -11,18 +11,20 @@ from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
 from graph.schema.areas.appeals.types import AppealSubmitted
-from graph.schema.entity_change_types import (
+from graph.schema.areas.entity_changes.inputs import (
     ChangeEntityContactInput,
     ChangeEntityLegalInformationInput,
     EntityAppealDocumentsInput,
-    EntityAppealStarted,
-    EntityContactChanged,
-    EntityContactChangeStarted,
-    EntityLegalInformationChanged,
     StartEntityAppealInput,
     StartEntityContactChangeInput,
     SubmitEntityAppealInput,
     VerifyEntityElementsInput,
+)
+from graph.schema.areas.entity_changes.types import (
+    EntityAppealStarted,
+    EntityContactChanged,
+    EntityContactChangeStarted,
+    EntityLegalInformationChanged,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.types import EntityAccount

@@ -8,9 +8,9 @@ from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.user_space import as_person
+from graph.schema.areas.cancellation.inputs import CancelAccountInput
+from graph.schema.areas.cancellation.types import AccountCancelled, CancellationNotice
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
-from graph.schema.inputs import CancelAccountInput
-from graph.schema.types import AccountCancelled, CancellationNotice
 from uidp.http.auth import clear_session_cookie
 from uidp.services.persons.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService
 from uidp.services.shared.principal import Principal

@@ -1,0 +1,1 @@
+"""Subscriptions over graphql-transport-ws on /graphql (the session token goes in connection_init)."""
