@@ -57,7 +57,11 @@ def undescribed(schema) -> list[str]:
 def test_every_root_field_type_input_enum_and_union_is_described(tmp_path):
     schema = build_schema(Settings.from_env({}, data_dir=tmp_path))._schema
     missing = [name for name in undescribed(schema) if name not in KNOWN_EXCEPTIONS]
-    assert not missing, "no plain-language description:\n" + "\n".join(missing)
+    hint = (
+        "give each a plain-language description (decision 98): strawberry.type/input/enum(description=...), "
+        'strawberry.field(description=...) on input fields and root fields, result_union("XResult") for unions'
+    )
+    assert not missing, f"no plain-language description ({hint}):\n" + "\n".join(missing)
 
 
 def test_a_spec_id_alone_is_not_a_description():
