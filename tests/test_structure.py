@@ -266,3 +266,62 @@ def test_only_uidp_http_client_decides_the_client_address():
             if path != allowed and ('headers.get("x-forwarded-for"' in text or ".client.host" in text):
                 found.append(str(path.relative_to(ROOT)))
     assert not found, "use uidp.http.client.client_info:\n" + "\n".join(found)
+
+
+# ---- modules loaded by name (issue 8, part 6) -------------------------------------------------------------
+
+
+def names_a_module(name: str) -> bool:
+    base = ROOT.joinpath(*name.split("."))
+    return base.with_suffix(".py").is_file() or (base / "__init__.py").is_file()
+
+
+def loaded_by_name() -> set[str]:
+    """Modules outside the core that are reached by name: every plugin package (any may be named in
+    UIDP_PLUGINS), and every dotted module name under graph/ or plugins/ written as a string in the code
+    (DEFAULT_PLUGINS, the GraphQL adapter ``graph.app`` ...)."""
+    found = {f"plugins.{p.name}" for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").is_file()}
+    for folder in ("uidp", "graph", "plugins"):
+        for path in python_files(folder):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    name = node.value.split(":", 1)[0]  # "module:attribute" as uvicorn and entry points write it
+                    if "." in name and top(name) in ("graph", "plugins") and names_a_module(name):
+                        found.add(name)
+    return found
+
+
+def plugin_package(module: str) -> str | None:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if parts[0] == "plugins" and len(parts) > 1 else None
+
+
+def by_name_offenders(paths: list[Path], by_name: set[str]) -> list[str]:
+    found = []
+    for path in paths:
+        importer = module_name(path) if path.is_relative_to(ROOT) else path.stem
+        for line, name in imported_modules(path, importer):
+            for target in by_name:
+                if (name == target or name.startswith(target + ".")) and plugin_package(importer) != target:
+                    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+                    found.append(f"{shown}:{line} imports {name}, which is loaded by name")
+    return found
+
+
+def test_the_by_name_checker_sees_plugins_and_the_adapter(tmp_path):
+    by_name = loaded_by_name()
+    assert {"plugins.password", "plugins.sandbox", "plugins.ca", "plugins.bankcard_http", "graph.app"} <= by_name
+    sample = tmp_path / "sample.py"
+    sample.write_text("from plugins.sandbox.registry import TEST_ENTITIES\nimport graph.app\nimport os\n")
+    assert by_name_offenders([sample], by_name) == [
+        "sample.py:1 imports plugins.sandbox.registry, which is loaded by name",
+        "sample.py:2 imports graph.app, which is loaded by name",
+    ]
+
+
+def test_nothing_imports_a_module_loaded_by_name():
+    """A plugin is reached through the host only (so disabling or replacing it works); a plugin may import its
+    own submodules, never another plugin; nothing imports the GraphQL adapter the app loads by name."""
+    by_name = loaded_by_name()
+    found = by_name_offenders([*python_files("uidp"), *python_files("graph"), *python_files("plugins")], by_name)
+    assert not found, "modules loaded by name are reached only by name:\n" + "\n".join(found)

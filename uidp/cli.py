@@ -1,4 +1,4 @@
-"""The `uidp` command: serve, migrate, staff and data chores, dev sandbox readers."""
+"""The `uidp` command: serve, migrate, staff and data chores, dev readers; plugins add their own commands."""
 
 from __future__ import annotations
 
@@ -10,7 +10,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from pluggy import PluginValidationError
+
+from uidp.commands import CommandParser, add_plugin_commands
 from uidp.config import ConfigError, Settings, settings_docs
+from uidp.hookspecs import PluginError
 from uidp.services.shared.principal import CLI_CLIENT, cli_actor
 
 
@@ -237,15 +241,6 @@ def cmd_import_persons(args: argparse.Namespace) -> None:
     sys.exit(_with_db(settings, work))
 
 
-def cmd_sms_outbox(args: argparse.Namespace) -> None:
-    from uidp.services.shared.sandbox import outbox
-
-    settings = _settings()
-    match = {"phone": args.phone} if args.phone else {}
-    for message in outbox(settings.data_dir).read(limit=args.limit, **match):
-        print(f"{message['at']}  {message['phone']}  {message['purpose']}  {message['text']}")
-
-
 def cmd_captcha_answer(args: argparse.Namespace) -> None:
     from uidp.sandbox_outbox import JsonLinesOutbox
 
@@ -285,22 +280,8 @@ def cmd_schema(args: argparse.Namespace) -> None:
         print(adapter.build_schema(Settings.from_env({}, data_dir=Path(scratch))).as_str())
 
 
-CA_TOOLS = "plugins.ca.tools"  # loaded by name: the core does not import plugins
-
-
-def cmd_ca(args: argparse.Namespace) -> None:
-    import importlib
-
-    if args.ca_command == "demo-cert":
-        settings = _settings()
-        if settings.is_production:
-            sys.exit("demo-cert is for the dev profile only")
-        args.out = args.out or str(settings.data_dir / "ca")  # its roots/ are trusted on the dev profile
-    importlib.import_module(CA_TOOLS).run(args)
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="uidp", description="unified identity authentication platform")
+    parser = CommandParser(prog="uidp", description="unified identity authentication platform")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the API (migrates first)")
@@ -354,11 +335,6 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser(
         "sweep-uploads", help="delete uploads nobody claimed within UIDP_UPLOAD_TTL_SECONDS (workers also do it)"
     ).set_defaults(func=cmd_sweep_uploads)
-    outbox = sub.add_parser("sms-outbox", help="dev: show the sandbox SMS outbox")
-    outbox.add_argument("--phone")
-    outbox.add_argument("--limit", type=int, default=10)
-    outbox.set_defaults(func=cmd_sms_outbox)
-
     captcha = sub.add_parser("captcha-answer", help="dev: print a captcha's answer")
     captcha.add_argument("captcha_id")
     captcha.set_defaults(func=cmd_captcha_answer)
@@ -371,22 +347,10 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser("settings", help="print every setting as a Markdown table").set_defaults(func=cmd_settings)
     sub.add_parser("schema", help="print the GraphQL SDL").set_defaults(func=cmd_schema)
 
-    ca = sub.add_parser("ca", help="CA certificate login tools (plugins.ca)")
-    ca_sub = ca.add_subparsers(dest="ca_command", required=True)
-    ca_sign = ca_sub.add_parser("sign", help="sign a login/binding challenge with a PEM key; prints base64")
-    ca_sign.add_argument("--key", required=True, help="the certificate's private key, PEM")
-    ca_sign.add_argument("--challenge", required=True, help="the challenge; write --challenge=C when C starts with -")
-    ca_sign.add_argument("--sm2", action="store_true", help="the key is SM2 (PEM, or 64 hex digits)")
-    ca_sign.set_defaults(func=cmd_ca)
-    demo = ca_sub.add_parser("demo-cert", help="dev: a local test root CA and an entity or person certificate")
-    demo.add_argument(
-        "--out", help="folder for roots/demo-root.pem, entity.pem or person.pem and its key (default DATA_DIR/ca)"
-    )
-    holder = demo.add_mutually_exclusive_group(required=True)
-    holder.add_argument("--credit-code", help="the entity's unified social credit code")
-    holder.add_argument("--id-number", help="a person's certificate number (for a person's certificate)")
-    demo.add_argument("--name", help="the certificate's common name (default a demo company, or 张三)")
-    demo.set_defaults(func=cmd_ca)
+    try:
+        add_plugin_commands(sub, _settings)  # uidp ca ..., uidp sms-outbox (plugins.ca, plugins.sandbox), ...
+    except (ImportError, PluginError, PluginValidationError) as error:
+        sys.exit(f"uidp: a plugin cannot be loaded ({error}); leave it out with UIDP_DISABLED_PLUGINS")
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -2,14 +2,15 @@
 
 Hooks follow llm's registry style: a hook receives a ``register`` callable and registers objects; the host
 keys them by id (or by :class:`VerifierKind`) and refuses duplicates. pluggy is synchronous, so hooks only
-register; the host awaits the async methods of what was registered. Every ``register_*`` hook may also
-accept ``settings`` (the resolved :class:`uidp.config.Settings`), since pluggy
+register; the host awaits the async methods of what was registered. Every ``register_*`` hook except
+``register_commands`` may also accept ``settings`` (the resolved :class:`uidp.config.Settings`), since pluggy
 passes only the arguments an implementation names; ``on_event`` takes ``event`` only. Plugin authors import
 all of this from :mod:`uidp.plugin_api`.
 """
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Awaitable, Callable, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Literal, Protocol, overload
@@ -86,6 +87,30 @@ class RegisterRoute(Protocol):
     def __call__(self, path: str, endpoint: Endpoint, /, methods: Sequence[str] = ("GET",)) -> None: ...
 
 
+CommandRun = Callable[[argparse.Namespace], None]
+"""What a plugin command runs with its parsed arguments."""
+
+
+class CommandLine(Protocol):
+    """The ``uidp`` command line, as ``register_commands`` receives it."""
+
+    def add_command(
+        self, name: str, *, help: str, run: CommandRun, dash_values: bool = False
+    ) -> argparse.ArgumentParser:
+        """Add ``uidp <name>`` (under a group: ``uidp <group> <name>``); add its arguments to the returned
+        parser. With ``dash_values`` an argument value may start with ``-`` (``uidp ca sign -Xy..``): only the
+        command's own option names count as options then."""
+        ...
+
+    def add_group(self, name: str, *, help: str) -> CommandLine:
+        """Add ``uidp <name>`` as a group of subcommands; add them to the returned command line."""
+        ...
+
+    def settings(self) -> Settings:
+        """The resolved settings; a command that needs them calls this (a bad setting exits with one line)."""
+        ...
+
+
 @hookspec
 def register_login_methods(register: RegisterLoginMethod, settings: Settings) -> None:
     """Register login methods (objects following :class:`uidp.ports.LoginMethod`).
@@ -121,6 +146,18 @@ def register_routes(register: RegisterRoute, settings: Settings) -> None:
     :param register: call ``register(path, endpoint, methods=[...])``; ``endpoint`` is a Starlette
         request handler ``async def endpoint(request) -> Response``.
     :param settings: the resolved settings.
+    """
+
+
+@hookspec
+def register_commands(cli: CommandLine) -> None:
+    """Add subcommands to the ``uidp`` command line (``uidp ca sign``, ``uidp sms-outbox`` ...).
+
+    Called when the ``uidp`` command starts, before its arguments are parsed and before settings are read
+    (``uidp settings`` must work while a setting is wrong): a command that needs settings calls
+    ``cli.settings()`` when it runs. A name already taken is refused with a :class:`PluginError`.
+
+    :param cli: the command line; see :class:`CommandLine`.
     """
 
 

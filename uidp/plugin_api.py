@@ -3,8 +3,8 @@
 Also re-exported from the package itself (``from uidp import hookimpl``). In-tree plugins (``plugins/``) import
 core things from here only; docs/plugins.md describes each name.
 
-- Hooks: :data:`hookimpl` marks an implementation; the ``Register*`` types are what
-  the hooks receive (``uidp.hookspecs`` documents the hooks themselves).
+- Hooks: :data:`hookimpl` marks an implementation; the ``Register*`` types and :class:`CommandLine` are
+  what the hooks receive (``uidp.hookspecs`` documents the hooks themselves).
 - Kinds: :class:`VerifierKind` (what ``register_verifiers`` registers), :class:`BuiltinLoginMethod`.
 - Protocols and values (``uidp.ports``): :class:`LoginMethod`, :class:`LoginPorts`, :class:`Assertion`,
   :class:`PasswordSubject`, :class:`SmsGateway`, :class:`BankCardVerifier` with :class:`BankCardQuery` and
@@ -31,6 +31,8 @@ from uidp.events import Event, EventType
 from uidp.hookspecs import (
     VERIFIER_PROTOCOLS,
     BuiltinLoginMethod,
+    CommandLine,
+    CommandRun,
     Endpoint,
     PluginError,
     RegisterLoginMethod,
@@ -64,6 +66,8 @@ __all__ = [
     "BankCardVerifier",
     "BuiltinLoginMethod",
     "BusinessRegistry",
+    "CommandLine",
+    "CommandRun",
     "ConfigError",
     "DomainError",
     "Endpoint",

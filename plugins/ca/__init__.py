@@ -5,7 +5,7 @@ Key types: RSA, ECDSA and SM2 (SM2-with-SM3 via gmssl, plugins.ca.sm2). The plug
 Settings (uidp.config): trusted roots from ``UIDP_CA_TRUST_DIR`` (every ``*.pem`` / ``*.crt`` file there,
 bundles allowed), revocation lists from ``UIDP_CA_CRL_FILES`` (comma list, PEM or DER), both read on each
 verification so a refreshed CRL takes effect without a restart; ``UIDP_CA_REQUIRE_REVOCATION`` (always on in
-production) and ``UIDP_CA_POLICY_OIDS``.
+production) and ``UIDP_CA_POLICY_OIDS``. Commands: ``uidp ca sign``, ``uidp ca demo-cert`` (plugins.ca.commands).
 
 ``authenticate`` params: ``certificate`` (PEM, DER base64), ``chain`` (a JSON list of the same), ``challenge``,
 ``signature`` (base64), ``at`` (ISO-8601 clock time of the check). The key is checked and the possession proof
@@ -22,9 +22,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
+from plugins.ca.commands import add_commands
 from plugins.ca.verify import CertificateVerifier, check_key, load_certificate, load_crl, load_pem_certificates
 from uidp.plugin_api import (
     Assertion,
+    CommandLine,
     DomainError,
     ErrorCode,
     LoginFailure,
@@ -39,6 +41,7 @@ MAX_CHAIN_ITEMS = 8
 __all__ = [
     "CertificateLogin",
     "CertificateVerifier",
+    "register_commands",
     "register_login_methods",
     "trust_dir_of",
     "verifier_from_settings",
@@ -123,3 +126,8 @@ class CertificateLogin:
 @hookimpl
 def register_login_methods(register: RegisterLoginMethod, settings: Settings) -> None:
     register(CertificateLogin(settings))
+
+
+@hookimpl
+def register_commands(cli: CommandLine) -> None:
+    add_commands(cli)

@@ -1,4 +1,4 @@
-"""Command-line tools for CA login: ``uidp ca sign`` (plays the USB-key client) and ``uidp ca demo-cert`` (dev).
+"""What ``uidp ca sign`` (plays the USB-key client) and ``uidp ca demo-cert`` (dev) do (plugins.ca.commands).
 
 ``sign`` signs the challenge on the user's machine with a PEM private key (RSA, EC; with ``--sm2`` an SM2 key
 as PEM or 64 hex digits); the key (and any PIN protecting
@@ -10,7 +10,6 @@ be tried on the dev profile (no CRL needed there). The root is kept across runs.
 
 from __future__ import annotations
 
-import argparse
 import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,19 +133,3 @@ def write_demo(
     paths["certificate"].write_bytes(leaf.public_bytes(serialization.Encoding.PEM))
     _write_key(paths["key"], key)
     return paths
-
-
-def run(args: argparse.Namespace) -> None:
-    """Entry point for ``uidp ca ...`` (uidp.cli loads this module by name)."""
-    if args.ca_command == "sign":
-        key = Path(args.key).read_bytes()
-        if args.sm2:
-            print(base64.b64encode(sm2.sign(sm2_private_key(key), args.challenge.encode())).decode())
-        else:
-            print(sign_challenge(key, args.challenge))
-        return
-    name = args.name or ("张三" if args.id_number else "湖北演示科技有限公司")
-    paths = write_demo(Path(args.out), args.credit_code, name, args.id_number)
-    print(f"trusted root:  {paths['root']}  (export UIDP_CA_TRUST_DIR={paths['root'].parent})")
-    print(f"certificate:   {paths['certificate']}")
-    print(f"private key:   {paths['key']}")

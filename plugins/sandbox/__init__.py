@@ -13,12 +13,14 @@ without any implementation (to try the answers for a missing verifier). The SMS 
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from plugins.sandbox.bank_card import TEST_CARDS, SandboxBankCardVerifier
 from plugins.sandbox.registry import TEST_ENTITIES, SandboxBusinessRegistry
 from uidp.plugin_api import (
     SANDBOX_SMS_OUTBOX,
+    CommandLine,
     JsonLinesOutbox,
     RegisterVerifier,
     Settings,
@@ -35,6 +37,7 @@ __all__ = [
     "SandboxBankCardVerifier",
     "SandboxBusinessRegistry",
     "SandboxSmsGateway",
+    "register_commands",
     "register_verifiers",
 ]
 
@@ -64,3 +67,16 @@ def register_verifiers(register: RegisterVerifier, settings: Settings) -> None:
         register(VerifierKind.BANK_CARD, SandboxBankCardVerifier())
     if switched_on(REGISTRY_SWITCH):
         register(VerifierKind.BUSINESS_REGISTRY, SandboxBusinessRegistry())
+
+
+@hookimpl
+def register_commands(cli: CommandLine) -> None:
+    def show_outbox(args: argparse.Namespace) -> None:
+        match = {"phone": args.phone} if args.phone else {}
+        outbox = JsonLinesOutbox(cli.settings().data_dir / SANDBOX_SMS_OUTBOX)
+        for message in outbox.read(limit=args.limit, **match):
+            print(f"{message['at']}  {message['phone']}  {message['purpose']}  {message['text']}")
+
+    outbox = cli.add_command("sms-outbox", help="dev: show the sandbox SMS outbox", run=show_outbox)
+    outbox.add_argument("--phone")
+    outbox.add_argument("--limit", type=int, default=10)
