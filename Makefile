@@ -11,7 +11,9 @@ $(BIN)/uidp: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/uidp
 
+# The dev GraphiQL page's files, from the npm registry (a no-op once they are there and intact).
 venv: $(BIN)/uidp
+	@$(BIN)/python -m graph.ide.fetch
 
 serve: venv
 	$(BIN)/uidp serve

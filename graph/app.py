@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.extensions import (
@@ -22,6 +23,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context, bearer_token
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
+from graph.ide import ide_response, ide_routes
 from graph.input_guard import guard_schema
 from graph.limits import AnonymousMutationBudget
 from graph.media_type import MediaTypeMixin
@@ -75,6 +77,9 @@ class UidpGraphQL(WebSocketMixin, RequestBodyMixin, MediaTypeMixin, GraphQL):
         )
         self.trusted = settings.list_of(settings.trusted_proxies)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return ide_response()  # Strawberry's page, with its files served by this app (graph.ide)
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
             request=request,
@@ -88,3 +93,8 @@ class UidpGraphQL(WebSocketMixin, RequestBodyMixin, MediaTypeMixin, GraphQL):
 def graphql_endpoint(settings: Settings) -> UidpGraphQL:
     """What uidp.app mounts at /graphql (HTTP and WebSocket)."""
     return UidpGraphQL(settings, build_schema(settings))
+
+
+def extra_routes(settings: Settings) -> list[BaseRoute]:
+    """What uidp.app mounts beside /graphql: the dev IDE's files, when the IDE is on."""
+    return ide_routes(settings.ide_enabled)

@@ -60,12 +60,14 @@ def create_app(
     settings = settings or Settings.from_env()
     plugins = PluginHost(settings, extra_plugins)
     plugins.check_production()
-    graphql = importlib.import_module(GRAPHQL_ADAPTER).graphql_endpoint(settings)
+    adapter = importlib.import_module(GRAPHQL_ADAPTER)
+    graphql = adapter.graphql_endpoint(settings)
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
         Route("/staff/documents/{upload_id}", staff_document, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
+        *adapter.extra_routes(settings),
         *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),
     ]
 
