@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 from graph.schema.areas.appeals.fields import AppealsMutation
 from graph.schema.areas.ca import CaMutation
 from graph.schema.areas.cancellation.fields import CancellationMutation, CancellationQuery
-from graph.schema.areas.entities import EntitiesMutation, EntitiesQuery
+from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
 from graph.schema.areas.levels import LevelsMutation, LevelsQuery
 from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery

@@ -1,15 +1,16 @@
-"""Legal persons: registration (E1) and login (E2)."""
+"""Root fields of legal-person registration (E1) and login (E2)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import entities
+from graph.schema.areas.entities import resolvers as entities
+from graph.schema.areas.entities.types import EntityTypeInfo
 
 
 @strawberry.type
 class EntitiesQuery:
-    entity_types: list[entities.EntityTypeInfo] = strawberry.field(
+    entity_types: list[EntityTypeInfo] = strawberry.field(
         resolver=entities.entity_types, description="法人类型 with labels, for the E1 form."
     )
 

@@ -2,75 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.sessions import _success
+from graph.schema.areas.entities.inputs import LoginEntityInput, RegisterEntityInput, StartEntityRegistrationInput
+from graph.schema.areas.entities.types import EntityRegistered, EntityTypeInfo, RepresentativeVerified
 from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union
-from graph.schema.types import EntityAccount, EntityType, LoginSuccess
+from graph.schema.types import EntityAccount, LoginSuccess
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import EntityType as DomainEntityType
 from uidp.services.auth.login import LoginService
 from uidp.services.entities.entities import ENTITY_TYPE_LABELS, EntityViews
 from uidp.services.entities.entity_registration import EntityRegistration, EntityRegistrationService
-
-
-@strawberry.type(description="A 法人类型 for the registration form's select.")
-class EntityTypeInfo:
-    type: EntityType
-    label: str
-
-
-@strawberry.input(description="E1 step 1: the legal representative's person account (code purpose ENTITY_REGISTER).")
-class StartEntityRegistrationInput:
-    phone: str = strawberry.field(description="The legal representative's phone of their person account.")
-    sms_code: str = strawberry.field(description="The SMS code sent to `phone`.")
-    password: str = strawberry.field(description="The representative's own person-account password.")
-
-
-@strawberry.type(description="E1 step 1 done: send `ticket` with registerEntity before `expiresAt`.")
-class RepresentativeVerified:
-    ticket: str
-    expires_at: datetime
-    masked_name: str
-    masked_certificate_number: str
-
-
-@strawberry.input(description="E1 step 2: the entity, its contact (code purpose ENTITY_REGISTER) and password.")
-class RegisterEntityInput:
-    ticket: str = strawberry.field(description="The step ticket the previous step of this flow answered.")
-    entity_name: str = strawberry.field(description="The enterprise or institution name (企业/机构名称) as registered.")
-    entity_type: EntityType = strawberry.field(description="The legal-person type (法人类型).")
-    credit_code: str = strawberry.field(description="统一社会信用代码, 18 characters (GB 32100).")
-    contact_name: str = strawberry.field(description="The contact person's name (联系人姓名).")
-    contact_certificate_number: str = strawberry.field(description="The contact's resident ID number.")
-    contact_phone: str = strawberry.field(description="The contact person's mobile phone; the SMS code goes there.")
-    sms_code: str = strawberry.field(description="The ENTITY_REGISTER code sent to contactPhone.")
-    password: str = strawberry.field(description="The login password.")
-    password_confirmation: str = strawberry.field(description="The password typed a second time.")
-    accept_terms: bool = strawberry.field(
-        description="True once the user has read and accepted the registration terms (注册协议)."
-    )
-
-
-@strawberry.type(description="The entity is registered (level 2, 中级); log in with loginEntity.")
-class EntityRegistered:
-    account: EntityAccount
-
-
-@strawberry.input(description="E2: credit code + password; the captcha only once LoginFailed.captchaRequired.")
-class LoginEntityInput:
-    credit_code: str = strawberry.field(description="The unified social credit code (统一社会信用代码), 18 characters.")
-    password: str = strawberry.field(description="The entity account's login password.")
-    captcha_id: str | None = strawberry.field(default=None, description="The `id` of a captcha from requestCaptcha.")
-    captcha_answer: str | None = strawberry.field(
-        default=None, description="The characters the user read from the captcha image."
-    )
-
 
 StartEntityRegistrationResult = Annotated[
     RepresentativeVerified | RateLimited | FieldError,

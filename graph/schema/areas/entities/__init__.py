@@ -1,0 +1,1 @@
+"""Legal persons: registration by the legal representative (E1) and login with the credit code (E2)."""
