@@ -55,9 +55,14 @@ def load_plugins(
 
 
 def implementations(pm: pluggy.PluginManager, hook: str) -> list[pluggy.HookImpl]:
-    """The implementations of ``hook`` in the order pluggy calls them (last registered first)."""
+    """The implementations of ``hook`` in the order pluggy calls them (last registered first). The host calls
+    them one by one, so a wrapper (``@hookimpl(wrapper=True)``) could not wrap anything: it is refused."""
     caller: pluggy.HookCaller = getattr(pm.hook, hook)
-    return list(reversed(caller.get_hookimpls()))
+    found = caller.get_hookimpls()
+    wrappers = [plugin_label(impl) for impl in found if impl.wrapper or impl.hookwrapper]
+    if wrappers:
+        raise PluginError(f"{hook} takes no hook wrappers ({', '.join(wrappers)})")
+    return list(reversed(found))
 
 
 def call(impl: pluggy.HookImpl, **arguments: Any) -> None:
@@ -94,6 +99,7 @@ class PluginHost:
             call(impl, register=partial(self._add_verifier, plugin=plugin_label(impl)), settings=self.settings)
         for impl in implementations(self.pm, "register_routes"):
             call(impl, register=self._add_route, settings=self.settings)
+        implementations(self.pm, "on_event")  # refuses a wrapper now rather than ignore it at each event
 
     def _add_login_method(self, method: object) -> None:
         if not isinstance(method, LoginMethod):

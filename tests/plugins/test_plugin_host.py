@@ -281,6 +281,24 @@ def test_a_misspelt_hook_is_refused(tmp_path):
         PluginHost(dev_settings(tmp_path), extra_plugins=[Typo()])
 
 
+def test_a_hook_wrapper_is_refused(tmp_path):
+    class Wrapper:
+        @hookimpl(wrapper=True)
+        def register_verifiers(self, register):
+            return (yield)
+
+    with pytest.raises(PluginError, match="register_verifiers takes no hook wrappers"):
+        PluginHost(dev_settings(tmp_path), extra_plugins=[Wrapper()])
+
+    class Observer:
+        @hookimpl(hookwrapper=True)
+        def on_event(self, event):
+            yield
+
+    with pytest.raises(PluginError, match=r"on_event takes no hook wrappers \(Observer\)"):
+        PluginHost(dev_settings(tmp_path), extra_plugins=[Observer()])
+
+
 # ---- (b) through HTTP -------------------------------------------------------------------------
 
 
