@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -158,3 +159,20 @@ async def test_known_and_unknown_numbers_answer_alike(api, occupied):
     told = await submit(api, unknown["ticket"], code)
     assert (told["code"], told["field"]) == ("APPEAL_NOT_APPLICABLE", "ticket")
     assert (await submit(api, known["ticket"], code))["code"] == "SMS_CODE_INVALID"  # that answer spent the code
+
+
+async def test_two_concurrent_submits_with_one_ticket_open_one_case(api, occupied):
+    """The ticket is spent with the store's atomic take, last in the case's transaction: exactly one wins."""
+    started = await start(api)
+    phones = ("15012347777", "15012348888")
+    codes = [await api.code_for("APPEAL", phone) for phone in phones]
+    answers = await asyncio.gather(
+        *(submit(api, started["ticket"], code, newPhone=phone) for phone, code in zip(phones, codes, strict=True))
+    )
+    assert sorted(a["__typename"] for a in answers) == ["AppealSubmitted", "FieldError"], answers
+    [loser] = [a for a in answers if a["__typename"] == "FieldError"]
+    # the loser met the spent ticket, or the winner's pending case if it got there first
+    assert loser["code"] in ("STEP_INVALID", "ALREADY_EXISTS"), loser
+    assert await ReviewCase.all().count() == 1
+    again = await submit(api, started["ticket"], await api.code_for("APPEAL", "15012349999"), newPhone="15012349999")
+    assert (again["code"], again["field"]) == ("STEP_INVALID", "ticket")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
@@ -79,6 +80,25 @@ async def test_change_contact_with_the_login_password(api, rt):
     assert (reused["code"], reused["field"]) == ("SMS_CODE_INVALID", "smsCode")
     [event] = await AuditEvent.filter(event_type="entity.contact_changed")
     assert event.details["new_contact_phone"] == "138****2222"
+
+
+async def test_two_concurrent_changes_with_one_ticket_change_the_contact_once(api, rt):
+    """The step ticket is spent with the store's atomic take: of two simultaneous changes, exactly one wins."""
+    entity = await make_entity(rt)
+    token = await login(api)
+    started = (await api.data(START, {"i": {"password": ENTITY_PASSWORD}}, token=token))["startEntityContactChange"]
+    phones = ("13800003333", "13800004444")
+    codes = [await api.code_for("ENTITY_CONTACT_PHONE", phone) for phone in phones]
+    forms = [contact(started["ticket"], code, contactPhone=phone) for phone, code in zip(phones, codes, strict=True)]
+    results = await asyncio.gather(*(api.data(CHANGE, form) for form in forms))
+    answers = [result["changeEntityContact"] for result in results]
+    assert sorted(a["__typename"] for a in answers) == ["EntityContactChanged", "FieldError"], answers
+    [winner] = [a for a in answers if a["__typename"] == "EntityContactChanged"]
+    [loser] = [a for a in answers if a["__typename"] == "FieldError"]
+    assert (loser["code"], loser["field"]) == ("STEP_INVALID", "ticket")
+    won = phones[answers.index(winner)]
+    assert open_entity(Pii(rt), await Entity.get(id=entity.id)).contact_phone == won
+    assert await AuditEvent.filter(event_type="entity.contact_changed").count() == 1
 
 
 async def test_password_way_is_for_entity_sessions_only(api, rt):

@@ -180,6 +180,25 @@ async def test_take_is_single_use_under_concurrency(harness: Harness) -> None:
 
 
 @pytest.mark.anyio
+async def test_replace_keeps_the_expiry_and_never_revives(harness: Harness) -> None:
+    store = harness.store
+    assert not await store.replace("ticket", "v2")  # a missing key stays missing
+    assert await store.get("ticket") is None
+    await store.set("ticket", "v1", 0.5)
+    assert await store.replace("ticket", "v2")
+    assert await store.get("ticket") == "v2"
+    left = await store.ttl("ticket")
+    assert left is not None and 0 < left <= 0.5  # the original expiry, not a new one
+    await harness.advance(0.6)
+    assert not await store.replace("ticket", "v3")
+    assert await store.get("ticket") is None
+    await store.set("taken", "v1", 10)
+    assert await store.take("taken") == "v1"
+    assert not await store.replace("taken", "v2")
+    assert await store.get("taken") is None
+
+
+@pytest.mark.anyio
 async def test_incr_fixed_window(harness: Harness) -> None:
     store = harness.store
     assert await store.incr("fails", 0.5) == 1

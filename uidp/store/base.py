@@ -69,6 +69,13 @@ class Store(Protocol):
         """Atomically get and delete ``key``: of concurrent takers, exactly one gets the value."""
         ...
 
+    async def replace(self, key: str, value: str) -> bool:
+        """Atomically replace the value of a live ``key``, keeping its expiry; False (nothing stored) if missing.
+
+        A key that was taken, deleted or expired stays missing: a later step never revives a spent ticket.
+        """
+        ...
+
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""
         ...

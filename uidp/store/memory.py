@@ -75,6 +75,14 @@ class MemoryStore:
         del self._data[key]
         return entry[0]
 
+    async def replace(self, key: str, value: str) -> bool:
+        """Replace the value of a live ``key``, keeping its expiry; False if missing."""
+        entry = self._live(key)
+        if entry is None:
+            return False
+        self._data[key] = (value, entry[1])
+        return True
+
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""
         self._data.pop(key, None)

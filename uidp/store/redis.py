@@ -1,8 +1,8 @@
 """Redis :class:`~uidp.store.base.Store` shared by all workers and hosts.
 
 Every key and channel is prefixed (``prefix`` argument), so deployments and test runs sharing one Redis do not
-see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL``, ``incr`` and ``decr``
-Lua scripts, so all are atomic across workers.
+see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL``, ``replace`` is
+``SET XX KEEPTTL``, ``incr`` and ``decr`` Lua scripts, so all are atomic across workers.
 
 Each open subscription holds its own pub/sub connection from the client's pool until it is closed.
 """
@@ -85,6 +85,10 @@ class RedisStore:
         """``GETDEL``: get and delete atomically."""
         value: str | None = await self._client.getdel(self._key(key))
         return value
+
+    async def replace(self, key: str, value: str) -> bool:
+        """``SET XX KEEPTTL``: replace a live key's value, keeping its expiry; False if missing."""
+        return bool(await self._client.set(self._key(key), value, xx=True, keepttl=True))
 
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""

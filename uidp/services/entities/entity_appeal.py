@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -25,7 +25,6 @@ from uidp.models.entity import Entity, EntityStatus
 from uidp.models.review import CaseKind
 from uidp.models.upload import DocumentKind
 from uidp.runtime import Runtime
-from uidp.security.tokens import new_token, token_digest
 from uidp.services.entities.entities import EntityLookup, mask_entity_name
 from uidp.services.entities.entity_records import open_entity
 from uidp.services.persons.registration import check_new_password
@@ -35,6 +34,7 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
+from uidp.services.shared.step_tickets import StepTickets
 from uidp.services.shared.uploads import Uploads, document_field
 from uidp.services.staff.review import ReviewCases
 
@@ -85,6 +85,7 @@ class EntityAppeals:
         self.codes = SmsCodes(rt)
         self.audit = Audit(rt)
         self.ticket_seconds = ticket_seconds
+        self.tickets = StepTickets(rt, "entity-appeal", seconds=ticket_seconds, invalid=TICKET_INVALID)
 
     async def start(self, credit_code: str, client: ClientInfo) -> EntityAppealStarted:
         """Step 1: the credit code must name a registered entity; answers its masked name and a ticket."""
@@ -95,11 +96,10 @@ class EntityAppeals:
             raise DomainError(
                 ErrorCode.APPEAL_NOT_APPLICABLE, "该统一社会信用代码未注册法人账号，您可以直接注册", "creditCode"
             )
-        ticket = new_token()
-        await self.rt.store.set(self._key(ticket), str(entity.id), self.ticket_seconds)
+        issued = await self.tickets.issue({"entity": str(entity.id)})
         return EntityAppealStarted(
-            ticket=ticket,
-            expires_at=self.rt.clock.now() + timedelta(seconds=self.ticket_seconds),
+            ticket=issued.token,
+            expires_at=issued.expires_at,
             masked_entity_name=mask_entity_name(open_entity(self.pii, entity).name),
             masked_credit_code=mask_credit_code(code),
         )
@@ -111,9 +111,8 @@ class EntityAppeals:
         PASSWORD_MISMATCH, SMS_CODE_INVALID, CAPTCHA_INVALID, UPLOAD_NOT_FOUND (unknown or used upload),
         ALREADY_EXISTS (a pending appeal of this entity). Nothing is stored on any of them.
         """
-        key = self._key(form.ticket or "")
-        raw = await self.rt.store.get(key) if form.ticket and len(form.ticket) <= 128 else None
-        entity = await Entity.get_or_none(id=uuid.UUID(raw)) if raw else None
+        ticket = await self.tickets.read(form.ticket)
+        entity = await Entity.get_or_none(id=uuid.UUID(ticket.data["entity"]))
         if entity is None or entity.status != EntityStatus.ACTIVE:
             raise DomainError(ErrorCode.STEP_INVALID, TICKET_INVALID, "ticket")
         for kind, label in REQUIRED_DOCUMENTS.items():
@@ -160,9 +159,9 @@ class EntityAppeals:
                     pending_key=str(entity.id),
                 )
                 await self.codes.consume(SmsPurpose.ENTITY_APPEAL, phone, form.sms_code)
+                await self.tickets.spend(form.ticket)  # last: one ticket opens one case
         except IntegrityError:
             raise DomainError(ErrorCode.ALREADY_EXISTS, "该企业已有一件申诉正在审核中，请等待短信通知", None) from None
-        await self.rt.store.delete(key)
         await self.audit.record(
             "appeal.submitted",
             subject=("entity", entity.id),
@@ -172,6 +171,3 @@ class EntityAppeals:
             contact_phone=mask_phone(phone),
         )
         return SubmittedEntityAppeal(case.id, case.due_at)
-
-    def _key(self, ticket: str) -> str:
-        return f"entity-appeal:ticket:{token_digest(ticket)}"

@@ -12,11 +12,10 @@ registry (which never tells the platform about changes by itself, see docs FAQ 3
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
@@ -29,7 +28,6 @@ from uidp.models.entity import Entity, EntityStatus, EntityType
 from uidp.models.person import Person, PersonStatus
 from uidp.ports import RegistryRecord
 from uidp.runtime import Runtime
-from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.entities.entities import EntityLookup, mask_entity_name
 from uidp.services.entities.entity_records import open_entity, seal_entity_fields
@@ -41,6 +39,7 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo, Principal
 from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
+from uidp.services.shared.step_tickets import StepTickets
 
 log = logging.getLogger("uidp.entities")
 TICKET_SECONDS = 15 * 60
@@ -86,6 +85,7 @@ class EntityChanges:
         self.audit = Audit(rt)
         self.codes = SmsCodes(rt)
         self.ticket_seconds = ticket_seconds
+        self.tickets = StepTickets(rt, "entity-contact", seconds=ticket_seconds, invalid=TICKET_INVALID)
 
     # ---- E7 step 1 ----------------------------------------------------------------------------------------
 
@@ -151,9 +151,8 @@ class EntityChanges:
 
     async def change_contact(self, ticket: str, form: NewContact, client: ClientInfo) -> Entity:
         """E7 step 2: contact name, ID number and the new phone with its code; consumes ticket and code."""
-        key = self._key(ticket or "")
-        raw = await self.rt.store.get(key) if ticket and len(ticket) <= 128 else None
-        entity = await Entity.get_or_none(id=uuid.UUID(json.loads(raw)["entity"])) if raw else None
+        found = await self.tickets.read(ticket)
+        entity = await Entity.get_or_none(id=uuid.UUID(found.data["entity"]))
         if entity is None or entity.status != EntityStatus.ACTIVE:
             raise DomainError(ErrorCode.STEP_INVALID, TICKET_INVALID, "ticket")
         contact_name = normalize_name(form.contact_name or "", "contactName")
@@ -175,12 +174,12 @@ class EntityChanges:
                 updated_at=self.rt.clock.now(),
             )
             await self.codes.consume(SmsPurpose.ENTITY_CONTACT_PHONE, phone, form.sms_code)
-        await self.rt.store.delete(key)
+            await self.tickets.spend(ticket)  # last: of concurrent changes with one ticket, exactly one commits
         await self.audit.record(
             "entity.contact_changed",
             subject=("entity", entity.id),
             client=client,
-            via=json.loads(raw or "{}").get("via", ""),
+            via=found.data.get("via", ""),
             old_contact_name=mask_name(before.contact_name),
             new_contact_name=mask_name(contact_name),
             old_contact_certificate_number=mask_id_number(before.contact_certificate_number),
@@ -271,14 +270,12 @@ class EntityChanges:
             raise _unavailable() from None
 
     async def _ticket(self, entity: Entity, via: str, client: ClientInfo) -> ContactChangeTicket:
-        ticket = new_token()
-        payload = json.dumps({"entity": str(entity.id), "via": via})
-        await self.rt.store.set(self._key(ticket), payload, self.ticket_seconds)
+        issued = await self.tickets.issue({"entity": str(entity.id), "via": via})
         plain = open_entity(self.pii, entity)
         await self.audit.record("entity.contact_change_verified", subject=("entity", entity.id), client=client, via=via)
         return ContactChangeTicket(
-            ticket=ticket,
-            expires_at=self.rt.clock.now() + timedelta(seconds=self.ticket_seconds),
+            ticket=issued.token,
+            expires_at=issued.expires_at,
             masked_entity_name=mask_entity_name(plain.name),
             masked_contact_name=mask_name(plain.contact_name),
             masked_contact_phone=mask_phone(plain.contact_phone),
@@ -289,9 +286,6 @@ class EntityChanges:
     ) -> None:
         subject = ("entity", entity_id) if entity_id else None
         await self.audit.record(event, outcome="failure", subject=subject, client=client, reason=reason, **details)
-
-    def _key(self, ticket: str) -> str:
-        return f"entity-contact:ticket:{token_digest(ticket)}"
 
 
 async def acting_entity(principal: Principal) -> Entity:

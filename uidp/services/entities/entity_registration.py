@@ -11,12 +11,11 @@ the person proven in step 1). The entity starts at level 2 (中级).
 
 from __future__ import annotations
 
-import json
 import logging
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -30,7 +29,6 @@ from uidp.models.entity import Entity, EntityStatus, EntityType
 from uidp.models.person import Person, PersonStatus
 from uidp.ports import RegistryRecord
 from uidp.runtime import Runtime
-from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.entities.entities import EntityLookup
 from uidp.services.entities.entity_records import seal_entity_fields
@@ -42,6 +40,7 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
+from uidp.services.shared.step_tickets import StepTickets
 
 log = logging.getLogger("uidp.entities")
 TICKET_SECONDS = 15 * 60
@@ -114,6 +113,7 @@ class EntityRegistrationService:
         self.audit = Audit(rt)
         self.codes = SmsCodes(rt)
         self.ticket_seconds = ticket_seconds
+        self.tickets = StepTickets(rt, "entity-registration", seconds=ticket_seconds, invalid=TICKET_INVALID)
 
     async def prove_representative(
         self, phone: str, sms_code: str, password: str, client: ClientInfo
@@ -138,8 +138,7 @@ class EntityRegistrationService:
             await self._refused("not_eligible", client, subject=("person", person.id), status=str(person.status))
             raise DomainError(ErrorCode.FORBIDDEN, NOT_ELIGIBLE, "phone")
         await self.codes.consume(SmsPurpose.ENTITY_REGISTER, phone, sms_code)
-        ticket = new_token()
-        await self.rt.store.set(self._key(ticket), json.dumps({"person": str(person.id)}), self.ticket_seconds)
+        issued = await self.tickets.issue({"person": str(person.id)})
         name = self.pii.open("person.name", person.id, person.name_enc)
         number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
         await self.audit.record(
@@ -149,8 +148,8 @@ class EntityRegistrationService:
             phone=mask_phone(phone),
         )
         return RepresentativeProven(
-            ticket,
-            self.rt.clock.now() + timedelta(seconds=self.ticket_seconds),
+            issued.token,
+            issued.expires_at,
             mask_name(name),
             mask_id_number(number),
         )
@@ -175,9 +174,8 @@ class EntityRegistrationService:
         TERMS_NOT_ACCEPTED), a registered code (CREDIT_CODE_TAKEN), a wrong SMS code, an unreachable registry
         (VERIFIER_UNAVAILABLE), and a registry that disagrees (REGISTRY_MISMATCH, field names what differs).
         """
-        key = self._key(form.ticket or "")
-        raw = await self.rt.store.get(key) if form.ticket and len(form.ticket) <= 128 else None
-        person = await Person.get_or_none(id=uuid.UUID(json.loads(raw)["person"])) if raw else None
+        ticket = await self.tickets.read(form.ticket)
+        person = await Person.get_or_none(id=uuid.UUID(ticket.data["person"]))
         if person is None or person.status != PersonStatus.ACTIVE:
             raise DomainError(ErrorCode.STEP_INVALID, TICKET_INVALID, "ticket")
         checked = self._validate(form)
@@ -214,10 +212,10 @@ class EntityRegistrationService:
                 )
                 await Passwords(self.rt).store_hash("entity", entity_id, password_hash)
                 await self.codes.consume(SmsPurpose.ENTITY_REGISTER, checked.contact_phone, form.sms_code)
+                await self.tickets.spend(form.ticket)  # last: one representative ticket registers one entity
         except IntegrityError:
             await self._refused("credit_code_taken", client, credit_code=mask_credit_code(checked.code))
             raise _taken() from None
-        await self.rt.store.delete(key)
         await self.audit.record(
             "entity.registered",
             subject=("entity", entity_id),
@@ -292,9 +290,6 @@ class EntityRegistrationService:
         await self.audit.record(
             "entity_registration.refused", outcome="failure", subject=subject, client=client, reason=reason, **details
         )
-
-    def _key(self, ticket: str) -> str:
-        return f"entity-registration:ticket:{token_digest(ticket)}"
 
 
 def _taken() -> DomainError:

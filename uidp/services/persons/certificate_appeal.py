@@ -9,7 +9,6 @@ the new phone and the new password; the impostor's password, third-party binding
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
 
@@ -22,18 +21,17 @@ from uidp.models.person import Person, PersonStatus
 from uidp.models.review import CaseKind
 from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
-from uidp.security.tokens import new_token, token_digest
 from uidp.services.persons.registration import check_new_password
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
+from uidp.services.shared.step_tickets import StepTickets
 from uidp.services.staff.appeal_cases import SPENDS_THE_CODE, SubmittedCase, check_bank_card, open_case
 
 TICKET_TTL = 15 * 60
 TICKET_INVALID = "申诉已失效，请从第一步重新开始"
-TICKET_COLUMN = "appeal-ticket.certificate_number"
 
 
 @dataclass(frozen=True)
@@ -58,6 +56,7 @@ class CertificateAppeals:
         self.pii = Pii(rt)
         self.codes = SmsCodes(rt)
         self.audit = Audit(rt)
+        self.tickets = StepTickets(rt, "certificate-appeal", seconds=TICKET_TTL, invalid=TICKET_INVALID)
 
     async def start(
         self, certificate_type: CertificateType, raw_number: str, captcha_id: str, captcha_answer: str
@@ -66,14 +65,11 @@ class CertificateAppeals:
         number = normalize_certificate_number(certificate_type, raw_number)
         await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
         person = await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))
-        ticket = new_token()
-        record = {
-            "person": str(person.id) if person and person.status == PersonStatus.ACTIVE else "",
-            # the password rules need it, known or not; sealed for this ticket alone
-            "number": self.pii.seal(TICKET_COLUMN, self._key(ticket), number),
-        }
-        await self.rt.store.set(self._key(ticket), json.dumps(record), TICKET_TTL)
-        return CertificateAppealTicket(ticket, mask_id_number(number))
+        issued = await self.tickets.issue(
+            {"person": str(person.id) if person and person.status == PersonStatus.ACTIVE else ""},
+            secrets={"number": number},  # the password rules need it, known or not; sealed for this ticket alone
+        )
+        return CertificateAppealTicket(issued.token, mask_id_number(number))
 
     async def submit(self, form: CertificateAppeal, client: ClientInfo) -> SubmittedCase:
         """Step 2: format rules, then the new phone's code; only then anything about accounts.
@@ -81,11 +77,11 @@ class CertificateAppeals:
         After the code: a taken new phone answers PHONE_TAKEN, a certificate without an active account
         APPEAL_NOT_APPLICABLE (spending the code), then the bank card must match the account's identity.
         """
-        record = await self._ticket(form.ticket)
+        record = (await self.tickets.read(form.ticket)).data
         card = normalize_card_number(form.card_number)
         phone = normalize_phone(form.new_phone, "newPhone")
         person = await Person.get_or_none(id=uuid.UUID(record["person"])) if record["person"] else None
-        number = self.pii.open(TICKET_COLUMN, self._key(form.ticket), record["number"])
+        number = record["number"]
         password = check_new_password(
             form.new_password, form.new_password_confirmation, phone=phone, certificate_number=number
         )
@@ -122,8 +118,8 @@ class CertificateAppeals:
             pending_key=str(person.id),
             person_id=person.id,
             code=(SmsPurpose.APPEAL, phone, form.sms_code),
+            spend_ticket=lambda: self.tickets.spend(form.ticket),
         )
-        await self.rt.store.delete(self._key(form.ticket))
         await self.audit.record(
             "appeal.submitted",
             subject=("person", person.id),
@@ -133,12 +129,3 @@ class CertificateAppeals:
             new_phone=mask_phone(phone),
         )
         return case
-
-    def _key(self, ticket: str) -> str:
-        return f"appeal-ticket:{token_digest(ticket)}"
-
-    async def _ticket(self, ticket: str) -> dict[str, str]:
-        raw = await self.rt.store.get(self._key(ticket)) if ticket and len(ticket) <= 128 else None
-        if raw is None:
-            raise DomainError(ErrorCode.STEP_INVALID, TICKET_INVALID, "ticket")
-        return json.loads(raw)

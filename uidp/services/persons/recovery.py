@@ -1,7 +1,8 @@
 """Password recovery in steps (P8, manual §1.5): identify, get a code, set a new password.
 
-The steps are bound together by a recovery ticket: an opaque random token handed to the page, kept in the
-store only as its digest, with the person it names, the step reached and a TTL. A step cannot be skipped
+The steps are bound together by a recovery ticket (:mod:`uidp.services.shared.step_tickets`): an opaque
+random token handed to the page, kept in the store only as its digest, with the person it names, the step
+reached and a TTL. A step cannot be skipped
 and the last one consumes the ticket. An unknown person (or a wrong name) gets a ticket and a plausible
 masked phone too, derived from a keyed digest of the input so repeated tries look stable; nothing is ever
 sent for such a ticket and its last step fails like a wrong code. People who lost the phone are pointed to
@@ -10,10 +11,9 @@ the electronic social security card login (P6) or the appeal of §1.6.2 (FAQ 3.1
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
@@ -24,7 +24,6 @@ from uidp.domain.masking import mask_id_number, mask_phone
 from uidp.domain.password_policy import check_password
 from uidp.models.person import Person, PersonStatus
 from uidp.runtime import Runtime
-from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.auth.sessions import Sessions
 from uidp.services.persons.person_lookup import PersonLookup
@@ -37,6 +36,7 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SentCode, SmsCodes, SmsPurpose
+from uidp.services.shared.step_tickets import StepTicket, StepTickets
 
 TICKET_SECONDS = 600
 STARTS_PER_HOUR = 30  # per client address, on top of the captcha
@@ -58,7 +58,7 @@ class RecoveryStarted:
 
 @dataclass
 class _Ticket:
-    key: str
+    ticket: StepTicket
     person_id: str  # "" for a decoy ticket
     decoy: str  # keyed digest of the input, for decoys' stable answers
     masked_phone: str
@@ -74,6 +74,7 @@ class RecoveryService:
         self.audit = Audit(rt)
         self.codes = SmsCodes(rt)
         self.ticket_seconds = ticket_seconds
+        self.tickets = StepTickets(rt, "recovery", seconds=ticket_seconds, invalid=STEP_INVALID_MESSAGE)
 
     async def start(
         self,
@@ -98,9 +99,8 @@ class RecoveryService:
             if person
             else decoy_masked_phone(decoy)
         )
-        ticket = new_token()
         record = {"person": str(person.id) if person else "", "decoy": decoy, "phone": masked, "step": STEP_STARTED}
-        await self.rt.store.set(self._key(ticket), json.dumps(record), self.ticket_seconds)
+        issued = await self.tickets.issue(record)
         await self.audit.record(
             "recovery.started",
             subject=("person", person.id) if person else None,
@@ -109,7 +109,7 @@ class RecoveryService:
             certificate_number=mask_id_number(number),
             known_account=person is not None,
         )
-        return RecoveryStarted(ticket, masked, self.rt.clock.now() + timedelta(seconds=self.ticket_seconds))
+        return RecoveryStarted(issued.token, masked, issued.expires_at)
 
     def _matches(self, person: Person, name: str) -> bool:
         if person.status != PersonStatus.ACTIVE or person.phone_enc is None:
@@ -166,8 +166,7 @@ class RecoveryService:
         password_hash = await self.rt.hasher.hash(password)
         async with in_transaction():
             await self.codes.consume(SmsPurpose.RECOVER_PASSWORD, phone, sms_code)
-            if await self.rt.store.take(found.key) is None:
-                raise _step_invalid()  # a concurrent completion won
+            await self.tickets.spend(ticket)  # last: of concurrent completions, exactly one gets here
             await Passwords(self.rt).store_hash("person", person.id, password_hash)
         ended = await Sessions(self.rt).revoke_all("person", person.id, "password_recovered")
         await LoginThrottle(self.rt).unlock(f"person:{person.id}")
@@ -176,28 +175,17 @@ class RecoveryService:
         )
         return person.id
 
-    def _key(self, ticket: str) -> str:
-        return f"recovery:ticket:{token_digest(ticket)}"
-
     async def _ticket(self, ticket: str, *steps: int, field: str = "smsCode") -> _Ticket:
-        if not ticket or len(ticket) > 128:
-            raise _step_invalid()
-        key = self._key(ticket)
-        raw = await self.rt.store.get(key)
-        if raw is None:
-            raise _step_invalid()
-        record = json.loads(raw)
+        found = await self.tickets.read(ticket)
+        record = found.data
         if record["step"] not in steps:
             raise DomainError(ErrorCode.STEP_INVALID, "请先获取短信验证码", field)
-        return _Ticket(key, record["person"], record["decoy"], record["phone"], record["step"])
+        return _Ticket(found, record["person"], record["decoy"], record["phone"], record["step"])
 
     async def _advance(self, found: _Ticket, step: int) -> None:
-        """Move the ticket on, keeping its original expiry."""
-        left = await self.rt.store.ttl(found.key)
-        if not left or left <= 0:
-            raise _step_invalid()
+        """Move the ticket on, keeping its original expiry (a ticket spent meanwhile stays spent)."""
         record = {"person": found.person_id, "decoy": found.decoy, "phone": found.masked_phone, "step": step}
-        await self.rt.store.set(found.key, json.dumps(record), left)
+        await self.tickets.advance(found.ticket, record)
 
 
 def _step_invalid() -> DomainError:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,8 +61,13 @@ async def open_case(
     person_id: uuid.UUID | None,
     code: tuple[SmsPurpose, str, str],
     documents: Mapping[DocumentKind, uuid.UUID] | None = None,
+    spend_ticket: Callable[[], Awaitable[object]] | None = None,
 ) -> SubmittedCase:
-    """Open the case, attach its documents and spend the SMS code, all or nothing."""
+    """Open the case, attach its documents, spend the SMS code and last the flow's step ticket, all or nothing.
+
+    ``spend_ticket`` raises STEP_INVALID when a concurrent submission spent the ticket first, which rolls
+    this case back: one ticket opens one case.
+    """
     try:
         async with in_transaction():
             case = await ReviewCases(rt).open(
@@ -76,6 +81,8 @@ async def open_case(
             if documents:
                 await Uploads(rt).claim(documents, owner=(CASE_OWNER, case.id))
             await SmsCodes(rt).consume(*code)
+            if spend_ticket is not None:
+                await spend_ticket()
     except IntegrityError:
         raise DomainError(ErrorCode.ALREADY_EXISTS, "已有一件同样的申诉正在审核中，请等待短信通知", None) from None
     return SubmittedCase(case.id, case.due_at)
