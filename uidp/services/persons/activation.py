@@ -24,6 +24,7 @@ from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
 from uidp.services.auth.login_identifiers import LoginIdentifiers
 from uidp.services.persons.person_lookup import PersonLookup
+from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.persons.registration import RegistrationService, check_password_and_terms, check_validity
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
@@ -125,8 +126,7 @@ class ActivationService:
                     valid_from=form.valid_from,
                     validity_period=form.validity_period.value,
                     login_index=self.pii.login_index(number),
-                    phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", person.id, phone),
+                    **seal_person_fields(self.pii, person.id, phone=phone),
                     updated_at=now,
                     activated_at=now,
                 )
@@ -196,13 +196,14 @@ class ActivationService:
                     id=person_id,
                     status=PersonStatus.PROVISIONED,
                     source=PersonSource.IMPORTED,
-                    certificate_type=certificate_type.value,
-                    certificate_index=self.pii.certificate_index(certificate_type.value, number),
-                    login_index=self.pii.login_index(number),
-                    certificate_number_enc=self.pii.seal("person.certificate_number", person_id, number),
-                    name_enc=self.pii.seal("person.name", person_id, name),
-                    phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", person_id, phone),
+                    **seal_person_fields(
+                        self.pii,
+                        person_id,
+                        certificate_type=certificate_type.value,
+                        certificate_number=number,
+                        name=name,
+                        phone=phone,
+                    ),
                     gender=gender,
                     level=1,
                     created_at=now,

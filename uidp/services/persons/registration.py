@@ -31,6 +31,7 @@ from uidp.models.upload import DocumentKind
 from uidp.runtime import Runtime
 from uidp.services.auth.login_identifiers import LoginIdentifiers
 from uidp.services.persons.person_lookup import PersonLookup
+from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
 from uidp.services.shared.pii import Pii
@@ -194,17 +195,16 @@ class RegistrationService:
                     id=person_id,
                     status=PersonStatus.PENDING_REVIEW if manual else PersonStatus.ACTIVE,
                     source=PersonSource.REGISTERED,
-                    certificate_type=form.certificate_type.value,
-                    certificate_index=self.pii.certificate_index(form.certificate_type.value, checked.number),
-                    login_index=self.pii.login_index(checked.number),
-                    certificate_number_enc=self.pii.seal("person.certificate_number", person_id, checked.number),
-                    name_enc=self.pii.seal("person.name", person_id, checked.name),
-                    phone_index=self.pii.phone_index(checked.phone),
-                    phone_enc=self.pii.seal("person.phone", person_id, checked.phone),
-                    gender=checked.gender.value if checked.gender else None,
-                    birth_date_enc=self.pii.seal_optional(
-                        "person.birth_date", person_id, checked.birth_date.isoformat() if checked.birth_date else None
+                    **seal_person_fields(
+                        self.pii,
+                        person_id,
+                        certificate_type=form.certificate_type.value,
+                        certificate_number=checked.number,
+                        name=checked.name,
+                        phone=checked.phone,
+                        birth_date=checked.birth_date,
                     ),
+                    gender=checked.gender.value if checked.gender else None,
                     valid_from=form.valid_from,
                     validity_period=form.validity_period.value if form.validity_period else None,
                     level=1,

@@ -11,6 +11,7 @@ from uidp.domain.certificates import CertificateType, gb11643_check_char
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
 from uidp.services.persons.person_lookup import PersonLookup
+from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
 from uidp.services.shared.pii import Pii
@@ -42,13 +43,14 @@ async def seed_persons(settings: Settings, count: int, password: str, *, actor: 
                     id=person_id,
                     status=PersonStatus.ACTIVE,
                     source=PersonSource.REGISTERED,
-                    certificate_type=CertificateType.RESIDENT_ID.value,
-                    certificate_index=pii.certificate_index(CertificateType.RESIDENT_ID.value, number),
-                    login_index=pii.login_index(number),
-                    certificate_number_enc=pii.seal("person.certificate_number", person_id, number),
-                    name_enc=pii.seal("person.name", person_id, "测试" + "甲乙丙丁戊己庚辛壬癸"[serial % 10]),
-                    phone_index=pii.phone_index(phone),
-                    phone_enc=pii.seal("person.phone", person_id, phone),
+                    **seal_person_fields(
+                        pii,
+                        person_id,
+                        certificate_type=CertificateType.RESIDENT_ID.value,
+                        certificate_number=number,
+                        name="测试" + "甲乙丙丁戊己庚辛壬癸"[serial % 10],
+                        phone=phone,
+                    ),
                     gender="MALE" if serial % 2 else "FEMALE",
                     level=1,
                     created_at=now,

@@ -24,6 +24,7 @@ from uidp.runtime import Runtime
 from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.auth.sessions import Sessions
 from uidp.services.persons.person_lookup import PersonLookup
+from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.persons.registration import POLICY
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
@@ -189,8 +190,7 @@ class UserSpace:
         try:
             async with in_transaction():
                 changed = await Person.filter(id=person.id, phone_index=old_index).update(
-                    phone_index=self.pii.phone_index(phone),
-                    phone_enc=self.pii.seal("person.phone", person.id, phone),
+                    **seal_person_fields(self.pii, person.id, phone=phone),
                     updated_at=self.rt.clock.now(),
                 )
                 if changed != 1:  # a concurrent change won

@@ -27,6 +27,7 @@ from uidp.services.auth.login_identifiers import LoginIdentifiers
 from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.auth.sessions import Sessions
 from uidp.services.entities.entity_records import seal_entity_fields
+from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
 from uidp.services.shared.notices import Notices
@@ -107,15 +108,14 @@ async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[
                 id=appellant_id,
                 status=PersonStatus.ACTIVE,
                 source=PersonSource.REGISTERED,
-                certificate_type=details["certificate_type"],
-                certificate_index=certificate_index,
-                login_index=pii.login_index(details["certificate_number"]),
-                certificate_number_enc=pii.seal(
-                    "person.certificate_number", appellant_id, details["certificate_number"]
+                **seal_person_fields(
+                    pii,
+                    appellant_id,
+                    certificate_type=details["certificate_type"],
+                    certificate_number=details["certificate_number"],
+                    name=details["name"],
+                    phone=phone,
                 ),
-                name_enc=pii.seal("person.name", appellant_id, details["name"]),
-                phone_index=phone_index,
-                phone_enc=pii.seal("person.phone", appellant_id, phone),
                 gender=gender,
                 level=1,
                 created_at=now,
@@ -163,8 +163,7 @@ async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[st
     if holder is not None and holder.id != person_id:
         raise DomainError(ErrorCode.PHONE_TAKEN, "申诉的新手机号已被其他账号使用，请驳回并告知申请人", "caseId")
     changed = await Person.filter(id=person_id).update(
-        phone_index=pii.phone_index(phone),
-        phone_enc=pii.seal("person.phone", person_id, phone),
+        **seal_person_fields(pii, person_id, phone=phone),
         level=1,
         updated_at=now,
     )
