@@ -217,6 +217,20 @@ def test_graph_does_not_import_plugins():
     assert not found, "graph reaches plugins only through the plugin host:\n" + "\n".join(found)
 
 
+def test_rate_limit_policy_lives_in_the_services():
+    """Which limit, which key and how many belong to the service a resolver calls (decision 107); the graph
+    layer keeps only the anonymous-mutation budget (graph/limits.py, decision 82)."""
+    allowed = {ROOT / "graph/limits.py"}
+    paths = [p for p in python_files("graph") if p not in allowed]
+    found = [
+        f"{p.relative_to(ROOT)}:{line} imports {name}"
+        for p in paths
+        for line, name in imported_modules(p)
+        if name.startswith("uidp.services.shared.request_limits")
+    ]
+    assert not found, "resolvers pass the client; the service counts its own limit:\n" + "\n".join(found)
+
+
 ORM_QUERY_METHODS = {
     "filter", "exclude", "get", "get_or_none", "all", "first", "create", "bulk_create", "get_or_create",
     "update_or_create", "annotate", "raw", "select_for_update", "exists", "count", "delete", "save", "values",

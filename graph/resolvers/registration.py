@@ -36,7 +36,6 @@ from uidp.models.upload import DocumentKind
 from uidp.services.persons.activation import ActivationService, PersonActivation
 from uidp.services.persons.persons import PersonViews
 from uidp.services.persons.registration import PersonRegistration, RegistrationService
-from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.uploads import Uploads, parse_document_ids
 
 CheckCertificateResult = Annotated[
@@ -61,8 +60,7 @@ async def check_certificate(info: Info, input: CheckCertificateInput) -> CheckCe
     c = ctx(info)
 
     async def call() -> CertificateAvailable:
-        await limit_per_client(c.rt, "check-certificate", c.client, per_hour=30)
-        await RegistrationService(c.rt).check_certificate(input.certificate_type, input.certificate_number)
+        await RegistrationService(c.rt).check_certificate(input.certificate_type, input.certificate_number, c.client)
         return CertificateAvailable(certificate_type=input.certificate_type)
 
     return await guarded(info, call)

@@ -89,7 +89,7 @@ async def test_activation_flow(rt):
     service = ActivationService(rt)
     csv = f"name,certificate_type,certificate_number,phone\n陈心,RESIDENT_ID,{resident_id()},15012340058\n"
     assert (await service.import_csv(csv)).created == 1
-    await RegistrationService(rt).check_certificate(CertificateType.RESIDENT_ID, resident_id())  # format only
+    await RegistrationService(rt).check_certificate(CertificateType.RESIDENT_ID, resident_id(), CLIENT)  # format only
     from uidp.services.persons.activation import PersonActivation
 
     code = await code_for(rt, "15012340058", SmsPurpose.ACTIVATE)

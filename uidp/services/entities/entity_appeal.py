@@ -40,6 +40,8 @@ from uidp.services.staff.review import ReviewCases
 
 TICKET_SECONDS = 30 * 60  # the documents take a while to photograph
 TICKET_INVALID = "申诉已失效，请从第一步重新开始"
+STARTS_PER_HOUR = 20  # per client address
+SUBMITS_PER_HOUR = 10  # per client address
 REQUIRED_DOCUMENTS: dict[DocumentKind, str] = {
     DocumentKind.BUSINESS_LICENCE: "营业执照",
     DocumentKind.AUTHORISATION_LETTER: "授权委托书",
@@ -90,7 +92,7 @@ class EntityAppeals:
     async def start(self, credit_code: str, client: ClientInfo) -> EntityAppealStarted:
         """Step 1: the credit code must name a registered entity; answers its masked name and a ticket."""
         code = normalize_credit_code(credit_code)
-        await limit_per_client(self.rt, "entity-appeal-start", client, per_hour=20)
+        await limit_per_client(self.rt, "entity-appeal-start", client, per_hour=STARTS_PER_HOUR)
         entity = await EntityLookup(self.rt).by_credit_code(code)
         if entity is None or entity.status != EntityStatus.ACTIVE:
             raise DomainError(
@@ -111,6 +113,7 @@ class EntityAppeals:
         PASSWORD_MISMATCH, SMS_CODE_INVALID, CAPTCHA_INVALID, UPLOAD_NOT_FOUND (unknown or used upload),
         ALREADY_EXISTS (a pending appeal of this entity). Nothing is stored on any of them.
         """
+        await limit_per_client(self.rt, "entity-appeal", client, per_hour=SUBMITS_PER_HOUR)
         ticket = await self.tickets.read(form.ticket)
         entity = await Entity.get_or_none(id=uuid.UUID(ticket.data["entity"]))
         if entity is None or entity.status != EntityStatus.ACTIVE:

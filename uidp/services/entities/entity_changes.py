@@ -44,6 +44,8 @@ from uidp.services.shared.step_tickets import StepTickets
 log = logging.getLogger("uidp.entities")
 TICKET_SECONDS = 15 * 60
 ELEMENT_TRIES_PER_HOUR = 10  # per client address: the four elements are partly public, so guessing is capped
+CONTACT_CHANGES_PER_HOUR = 30  # per client address
+LEGAL_CHANGES_PER_HOUR = 30  # per client address
 TICKET_INVALID = "身份验证已失效，请重新验证"
 ELEMENTS_MISMATCH = "企业信息与账号登记信息不一致，请核对统一社会信用代码、名称及法定代表人信息"
 
@@ -151,6 +153,7 @@ class EntityChanges:
 
     async def change_contact(self, ticket: str, form: NewContact, client: ClientInfo) -> Entity:
         """E7 step 2: contact name, ID number and the new phone with its code; consumes ticket and code."""
+        await limit_per_client(self.rt, "entity-contact", client, per_hour=CONTACT_CHANGES_PER_HOUR)
         found = await self.tickets.read(ticket)
         entity = await Entity.get_or_none(id=uuid.UUID(found.data["entity"]))
         if entity is None or entity.status != EntityStatus.ACTIVE:
@@ -209,7 +212,7 @@ class EntityChanges:
             form.representative_certificate_number or "",
             field="representativeCertificateNumber",
         )
-        await limit_per_client(self.rt, "entity-legal-change", client, per_hour=30)
+        await limit_per_client(self.rt, "entity-legal-change", client, per_hour=LEGAL_CHANGES_PER_HOUR)
         before = open_entity(self.pii, entity)
         record = await self._registry_record(entity, before.credit_code, client)
         reason = _registry_difference(record, name, form.entity_type, rep_name, rep_number)

@@ -33,7 +33,13 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
 from uidp.services.shared.uploads import document_field
-from uidp.services.staff.appeal_cases import SPENDS_THE_CODE, SubmittedCase, check_bank_card, open_case
+from uidp.services.staff.appeal_cases import (
+    SPENDS_THE_CODE,
+    SubmittedCase,
+    check_bank_card,
+    limit_submits,
+    open_case,
+)
 from uidp.services.staff.review import ReviewCases
 
 # Photos the reviewer compares with the claim when no bank card is given; a supporting document is optional.
@@ -119,6 +125,7 @@ class PhoneAppeals:
         APPEAL_NOT_APPLICABLE; a certificate that has an account answers CERTIFICATE_HAS_ACCOUNT with the
         route to take (and spends the code, so each such answer costs a fresh SMS).
         """
+        await limit_submits(self.rt, client)
         phone = normalize_phone(form.phone)
         certificate_type = form.certificate_type
         number = normalize_certificate_number(

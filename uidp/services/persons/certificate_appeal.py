@@ -26,11 +26,19 @@ from uidp.services.shared.audit import Audit
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
 from uidp.services.shared.step_tickets import StepTickets
-from uidp.services.staff.appeal_cases import SPENDS_THE_CODE, SubmittedCase, check_bank_card, open_case
+from uidp.services.staff.appeal_cases import (
+    SPENDS_THE_CODE,
+    SubmittedCase,
+    check_bank_card,
+    limit_submits,
+    open_case,
+)
 
 TICKET_TTL = 15 * 60
+STARTS_PER_HOUR = 20  # per client address, on top of the captcha
 TICKET_INVALID = "申诉已失效，请从第一步重新开始"
 
 
@@ -59,9 +67,15 @@ class CertificateAppeals:
         self.tickets = StepTickets(rt, "certificate-appeal", seconds=TICKET_TTL, invalid=TICKET_INVALID)
 
     async def start(
-        self, certificate_type: CertificateType, raw_number: str, captcha_id: str, captcha_answer: str
+        self,
+        certificate_type: CertificateType,
+        raw_number: str,
+        captcha_id: str,
+        captcha_answer: str,
+        client: ClientInfo,
     ) -> CertificateAppealTicket:
         """Step 1: the certificate number and a captcha; every well-formed number gets a ticket."""
+        await limit_per_client(self.rt, "appeal-start", client, per_hour=STARTS_PER_HOUR)
         number = normalize_certificate_number(certificate_type, raw_number)
         await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
         person = await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))
@@ -77,6 +91,7 @@ class CertificateAppeals:
         After the code: a taken new phone answers PHONE_TAKEN, a certificate without an active account
         APPEAL_NOT_APPLICABLE (spending the code), then the bank card must match the account's identity.
         """
+        await limit_submits(self.rt, client)
         record = (await self.tickets.read(form.ticket)).data
         card = normalize_card_number(form.card_number)
         phone = normalize_phone(form.new_phone, "newPhone")

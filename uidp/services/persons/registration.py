@@ -36,11 +36,13 @@ from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
 from uidp.services.shared.uploads import Uploads, document_field
 from uidp.services.staff.review import ReviewCases
 
 POLICY = PasswordPolicy()
+CHECKS_PER_HOUR = 30  # checkCertificate per client address: it tells a valid number from an invalid one
 REQUIRED_DOCUMENTS = (DocumentKind.CERTIFICATE_FRONT, DocumentKind.CERTIFICATE_BACK, DocumentKind.SUPPORTING)
 
 
@@ -141,12 +143,14 @@ class RegistrationService:
             mask_phone(self.pii.open("person.phone", person.id, person.phone_enc)),
         )
 
-    async def check_certificate(self, certificate_type: CertificateType, raw_number: str) -> None:
+    async def check_certificate(self, certificate_type: CertificateType, raw_number: str, client: ClientInfo) -> None:
         """The registration page's early check of a number: its format and the registration window (P1d).
 
         It answers the same for free, taken and pre-provisioned numbers; whether the number has an account
-        (activate instead, or appeal) is told by ``register`` once the SMS code is proven.
+        (activate instead, or appeal) is told by ``register`` once the SMS code is proven. Each client
+        address may check ``CHECKS_PER_HOUR`` numbers an hour.
         """
+        await limit_per_client(self.rt, "check-certificate", client, per_hour=CHECKS_PER_HOUR)
         number = normalize_certificate_number(certificate_type, raw_number)
         if certificate_type == CertificateType.RESIDENT_ID:
             resident = parse_resident_id(number, today=self.today())

@@ -17,6 +17,8 @@ from uidp.models.review import CaseKind
 from uidp.models.upload import DocumentKind
 from uidp.ports import BankCardQuery
 from uidp.runtime import Runtime
+from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
 from uidp.services.shared.uploads import Uploads
 from uidp.services.staff.review import ReviewCases
@@ -24,12 +26,18 @@ from uidp.services.staff.review import ReviewCases
 # Refusals after the code that reveal something or cost a provider check: they spend the code.
 SPENDS_THE_CODE = frozenset({ErrorCode.BANK_CHECK_FAILED, ErrorCode.LOGIN_IDENTIFIER_TAKEN})
 CASE_OWNER = "review_case"  # owner_kind of uploads attached to a case that has no account yet (P9a)
+SUBMITS_PER_HOUR = 10  # per client address, phone and certificate appeals together
 
 
 @dataclass(frozen=True)
 class SubmittedCase:
     case_id: uuid.UUID
     due_at: datetime
+
+
+async def limit_submits(rt: Runtime, client: ClientInfo) -> None:
+    """Count one appeal submission by the client address (P9a and P9b share it); RATE_LIMITED past the hour's."""
+    await limit_per_client(rt, "appeal", client, per_hour=SUBMITS_PER_HOUR)
 
 
 async def check_bank_card(rt: Runtime, query: BankCardQuery) -> None:

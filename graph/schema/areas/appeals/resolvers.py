@@ -33,7 +33,6 @@ from uidp.services.persons.appeals import PhoneAppeal, PhoneAppeals
 from uidp.services.persons.certificate_appeal import CertificateAppeal, CertificateAppeals
 from uidp.services.persons.user_space import UserSpace
 from uidp.services.shared.principal import Principal
-from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.staff.appeal_cases import SubmittedCase
 
 SubmitPhoneAppealResult = Annotated[
@@ -62,7 +61,6 @@ async def submit_phone_appeal(info: Info, input: SubmitPhoneAppealInput) -> Subm
     c = ctx(info)
 
     async def call() -> AppealSubmitted:
-        await limit_per_client(c.rt, "appeal", c.client, per_hour=10)
         form = PhoneAppeal(
             phone=input.phone,
             sms_code=input.sms_code,
@@ -83,9 +81,8 @@ async def start_certificate_appeal(info: Info, input: StartCertificateAppealInpu
     c = ctx(info)
 
     async def call() -> CertificateAppealStarted:
-        await limit_per_client(c.rt, "appeal-start", c.client, per_hour=20)
         started = await CertificateAppeals(c.rt).start(
-            input.certificate_type, input.certificate_number, input.captcha_id, input.captcha_answer
+            input.certificate_type, input.certificate_number, input.captcha_id, input.captcha_answer, c.client
         )
         return CertificateAppealStarted(
             ticket=started.ticket, masked_certificate_number=started.masked_certificate_number
@@ -98,7 +95,6 @@ async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealIn
     c = ctx(info)
 
     async def call() -> AppealSubmitted:
-        await limit_per_client(c.rt, "appeal", c.client, per_hour=10)
         form = CertificateAppeal(
             ticket=input.ticket,
             card_number=input.card_number,

@@ -35,7 +35,6 @@ from uidp.services.entities.entity_changes import ContactChangeTicket, EntityCha
 from uidp.services.entities.entity_records import entity_view, open_entity
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import Principal
-from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.uploads import parse_document_ids
 
 StartEntityContactChangeResult = Annotated[
@@ -108,7 +107,6 @@ async def change_entity_contact(info: Info, input: ChangeEntityContactInput) -> 
     c = ctx(info)
 
     async def call() -> EntityContactChanged:
-        await limit_per_client(c.rt, "entity-contact", c.client, per_hour=30)
         form = NewContact(input.contact_name, input.contact_certificate_number, input.contact_phone, input.sms_code)
         entity = await EntityChanges(c.rt).change_contact(input.ticket, form, c.client)
         plain = open_entity(Pii(c.rt), entity)
@@ -173,7 +171,6 @@ async def submit_entity_appeal(info: Info, input: SubmitEntityAppealInput) -> Su
     c = ctx(info)
 
     async def call() -> AppealSubmitted:
-        await limit_per_client(c.rt, "entity-appeal", c.client, per_hour=10)
         form = EntityAppeal(
             ticket=input.ticket,
             contact_name=input.contact_name,
