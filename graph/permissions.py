@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from strawberry.types import Info
 
+from uidp.domain.accounts import StaffRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.principal import Principal
 
-REVIEWER, OPERATOR, ADMINISTRATOR = "reviewer", "operator", "administrator"
+REVIEWER, OPERATOR, ADMINISTRATOR = StaffRole.REVIEWER, StaffRole.OPERATOR, StaffRole.ADMINISTRATOR
 REVIEWERS = (REVIEWER, ADMINISTRATOR)
 OPERATORS = (OPERATOR, ADMINISTRATOR)
 ADMINISTRATORS = (ADMINISTRATOR,)
@@ -78,7 +79,7 @@ async def require_staff(info: Info, role_any: tuple[str, ...] | None = None, sco
     principal = await info.context.principal()
     if principal is None:
         raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
-    if principal.kind != "staff" or not set(role_any) & set(principal.roles):
+    if principal.kind != SubjectKind.STAFF or not set(role_any) & set(principal.roles):
         raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
     if sessions_only and principal.via_token:
         raise DomainError(ErrorCode.API_TOKEN_NOT_A_SESSION, "此操作需要登录会话，API 令牌不能执行")

@@ -162,9 +162,10 @@ async def enrol_staff(
     rt: Any, *roles: str, username: str = "reviewer1", password: str = STAFF_PASSWORD, client: Any = None
 ) -> EnrolledStaff:
     """Create a staff member and enrol them through the real flow: the setup code, their own TOTP and password."""
+    from uidp.domain.accounts import StaffRole
     from uidp.security.totp import b32decode, totp
     from uidp.services.shared.principal import ClientInfo, cli_actor
-    from uidp.services.staff.staff import StaffRole, StaffService
+    from uidp.services.staff.staff import StaffService
     from uidp.services.staff.staff_enrolment import StaffEnrolments
 
     client = client or ClientInfo("192.0.2.10")

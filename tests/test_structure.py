@@ -231,6 +231,21 @@ def test_rate_limit_policy_lives_in_the_services():
     assert not found, "resolvers pass the client; the service counts its own limit:\n" + "\n".join(found)
 
 
+def test_staff_roles_are_named_by_the_one_enum():
+    """``uidp.domain.accounts.StaffRole`` is the only place a role is spelled (decision 109)."""
+    roles = {"reviewer", "operator", "administrator"}
+    home = ROOT / "uidp/domain/accounts.py"
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}"
+        for folder in ("uidp", "graph", "plugins")
+        for path in python_files(folder)
+        if path != home and "migrations" not in path.parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and node.value in roles
+    ]
+    assert not found, "use uidp.domain.accounts.StaffRole:\n" + "\n".join(found)
+
+
 ORM_QUERY_METHODS = {
     "filter", "exclude", "get", "get_or_none", "all", "first", "create", "bulk_create", "get_or_create",
     "update_or_create", "annotate", "raw", "select_for_update", "exists", "count", "delete", "save", "values",

@@ -14,6 +14,7 @@ from pluggy import PluginValidationError
 
 from uidp.commands import CommandParser, add_plugin_commands
 from uidp.config import ConfigError, Settings, settings_docs
+from uidp.domain.accounts import StaffRole
 from uidp.hookspecs import PluginError
 from uidp.services.shared.principal import CLI_CLIENT, cli_actor
 
@@ -77,7 +78,7 @@ def _print_setup_code(username: str, code: str, expires_at: Any, *, reset: bool)
 def cmd_create_staff(args: argparse.Namespace) -> None:
     from uidp.domain.errors import DomainError
     from uidp.runtime import Runtime
-    from uidp.services.staff.staff import StaffRole, StaffService
+    from uidp.services.staff.staff import StaffService
 
     settings = _settings()
 
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> None:
     staff = sub.add_parser("create-staff", help="create a staff account; prints its single-use setup code")
     staff.add_argument("username")
     staff.add_argument("--display-name")
-    staff.add_argument("--role", action="append", default=[], choices=["reviewer", "operator", "administrator"])
+    staff.add_argument("--role", action="append", default=[], choices=[role.value for role in StaffRole])
     staff.set_defaults(func=cmd_create_staff)
 
     reset = sub.add_parser(

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.types import AssuranceLevel
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
 from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
 from uidp.services.persons.levels import BankCheckView, Levels, Verification
@@ -97,7 +98,7 @@ def _result(verification: Verification) -> BankCheckResult:
 
 
 async def verify_bank_card(info: Info, input: VerifyBankCardInput) -> VerifyBankCardResult:
-    c, principal = ctx(info), await principal_or_error(info, kind="person")
+    c, principal = ctx(info), await principal_or_error(info, kind=SubjectKind.PERSON)
     if not isinstance(principal, Principal):
         return principal
 
@@ -111,7 +112,7 @@ async def verify_bank_card(info: Info, input: VerifyBankCardInput) -> VerifyBank
 async def my_verification(info: Info) -> MyVerification:
     """Person only: anonymous callers get NOT_AUTHENTICATED, staff FORBIDDEN (top-level errors)."""
     c = ctx(info)
-    principal = await require_principal(info, kind="person")
+    principal = await require_principal(info, kind=SubjectKind.PERSON)
     verification = await Levels(c.rt).bank_check_status(principal, c.client)
     return MyVerification(
         level=verification.level,

@@ -12,6 +12,7 @@ from graph.schema.errors import FieldError, Forbidden, LoginFailed, NotAuthentic
 from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
 from graph.schema.notice_types import AccountNotice
 from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.http.auth import clear_session_cookie, set_session_cookie
 from uidp.services.auth.login import LoginOutcome, LoginService
@@ -37,10 +38,10 @@ LogoutResult = Annotated[
 
 
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:
-    if principal.kind == "entity":
+    if principal.kind == SubjectKind.ENTITY:
         entity = await EntityViews(ctx(info).rt).get(principal.id)
         return EntityAccount.of(entity) if entity else None
-    if principal.kind == "staff":
+    if principal.kind == SubjectKind.STAFF:
         staff = await StaffService(ctx(info).rt).get(principal.id)
         if staff is None:
             return None

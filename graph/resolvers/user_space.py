@@ -28,6 +28,7 @@ from graph.schema.types import (
     SessionEnded,
     SmsCodeSent,
 )
+from uidp.domain.accounts import SubjectKind
 from uidp.http.auth import clear_session_cookie
 from uidp.services.persons.persons import PersonViews
 from uidp.services.persons.user_space import UserSpace
@@ -62,11 +63,11 @@ UnbindLoginResult = Annotated[
 
 async def person_principal(info: Info) -> Principal:
     """The logged-in person; anonymous callers NOT_AUTHENTICATED, staff sessions FORBIDDEN."""
-    return await require_principal(info, kind="person")
+    return await require_principal(info, kind=SubjectKind.PERSON)
 
 
 async def as_person(info: Info) -> Principal | NotAuthenticated | Forbidden:
-    return await principal_or_error(info, kind="person")
+    return await principal_or_error(info, kind=SubjectKind.PERSON)
 
 
 async def change_password(info: Info, input: ChangePasswordInput) -> ChangePasswordResult:

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from graph.schema.notice_types import AccountNotice, own_notices
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.domain.certificates import Gender as DomainGender
 from uidp.domain.certificates import ValidityPeriod as DomainValidityPeriod
@@ -95,7 +96,7 @@ class PersonAccount:
 
     @strawberry.field(description="Pending notices (only for the account's own session; empty otherwise).")
     async def notices(self, info: strawberry.Info) -> list[AccountNotice]:
-        return await own_notices(info, "person", self.view.id)
+        return await own_notices(info, SubjectKind.PERSON, self.view.id)
 
 
 @strawberry.type(description="A staff member's own account.")

@@ -7,6 +7,7 @@ import uuid
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from uidp.domain.accounts import StaffRole
 from uidp.domain.errors import DomainError
 from uidp.http.auth import bearer_token
 from uidp.http.client import client_info
@@ -19,7 +20,7 @@ from uidp.services.shared.principal import Principal
 from uidp.services.shared.uploads import Uploads
 
 # The same rule as graph.permissions gives reviewCase: these roles, and the "review" scope on API tokens.
-REVIEWER_ROLES = {"reviewer", "administrator"}
+REVIEWER_ROLES = {StaffRole.REVIEWER, StaffRole.ADMINISTRATOR}
 REVIEW_SCOPE = "review"
 
 

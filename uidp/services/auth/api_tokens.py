@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import StaffRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.staff import StaffAccount
 from uidp.models.staff_token import StaffApiToken
@@ -24,7 +25,7 @@ TOKEN_PREFIX = "uidp_pat_"
 # The scopes a token can carry; graph.permissions maps every staff root field to one of them.
 SCOPES = ("review", "persons", "catalogue", "audit", "sessions", "staff", "sandbox")
 MAX_DAYS = 366
-ADMINISTRATOR = "administrator"  # may list and revoke everyone's tokens (revoking only takes power away)
+ADMINISTRATOR = StaffRole.ADMINISTRATOR  # may list and revoke everyone's tokens (revoking only takes power away)
 TOUCH_EVERY = timedelta(seconds=60)
 
 
@@ -94,7 +95,7 @@ class ApiTokens:
         await self.audit.record(
             "api_token.created",
             actor=actor,
-            subject=("staff", staff.id),
+            subject=(SubjectKind.STAFF, staff.id),
             client=client,
             token_id=str(record.id),
             name=name,
@@ -116,7 +117,11 @@ class ApiTokens:
         if not changed or record is None:
             raise DomainError(ErrorCode.NOT_FOUND, "没有该令牌，或已被撤销", "tokenId")
         await self.audit.record(
-            "api_token.revoked", actor=actor, subject=("staff", record.staff_id), client=client, token_id=str(token_id)
+            "api_token.revoked",
+            actor=actor,
+            subject=(SubjectKind.STAFF, record.staff_id),
+            client=client,
+            token_id=str(token_id),
         )
         return record
 
@@ -151,4 +156,4 @@ class ApiTokens:
             return None
         if record.last_used_at is None or now - record.last_used_at >= TOUCH_EVERY:
             await StaffApiToken.filter(id=record.id).update(last_used_at=now)
-        return Principal("staff", staff.id, record.id, tuple(staff.roles), tuple(record.scopes))
+        return Principal(SubjectKind.STAFF, staff.id, record.id, tuple(staff.roles), tuple(record.scopes))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from uidp.config import Settings
+from uidp.domain.accounts import SubjectKind
 from uidp.models.session import Session
 from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
@@ -25,7 +26,7 @@ class IssuedSession:
 
 def session_limits(settings: Settings, subject_kind: str) -> tuple[timedelta, timedelta]:
     """(idle, absolute) timeouts: staff sessions have their own, shorter ones."""
-    if subject_kind == "staff":
+    if subject_kind == SubjectKind.STAFF:
         return (
             timedelta(minutes=settings.staff_session_idle_minutes),
             timedelta(hours=settings.staff_session_absolute_hours),
@@ -46,7 +47,7 @@ async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID |
 class Sessions:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.idle, self.absolute = session_limits(rt.settings, "person")
+        self.idle, self.absolute = session_limits(rt.settings, SubjectKind.PERSON)
 
     async def issue(self, subject_kind: str, subject_id: uuid.UUID, method: str, client: ClientInfo) -> IssuedSession:
         """A new session; the token is returned once and only its digest is stored."""
@@ -120,7 +121,7 @@ class Sessions:
         if session is None:
             return None
         roles: tuple[str, ...] = ()
-        if session.subject_kind == "staff":
+        if session.subject_kind == SubjectKind.STAFF:
             staff = await StaffAccount.get_or_none(id=session.subject_id, active=True)
             if staff is None:
                 return None

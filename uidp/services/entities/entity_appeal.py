@@ -16,6 +16,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_name, normalize_phone
 from uidp.domain.credit_code import normalize_credit_code
@@ -153,7 +154,7 @@ class EntityAppeals:
         }
         try:
             async with in_transaction():
-                await Uploads(self.rt).claim(documents, owner=("entity", entity.id))
+                await Uploads(self.rt).claim(documents, owner=(SubjectKind.ENTITY, entity.id))
                 case = await ReviewCases(self.rt).open(
                     CaseKind.ENTITY_APPEAL,
                     notify_phone=phone,
@@ -167,7 +168,7 @@ class EntityAppeals:
             raise DomainError(ErrorCode.ALREADY_EXISTS, "该企业已有一件申诉正在审核中，请等待短信通知", None) from None
         await self.audit.record(
             "appeal.submitted",
-            subject=("entity", entity.id),
+            subject=(SubjectKind.ENTITY, entity.id),
             client=client,
             kind=CaseKind.ENTITY_APPEAL.value,
             case_id=str(case.id),

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import names_match, normalize_name, normalize_phone
 from uidp.domain.credit_code import normalize_credit_code
@@ -96,7 +97,7 @@ class EntityChanges:
         entity = await acting_entity(principal)
         if not password:
             raise DomainError(ErrorCode.REQUIRED, "请输入登录密码", "password")
-        password_hash = await Passwords(self.rt).hash_of("entity", entity.id)
+        password_hash = await Passwords(self.rt).hash_of(SubjectKind.ENTITY, entity.id)
         ok, just_locked = await LoginThrottle(self.rt).check_password(
             f"entity:{entity.id}", client, password, password_hash
         )
@@ -104,7 +105,7 @@ class EntityChanges:
             await self._refused("entity.contact_change_refused", client, entity.id, reason="wrong_password")
             if just_locked:
                 await self.audit.record(
-                    "account.locked", outcome="failure", subject=("entity", entity.id), client=client
+                    "account.locked", outcome="failure", subject=(SubjectKind.ENTITY, entity.id), client=client
                 )
             raise DomainError(ErrorCode.WRONG_PASSWORD, "登录密码错误", "password")
         return await self._ticket(entity, "password", client)
@@ -180,7 +181,7 @@ class EntityChanges:
             await self.tickets.spend(ticket)  # last: of concurrent changes with one ticket, exactly one commits
         await self.audit.record(
             "entity.contact_changed",
-            subject=("entity", entity.id),
+            subject=(SubjectKind.ENTITY, entity.id),
             client=client,
             via=found.data.get("via", ""),
             old_contact_name=mask_name(before.contact_name),
@@ -245,7 +246,7 @@ class EntityChanges:
         await self.audit.record(
             "entity.legal_information_changed",
             actor=principal,
-            subject=("entity", entity.id),
+            subject=(SubjectKind.ENTITY, entity.id),
             client=client,
             old_name=mask_entity_name(before.name),
             new_name=mask_entity_name(name),
@@ -275,7 +276,9 @@ class EntityChanges:
     async def _ticket(self, entity: Entity, via: str, client: ClientInfo) -> ContactChangeTicket:
         issued = await self.tickets.issue({"entity": str(entity.id), "via": via})
         plain = open_entity(self.pii, entity)
-        await self.audit.record("entity.contact_change_verified", subject=("entity", entity.id), client=client, via=via)
+        await self.audit.record(
+            "entity.contact_change_verified", subject=(SubjectKind.ENTITY, entity.id), client=client, via=via
+        )
         return ContactChangeTicket(
             ticket=issued.token,
             expires_at=issued.expires_at,
@@ -287,13 +290,13 @@ class EntityChanges:
     async def _refused(
         self, event: str, client: ClientInfo, entity_id: uuid.UUID | None, *, reason: str, **details: str
     ) -> None:
-        subject = ("entity", entity_id) if entity_id else None
+        subject = (SubjectKind.ENTITY, entity_id) if entity_id else None
         await self.audit.record(event, outcome="failure", subject=subject, client=client, reason=reason, **details)
 
 
 async def acting_entity(principal: Principal) -> Entity:
     """The entity of an entity session; any other caller is FORBIDDEN."""
-    if principal.kind != "entity":
+    if principal.kind != SubjectKind.ENTITY:
         raise DomainError(ErrorCode.FORBIDDEN, "请使用法人账号登录")
     entity = await Entity.get_or_none(id=principal.id)
     if entity is None or entity.status != EntityStatus.ACTIVE:

@@ -20,6 +20,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import names_match, normalize_name, normalize_phone
 from uidp.domain.credit_code import normalize_credit_code
@@ -135,7 +136,9 @@ class EntityRegistrationService:
             raise DomainError(ErrorCode.NOT_FOUND, NO_ACCOUNT, "phone")
         await self._check_password(person, password, client)
         if person.status != PersonStatus.ACTIVE or CertificateType(person.certificate_type) not in REPRESENTATIVE_TYPES:
-            await self._refused("not_eligible", client, subject=("person", person.id), status=str(person.status))
+            await self._refused(
+                "not_eligible", client, subject=(SubjectKind.PERSON, person.id), status=str(person.status)
+            )
             raise DomainError(ErrorCode.FORBIDDEN, NOT_ELIGIBLE, "phone")
         await self.codes.consume(SmsPurpose.ENTITY_REGISTER, phone, sms_code)
         issued = await self.tickets.issue({"person": str(person.id)})
@@ -143,7 +146,7 @@ class EntityRegistrationService:
         number = self.pii.open("person.certificate_number", person.id, person.certificate_number_enc)
         await self.audit.record(
             "entity_registration.representative_proven",
-            subject=("person", person.id),
+            subject=(SubjectKind.PERSON, person.id),
             client=client,
             phone=mask_phone(phone),
         )
@@ -155,15 +158,17 @@ class EntityRegistrationService:
         )
 
     async def _check_password(self, person: Person, password: str, client: ClientInfo) -> None:
-        password_hash = await Passwords(self.rt).hash_of("person", person.id)
+        password_hash = await Passwords(self.rt).hash_of(SubjectKind.PERSON, person.id)
         ok, just_locked = await LoginThrottle(self.rt).check_password(
             f"person:{person.id}", client, password, password_hash
         )
         if ok:
             return
-        await self._refused("wrong_password", client, subject=("person", person.id))
+        await self._refused("wrong_password", client, subject=(SubjectKind.PERSON, person.id))
         if just_locked:
-            await self.audit.record("account.locked", outcome="failure", subject=("person", person.id), client=client)
+            await self.audit.record(
+                "account.locked", outcome="failure", subject=(SubjectKind.PERSON, person.id), client=client
+            )
         raise DomainError(ErrorCode.WRONG_PASSWORD, WRONG_PASSWORD, "password")
 
     async def register(self, form: EntityRegistration, client: ClientInfo) -> Entity:
@@ -210,7 +215,7 @@ class EntityRegistrationService:
                     created_at=now,
                     updated_at=now,
                 )
-                await Passwords(self.rt).store_hash("entity", entity_id, password_hash)
+                await Passwords(self.rt).store_hash(SubjectKind.ENTITY, entity_id, password_hash)
                 await self.codes.consume(SmsPurpose.ENTITY_REGISTER, checked.contact_phone, form.sms_code)
                 await self.tickets.spend(form.ticket)  # last: one representative ticket registers one entity
         except IntegrityError:
@@ -218,7 +223,7 @@ class EntityRegistrationService:
             raise _taken() from None
         await self.audit.record(
             "entity.registered",
-            subject=("entity", entity_id),
+            subject=(SubjectKind.ENTITY, entity_id),
             client=client,
             entity_type=form.entity_type.value,
             credit_code=mask_credit_code(checked.code),
@@ -280,7 +285,10 @@ class EntityRegistrationService:
         if mismatch is not None:
             reason, message, field = mismatch
             await self._refused(
-                f"registry_{reason}", client, subject=("person", person.id), credit_code=mask_credit_code(checked.code)
+                f"registry_{reason}",
+                client,
+                subject=(SubjectKind.PERSON, person.id),
+                credit_code=mask_credit_code(checked.code),
             )
             raise DomainError(ErrorCode.REGISTRY_MISMATCH, message, field, reason=reason)
 

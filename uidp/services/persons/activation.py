@@ -11,6 +11,7 @@ from datetime import date
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import (
     CertificateType,
     ValidityPeriod,
@@ -132,7 +133,7 @@ class ActivationService:
                 )
                 if changed != 1:
                     raise DomainError(ErrorCode.NOT_ACTIVATABLE, NOT_ACTIVATABLE, "certificateNumber")
-                await Passwords(self.rt).store_hash("person", person.id, password_hash)
+                await Passwords(self.rt).store_hash(SubjectKind.PERSON, person.id, password_hash)
                 await self.codes.consume(SmsPurpose.ACTIVATE, record_phone, form.sms_code)
                 if new_phone:
                     await self.codes.consume(
@@ -142,7 +143,7 @@ class ActivationService:
             raise DomainError(ErrorCode.PHONE_TAKEN, "该手机号已被注册", "newPhone") from None
         await self.audit.record(
             "person.activated",
-            subject=("person", person.id),
+            subject=(SubjectKind.PERSON, person.id),
             client=client,
             phone_changed=bool(new_phone),
             phone=mask_phone(phone),

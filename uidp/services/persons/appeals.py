@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.bank_cards import normalize_card_number
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_name, normalize_phone
@@ -197,7 +198,7 @@ class PhoneAppeals:
         )
         await self.audit.record(
             "appeal.submitted",
-            subject=("person", holder.id),
+            subject=(SubjectKind.PERSON, holder.id),
             client=client,
             kind=CaseKind.PHONE_APPEAL.value,
             case_id=str(case.case_id),

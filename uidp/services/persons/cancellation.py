@@ -13,6 +13,7 @@ import uuid
 
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_id_number, mask_phone
@@ -73,7 +74,7 @@ class CancellationService:
             deleted = await erase_person(person.id)
         await Audit(self.rt).record(
             "person.cancelled",
-            subject=("person", person.id),
+            subject=(SubjectKind.PERSON, person.id),
             client=client,
             certificate_number=mask_id_number(stored),
             phone=mask_phone(phone),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.bank_cards import normalize_card_number
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_phone
@@ -137,7 +138,7 @@ class CertificateAppeals:
         )
         await self.audit.record(
             "appeal.submitted",
-            subject=("person", person.id),
+            subject=(SubjectKind.PERSON, person.id),
             client=client,
             kind=CaseKind.CERTIFICATE_APPEAL.value,
             case_id=str(case.case_id),

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.bank_cards import BankCheckStatus, MismatchReason, normalize_card_number
 from uidp.domain.contact import normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
@@ -133,7 +134,7 @@ class Levels:
                 "bank_check.refused",
                 outcome="failure",
                 actor=principal,
-                subject=("person", person.id),
+                subject=(SubjectKind.PERSON, person.id),
                 client=client,
                 reason="reserved_phone_differs",
                 reserved_phone=mask_phone(phone),
@@ -161,7 +162,7 @@ class Levels:
                 "bank_check.unavailable",
                 outcome="failure",
                 actor=principal,
-                subject=("person", person.id),
+                subject=(SubjectKind.PERSON, person.id),
                 client=client,
                 provider=verifier.id,
             )
@@ -256,7 +257,7 @@ class Levels:
     async def _audit_outcome(
         self, person_id: uuid.UUID, check: BankCheck, client: ClientInfo | None, actor: Principal | None = None
     ) -> None:
-        common = {"actor": actor, "subject": ("person", person_id), "client": client}
+        common = {"actor": actor, "subject": (SubjectKind.PERSON, person_id), "client": client}
         details = {"card": check.masked_card, "provider": check.provider, "check_id": str(check.id)}
         if check.status == BankCheckStatus.MATCHED:
             await self.audit.record("level.raised", **common, **details, method="bank_card", level=2)

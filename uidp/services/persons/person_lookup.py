@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.login_identifiers import as_phone
@@ -36,7 +37,7 @@ class PersonLookup:
 
     async def acting(self, principal: Principal, *, staff_message: str = "请使用个人账号登录") -> Person:
         """The acting person's row (a staff principal: FORBIDDEN; a vanished person: NOT_AUTHENTICATED)."""
-        if principal.kind != "person":
+        if principal.kind != SubjectKind.PERSON:
             raise DomainError(ErrorCode.FORBIDDEN, staff_message)
         person = await Person.get_or_none(id=principal.id)
         if person is None:

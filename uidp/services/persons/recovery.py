@@ -17,6 +17,7 @@ from datetime import datetime
 
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_name
 from uidp.domain.errors import DomainError, ErrorCode
@@ -103,7 +104,7 @@ class RecoveryService:
         issued = await self.tickets.issue(record)
         await self.audit.record(
             "recovery.started",
-            subject=("person", person.id) if person else None,
+            subject=(SubjectKind.PERSON, person.id) if person else None,
             client=client,
             certificate_type=certificate_type.value,
             certificate_number=mask_id_number(number),
@@ -129,7 +130,7 @@ class RecoveryService:
             sent = await self.codes.send(SmsPurpose.RECOVER_PASSWORD, phone, client, field=None)
             await self.audit.record(
                 "sms_code.sent",
-                subject=("person", person.id),
+                subject=(SubjectKind.PERSON, person.id),
                 client=client,
                 purpose="RECOVER_PASSWORD",
                 phone=mask_phone(phone),
@@ -167,11 +168,11 @@ class RecoveryService:
         async with in_transaction():
             await self.codes.consume(SmsPurpose.RECOVER_PASSWORD, phone, sms_code)
             await self.tickets.spend(ticket)  # last: of concurrent completions, exactly one gets here
-            await Passwords(self.rt).store_hash("person", person.id, password_hash)
-        ended = await Sessions(self.rt).revoke_all("person", person.id, "password_recovered")
+            await Passwords(self.rt).store_hash(SubjectKind.PERSON, person.id, password_hash)
+        ended = await Sessions(self.rt).revoke_all(SubjectKind.PERSON, person.id, "password_recovered")
         await LoginThrottle(self.rt).unlock(f"person:{person.id}")
         await self.audit.record(
-            "password.recovered", subject=("person", person.id), client=client, sessions_ended=ended
+            "password.recovered", subject=(SubjectKind.PERSON, person.id), client=client, sessions_ended=ended
         )
         return person.id
 

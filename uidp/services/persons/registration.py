@@ -10,6 +10,7 @@ from datetime import date
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import (
     CertificateType,
     Gender,
@@ -216,9 +217,9 @@ class RegistrationService:
                     updated_at=now,
                     activated_at=None if manual else now,
                 )
-                await Passwords(self.rt).store_hash("person", person_id, password_hash)
+                await Passwords(self.rt).store_hash(SubjectKind.PERSON, person_id, password_hash)
                 if manual:
-                    await Uploads(self.rt).claim(form.documents, owner=("person", person_id))
+                    await Uploads(self.rt).claim(form.documents, owner=(SubjectKind.PERSON, person_id))
                     await ReviewCases(self.rt).open(
                         CaseKind.MANUAL_REGISTRATION,
                         notify_phone=checked.phone,
@@ -238,7 +239,7 @@ class RegistrationService:
             raise DomainError(ErrorCode.CERTIFICATE_TAKEN, "该证件号码已注册", "certificateNumber") from None
         await self.audit.record(
             "person.registered",
-            subject=("person", person_id),
+            subject=(SubjectKind.PERSON, person_id),
             client=client,
             certificate_type=form.certificate_type.value,
             status=person.status.value,

@@ -7,6 +7,7 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from uidp.config import Settings
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, gb11643_check_char
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
@@ -57,7 +58,7 @@ async def seed_persons(settings: Settings, count: int, password: str, *, actor: 
                     updated_at=now,
                     activated_at=now,
                 )
-                await Passwords(rt).store_hash("person", person_id, password_hash)
+                await Passwords(rt).store_hash(SubjectKind.PERSON, person_id, password_hash)
         await Audit(rt).record("persons.seeded", actor=actor, count=len(phones))
     finally:
         await rt.close()

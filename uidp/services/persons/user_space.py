@@ -13,6 +13,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.contact import normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_name, mask_phone
@@ -100,9 +101,13 @@ class UserSpace:
             raise DomainError(ErrorCode.WEAK_PASSWORD, "新密码不能与当前密码相同", "newPassword", reason="unchanged")
         password_hash = await self.rt.hasher.hash(password)
         async with in_transaction():
-            await Passwords(self.rt).store_hash("person", person.id, password_hash)
-        ended = await self.sessions.revoke_all("person", person.id, "password_changed", keep=principal.session_id)
-        await self.audit.record("password.changed", subject=("person", person.id), client=client, sessions_ended=ended)
+            await Passwords(self.rt).store_hash(SubjectKind.PERSON, person.id, password_hash)
+        ended = await self.sessions.revoke_all(
+            SubjectKind.PERSON, person.id, "password_changed", keep=principal.session_id
+        )
+        await self.audit.record(
+            "password.changed", subject=(SubjectKind.PERSON, person.id), client=client, sessions_ended=ended
+        )
         return ended
 
     async def _check_current_password(
@@ -111,17 +116,21 @@ class UserSpace:
         """The account's own password, counted like a login: wrong tries lock it, and locked answers wrong."""
         if not current:
             raise DomainError(ErrorCode.REQUIRED, "请输入当前密码", "currentPassword")
-        current_hash = await Passwords(self.rt).hash_of("person", person.id)
+        current_hash = await Passwords(self.rt).hash_of(SubjectKind.PERSON, person.id)
         ok, just_locked = await LoginThrottle(self.rt).check_password(
             f"person:{person.id}", client, current, current_hash
         )
         if not ok:
             await self.audit.record(
-                event, outcome="failure", subject=("person", person.id), client=client, reason="wrong_password"
+                event,
+                outcome="failure",
+                subject=(SubjectKind.PERSON, person.id),
+                client=client,
+                reason="wrong_password",
             )
             if just_locked:
                 await self.audit.record(
-                    "account.locked", outcome="failure", subject=("person", person.id), client=client
+                    "account.locked", outcome="failure", subject=(SubjectKind.PERSON, person.id), client=client
                 )
             raise DomainError(ErrorCode.WRONG_PASSWORD, WRONG_PASSWORD_MESSAGE, "currentPassword")
 
@@ -141,7 +150,7 @@ class UserSpace:
             await self.audit.record(
                 "sms_code.refused",
                 outcome="failure",
-                subject=("person", person.id),
+                subject=(SubjectKind.PERSON, person.id),
                 client=client,
                 purpose=purpose.value,
                 phone=mask_phone(phone),
@@ -150,7 +159,7 @@ class UserSpace:
             raise
         await self.audit.record(
             "sms_code.sent",
-            subject=("person", person.id),
+            subject=(SubjectKind.PERSON, person.id),
             client=client,
             purpose=purpose.value,
             phone=mask_phone(phone),
@@ -202,10 +211,12 @@ class UserSpace:
                 await self.codes.consume(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field=new_code_field)
         except IntegrityError:
             raise _phone_taken() from None
-        ended = await self.sessions.revoke_all("person", person.id, "phone_changed", keep=principal.session_id)
+        ended = await self.sessions.revoke_all(
+            SubjectKind.PERSON, person.id, "phone_changed", keep=principal.session_id
+        )
         await self.audit.record(
             "phone.changed" if old_phone is not None else "person.phone_bound",
-            subject=("person", person.id),
+            subject=(SubjectKind.PERSON, person.id),
             client=client,
             old_phone=mask_phone(old_phone) if old_phone else None,
             new_phone=mask_phone(phone),
@@ -231,7 +242,7 @@ class UserSpace:
         idle_since = now - self.sessions.idle
         rows = (
             await Session.filter(
-                subject_kind="person",
+                subject_kind=SubjectKind.PERSON,
                 subject_id=person.id,
                 revoked_at__isnull=True,
                 expires_at__gt=now,
@@ -261,17 +272,21 @@ class UserSpace:
         except ValueError:
             raise not_found("sessionId") from None
         ended = await Session.filter(
-            id=wanted, subject_kind="person", subject_id=person.id, revoked_at__isnull=True
+            id=wanted, subject_kind=SubjectKind.PERSON, subject_id=person.id, revoked_at__isnull=True
         ).update(revoked_at=self.rt.clock.now(), revoked_reason="ended_by_user")
         if not ended:
             raise not_found("sessionId")
-        await self.audit.record("session.ended", subject=("person", person.id), client=client, session_id=str(wanted))
+        await self.audit.record(
+            "session.ended", subject=(SubjectKind.PERSON, person.id), client=client, session_id=str(wanted)
+        )
         return wanted == principal.session_id
 
     async def my_bindings(self, principal: Principal) -> list[BindingInfo]:
         """Third-party logins bound to the person (provider, when, masked display name)."""
         person = await self.person(principal)
-        rows = await ExternalBinding.filter(subject_kind="person", subject_id=person.id).order_by("created_at")
+        rows = await ExternalBinding.filter(subject_kind=SubjectKind.PERSON, subject_id=person.id).order_by(
+            "created_at"
+        )
         return [BindingInfo(row.provider, row.created_at, self._display(row)) for row in rows]
 
     def _display(self, row: ExternalBinding) -> str:
@@ -289,11 +304,13 @@ class UserSpace:
         if not provider:
             raise DomainError(ErrorCode.REQUIRED, "请选择要解绑的登录方式", "provider")
         removed = await ExternalBinding.filter(
-            subject_kind="person", subject_id=person.id, provider=provider[:32]
+            subject_kind=SubjectKind.PERSON, subject_id=person.id, provider=provider[:32]
         ).delete()
         if not removed:
             raise not_found("provider")
-        await self.audit.record("binding.removed", subject=("person", person.id), client=client, provider=provider)
+        await self.audit.record(
+            "binding.removed", subject=(SubjectKind.PERSON, person.id), client=client, provider=provider
+        )
 
 
 def _no_phone(field: str | None) -> DomainError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from uidp.domain.accounts import SubjectKind
 from uidp.models.review import CaseKind, ReviewCase
 from uidp.models.upload import Upload
 
@@ -17,9 +18,9 @@ async def case_showing(upload: Upload) -> ReviewCase | None:
     if upload.owner_id is None:
         return None
     query = ReviewCase.filter(submitted_at__gte=upload.created_at)
-    if upload.owner_kind == "person":
+    if upload.owner_kind == SubjectKind.PERSON:
         query = query.filter(person_id=upload.owner_id)
-    elif upload.owner_kind == "entity":
+    elif upload.owner_kind == SubjectKind.ENTITY:
         query = query.filter(kind=CaseKind.ENTITY_APPEAL)
     wanted = str(upload.id)
     for case in await query.order_by("submitted_at").limit(CANDIDATES):

@@ -14,6 +14,7 @@ from typing import Any
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.models.bank_check import BankCheck
 from uidp.models.binding import ExternalBinding
 from uidp.models.ca_binding import CertificateBinding
@@ -26,7 +27,7 @@ from uidp.models.upload import Upload
 
 
 def _subject(person_id: uuid.UUID) -> dict[str, Any]:
-    return {"subject_kind": "person", "subject_id": person_id}
+    return {"subject_kind": SubjectKind.PERSON, "subject_id": person_id}
 
 
 # Children first, the person row last.
@@ -36,7 +37,7 @@ PERSON_OWNED: tuple[tuple[type[Model], Callable[[uuid.UUID], dict[str, Any]]], .
     (ExternalBinding, _subject),
     (CertificateBinding, _subject),  # CA certificates a person bound (E5)
     (AccountNotice, _subject),  # notices waiting for the person's next login
-    (Upload, lambda pid: {"owner_kind": "person", "owner_id": pid}),
+    (Upload, lambda pid: {"owner_kind": SubjectKind.PERSON, "owner_id": pid}),
     (BankCheck, lambda pid: {"person_id": pid}),  # level checks, with the encrypted card number
     (ReviewCase, lambda pid: {"person_id": pid}),  # the person's own registration and appeals
     (Person, lambda pid: {"id": pid}),

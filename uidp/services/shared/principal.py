@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from uidp.domain.accounts import SubjectKind
+
 # Names a command-line operator's stable actor id: uuid5(CLI_NAMESPACE, "cli:<os user>").
 CLI_NAMESPACE = uuid.UUID("6f1c2a4e-2b0d-5c36-9a51-7d3e8f0b1c22")
 
@@ -66,7 +68,7 @@ class Principal:
 
     @property
     def is_staff(self) -> bool:
-        return self.kind == "staff"
+        return self.kind == SubjectKind.STAFF
 
 
 def cli_actor(os_user: str | None = None) -> Principal:

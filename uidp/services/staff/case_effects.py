@@ -10,6 +10,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, parse_resident_id
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_phone
@@ -73,8 +74,8 @@ async def _free_login_index(pii: Pii, person_id: uuid.UUID | None) -> str | None
 async def _drop_manual_registration(rt: Runtime, case: ReviewCase, details: dict[str, Any]) -> None:
     """A refused registration leaves nothing behind, so the person can register again with better documents."""
     person_id = case.person_id
-    await Upload.filter(owner_kind="person", owner_id=person_id).delete()
-    await Credential.filter(subject_kind="person", subject_id=person_id).delete()
+    await Upload.filter(owner_kind=SubjectKind.PERSON, owner_id=person_id).delete()
+    await Credential.filter(subject_kind=SubjectKind.PERSON, subject_id=person_id).delete()
     await Person.filter(id=person_id, status=PersonStatus.PENDING_REVIEW).delete()
 
 
@@ -126,22 +127,29 @@ async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[
         raise DomainError(
             ErrorCode.CERTIFICATE_TAKEN, "申诉人的证件号码已有账号，不能据此新建账号，请驳回并告知申请人", "caseId"
         ) from None
-    await Passwords(rt).store_hash("person", appellant_id, details["password_hash"])
+    await Passwords(rt).store_hash(SubjectKind.PERSON, appellant_id, details["password_hash"])
     if holder is not None:
-        ended = await Sessions(rt).revoke_all("person", holder.id, "phone_appeal")
-        await Notices(rt).post(("person", holder.id), NoticeKind.PHONE_MOVED_BY_APPEAL, phone=mask_phone(phone))
+        ended = await Sessions(rt).revoke_all(SubjectKind.PERSON, holder.id, "phone_appeal")
+        await Notices(rt).post(
+            (SubjectKind.PERSON, holder.id), NoticeKind.PHONE_MOVED_BY_APPEAL, phone=mask_phone(phone)
+        )
         await Audit(rt).record(
             "person.phone_lost_to_appeal",
-            subject=("person", holder.id),
+            subject=(SubjectKind.PERSON, holder.id),
             case_id=str(case.id),
             phone=mask_phone(phone),
             sessions_ended=ended,
         )
-    await Upload.filter(owner_kind=CASE_OWNER, owner_id=case.id).update(owner_kind="person", owner_id=appellant_id)
+    await Upload.filter(owner_kind=CASE_OWNER, owner_id=case.id).update(
+        owner_kind=SubjectKind.PERSON, owner_id=appellant_id
+    )
     case.person_id = appellant_id
     await ReviewCase.filter(id=case.id).update(person_id=appellant_id)
     await Audit(rt).record(
-        "person.registered_by_appeal", subject=("person", appellant_id), case_id=str(case.id), phone=mask_phone(phone)
+        "person.registered_by_appeal",
+        subject=(SubjectKind.PERSON, appellant_id),
+        case_id=str(case.id),
+        phone=mask_phone(phone),
     )
 
 
@@ -169,15 +177,15 @@ async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[st
     )
     if changed != 1:
         raise DomainError(ErrorCode.NOT_FOUND, "申诉的账号已不存在", "caseId")
-    await Passwords(rt).store_hash("person", person_id, details["password_hash"])
-    bindings = await ExternalBinding.filter(subject_kind="person", subject_id=person_id).delete()
-    certificates = await CertificateBinding.filter(subject_kind="person", subject_id=person_id).delete()
+    await Passwords(rt).store_hash(SubjectKind.PERSON, person_id, details["password_hash"])
+    bindings = await ExternalBinding.filter(subject_kind=SubjectKind.PERSON, subject_id=person_id).delete()
+    certificates = await CertificateBinding.filter(subject_kind=SubjectKind.PERSON, subject_id=person_id).delete()
     await BankCheck.filter(person_id=person_id).delete()
-    ended = await Sessions(rt).revoke_all("person", person_id, "certificate_appeal")
+    ended = await Sessions(rt).revoke_all(SubjectKind.PERSON, person_id, "certificate_appeal")
     await LoginThrottle(rt).unlock(f"person:{person_id}")
     await Audit(rt).record(
         "person.appeal_applied",
-        subject=("person", person_id),
+        subject=(SubjectKind.PERSON, person_id),
         case_id=str(case.id),
         new_phone=mask_phone(phone),
         sessions_ended=ended,
@@ -201,12 +209,12 @@ async def _replace_entity_contact(rt: Runtime, case: ReviewCase, details: dict[s
     )
     if changed != 1:
         raise DomainError(ErrorCode.NOT_FOUND, "申诉的法人账号已不存在", "caseId")
-    await Passwords(rt).store_hash("entity", entity_id, details["password_hash"])
-    await Sessions(rt).revoke_all("entity", entity_id, "entity_appeal")
+    await Passwords(rt).store_hash(SubjectKind.ENTITY, entity_id, details["password_hash"])
+    await Sessions(rt).revoke_all(SubjectKind.ENTITY, entity_id, "entity_appeal")
     await LoginThrottle(rt).unlock(f"entity:{entity_id}")
     await Audit(rt).record(
         "entity.appeal_applied",
-        subject=("entity", entity_id),
+        subject=(SubjectKind.ENTITY, entity_id),
         case_id=str(case.id),
         contact_phone=mask_phone(details["contact_phone"]),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from uidp.domain.accounts import SubjectKind
 from uidp.models.person import Person
 from uidp.models.review import CaseKind, CaseStatus, ReviewCase
 from uidp.runtime import Runtime
@@ -79,9 +80,9 @@ class ReviewCases:
     def subject_of(self, case: ReviewCase) -> tuple[str, uuid.UUID] | None:
         """Whom a decision is about: the person, or for an entity appeal the entity named in the details."""
         if case.person_id:
-            return ("person", case.person_id)
+            return (SubjectKind.PERSON, case.person_id)
         entity_id = self.details(case).get("entity_id")
-        return ("entity", uuid.UUID(entity_id)) if entity_id else None
+        return (SubjectKind.ENTITY, uuid.UUID(entity_id)) if entity_id else None
 
     async def claimed_certificate_number(self, actor: Principal, case: ReviewCase, client: ClientInfo) -> str | None:
         """The full certificate number a person's case claims, for the reviewer deciding it; audited.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import StaffRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.staff import StaffAccount, StaffTotp
 from uidp.runtime import Runtime
@@ -18,12 +18,6 @@ from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
 from uidp.services.shared.principal import ClientInfo, Principal
 from uidp.services.staff.staff_enrolment import CREATE, TOTP_COLUMN, TOTP_RESET, SetupCode, StaffEnrolments
-
-
-class StaffRole(StrEnum):
-    REVIEWER = "reviewer"
-    OPERATOR = "operator"
-    ADMINISTRATOR = "administrator"
 
 
 class StaffService:
@@ -69,7 +63,7 @@ class StaffService:
         await Audit(self.rt).record(
             "staff.created",
             actor=actor,
-            subject=("staff", staff.id),
+            subject=(SubjectKind.STAFF, staff.id),
             client=client,
             roles=role_values,
             username=username,
@@ -85,7 +79,7 @@ class StaffService:
         staff = await self.by_username(username)
         if staff is None:
             raise DomainError(ErrorCode.NOT_FOUND, "没有该管理员账号", "username")
-        enrolled = await Passwords(self.rt).hash_of("staff", staff.id) is not None
+        enrolled = await Passwords(self.rt).hash_of(SubjectKind.STAFF, staff.id) is not None
         async with in_transaction():
             if enrolled:
                 await StaffTotp.filter(staff_id=staff.id).delete()
@@ -93,9 +87,13 @@ class StaffService:
                 staff, TOTP_RESET if enrolled else CREATE, actor=actor, client=client
             )
         if enrolled:
-            ended = await Sessions(self.rt).revoke_all("staff", staff.id, "totp_reset")
+            ended = await Sessions(self.rt).revoke_all(SubjectKind.STAFF, staff.id, "totp_reset")
             await Audit(self.rt).record(
-                "staff.totp_reset", actor=actor, subject=("staff", staff.id), client=client, sessions_ended=ended
+                "staff.totp_reset",
+                actor=actor,
+                subject=(SubjectKind.STAFF, staff.id),
+                client=client,
+                sessions_ended=ended,
             )
         return setup
 
@@ -121,14 +119,17 @@ class StaffService:
         failure, an unknown username included, answers the same INVALID_CREDENTIALS."""
         staff = await self.by_username(username)
         await self._count_try(staff.id if staff else self.rt.blind.digest("staff-proof", (username or "").lower()))
-        stored = await Passwords(self.rt).hash_of("staff", staff.id) if staff else None
+        stored = await Passwords(self.rt).hash_of(SubjectKind.STAFF, staff.id) if staff else None
         password_ok = await self.rt.hasher.verify(password or "", stored)
         if staff is None or not password_ok or not await self._spend_totp(staff.id, totp_code):
             await Audit(self.rt).record(
-                "staff.proof_failed", outcome="failure", subject=("staff", staff.id) if staff else None, via=label
+                "staff.proof_failed",
+                outcome="failure",
+                subject=(SubjectKind.STAFF, staff.id) if staff else None,
+                via=label,
             )
             raise DomainError(ErrorCode.INVALID_CREDENTIALS, "用户名、密码或动态口令错误", "password")
-        return Principal("staff", staff.id, staff.id, tuple(staff.roles), label=label)
+        return Principal(SubjectKind.STAFF, staff.id, staff.id, tuple(staff.roles), label=label)
 
     async def _count_try(self, subject: uuid.UUID | str) -> None:
         settings = self.rt.settings

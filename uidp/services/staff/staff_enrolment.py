@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.password_policy import check_password
 from uidp.models.staff import StaffAccount, StaffEnrolment, StaffTotp
@@ -96,7 +97,7 @@ class StaffEnrolments:
         await self.audit.record(
             "staff.setup_code_issued",
             actor=actor,
-            subject=("staff", staff.id),
+            subject=(SubjectKind.STAFF, staff.id),
             client=client,
             purpose=purpose,
             expires_at=expires_at.isoformat(),
@@ -117,7 +118,7 @@ class StaffEnrolments:
             dropped = await StaffEnrolment.filter(staff_id=staff_id).delete()
             if dropped:
                 await self.audit.record(
-                    "staff.enrolment_locked", outcome="failure", subject=("staff", staff_id), client=client
+                    "staff.enrolment_locked", outcome="failure", subject=(SubjectKind.STAFF, staff_id), client=client
                 )
         raise DomainError(ErrorCode.ENROLMENT_LOCKED, "尝试次数过多，设置码已作废，请向管理员重新申请")
 
@@ -154,13 +155,15 @@ class StaffEnrolments:
             await self.audit.record(
                 "staff.enrolment_refused",
                 outcome="failure",
-                subject=("staff", staff.id) if staff else None,
+                subject=(SubjectKind.STAFF, staff.id) if staff else None,
                 client=client,
                 step="setup_code",
             )
             raise DomainError(ErrorCode.SETUP_CODE_INVALID, BAD_CODE, "setupCode")
         assert staff is not None
-        await self.audit.record("staff.enrolment_started", subject=("staff", staff.id), client=client, purpose=purpose)
+        await self.audit.record(
+            "staff.enrolment_started", subject=(SubjectKind.STAFF, staff.id), client=client, purpose=purpose
+        )
         return StartedEnrolment(
             token=token,
             totp_secret=totp.b32(secret),
@@ -202,7 +205,7 @@ class StaffEnrolments:
             await self._refused(staff, client, "totp_code")
             raise DomainError(ErrorCode.SECOND_FACTOR_INVALID, "动态口令错误，请核对手机上的验证器", "totpCode")
         if row.purpose == TOTP_RESET:
-            stored = await Passwords(self.rt).hash_of("staff", staff.id)
+            stored = await Passwords(self.rt).hash_of(SubjectKind.STAFF, staff.id)
             if not await self.rt.hasher.verify(current_password or "", stored):
                 await self._refused(staff, client, "current_password")
                 raise DomainError(ErrorCode.WRONG_PASSWORD, "当前登录密码错误", "currentPassword")
@@ -212,14 +215,14 @@ class StaffEnrolments:
             if await StaffEnrolment.filter(staff_id=staff.id, token_hash=row.token_hash).delete() != 1:
                 raise DomainError(ErrorCode.STEP_INVALID, "设置已失效，请重新输入设置码", "enrolmentToken")
             if new_hash is not None:
-                await Passwords(self.rt).store_hash("staff", staff.id, new_hash)
+                await Passwords(self.rt).store_hash(SubjectKind.STAFF, staff.id, new_hash)
             if not await StaffTotp.filter(staff_id=staff.id).update(secret_enc=sealed, last_step=step):
                 await StaffTotp.create(staff_id=staff.id, secret_enc=sealed, last_step=step, created_at=now)
         await self.rt.store.delete(self._tries_key(staff.id))
-        issued = await Sessions(self.rt).issue("staff", staff.id, "enrolment", client)
+        issued = await Sessions(self.rt).issue(SubjectKind.STAFF, staff.id, "enrolment", client)
         await self.audit.record(
             "staff.enrolled",
-            subject=("staff", staff.id),
+            subject=(SubjectKind.STAFF, staff.id),
             client=client,
             purpose=row.purpose,
             session_id=str(issued.session.id),
@@ -228,5 +231,9 @@ class StaffEnrolments:
 
     async def _refused(self, staff: StaffAccount, client: ClientInfo, step: str) -> None:
         await self.audit.record(
-            "staff.enrolment_refused", outcome="failure", subject=("staff", staff.id), client=client, step=step
+            "staff.enrolment_refused",
+            outcome="failure",
+            subject=(SubjectKind.STAFF, staff.id),
+            client=client,
+            step=step,
         )

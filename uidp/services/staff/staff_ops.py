@@ -11,6 +11,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.person import Person
@@ -100,14 +101,14 @@ class StaffOps:
         """Clear a person's login lock and failure count (X7)."""
         person = await self._person(person_id)
         await LoginThrottle(self.rt).unlock(f"person:{person.id}")
-        await self.audit.record("account.unlocked", actor=actor, subject=("person", person.id), client=client)
+        await self.audit.record("account.unlocked", actor=actor, subject=(SubjectKind.PERSON, person.id), client=client)
 
     async def end_person_sessions(self, actor: Principal, client: ClientInfo, person_id: uuid.UUID) -> int:
         """End every live session of a person; returns how many were ended."""
         person = await self._person(person_id)
-        ended = await Sessions(self.rt).revoke_all("person", person.id, "staff")
+        ended = await Sessions(self.rt).revoke_all(SubjectKind.PERSON, person.id, "staff")
         await self.audit.record(
-            "sessions.ended_by_staff", actor=actor, subject=("person", person.id), client=client, count=ended
+            "sessions.ended_by_staff", actor=actor, subject=(SubjectKind.PERSON, person.id), client=client, count=ended
         )
         return ended
 

@@ -29,6 +29,7 @@ from graph.schema.errors import (
     RateLimited,
     result_union,
 )
+from uidp.domain.accounts import SubjectKind
 from uidp.services.persons.appeals import PhoneAppeal, PhoneAppeals
 from uidp.services.persons.certificate_appeal import CertificateAppeal, CertificateAppeals
 from uidp.services.persons.user_space import UserSpace
@@ -109,7 +110,7 @@ async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealIn
 
 
 async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneResult:
-    c, principal = ctx(info), await principal_or_error(info, kind="person")
+    c, principal = ctx(info), await principal_or_error(info, kind=SubjectKind.PERSON)
     if not isinstance(principal, Principal):
         return principal
 

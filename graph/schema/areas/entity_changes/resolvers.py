@@ -28,6 +28,7 @@ from graph.schema.areas.entity_changes.types import (
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.types import EntityAccount
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.masking import mask_name, mask_phone
 from uidp.models.upload import DocumentKind
 from uidp.services.entities.entity_appeal import EntityAppeal, EntityAppeals
@@ -77,7 +78,7 @@ async def start_entity_contact_change(
     info: Info, input: StartEntityContactChangeInput
 ) -> StartEntityContactChangeResult:
     c = ctx(info)
-    principal = await principal_or_error(info, kind="entity")
+    principal = await principal_or_error(info, kind=SubjectKind.ENTITY)
     if not isinstance(principal, Principal):
         return principal
 
@@ -121,7 +122,7 @@ async def change_entity_legal_information(
     info: Info, input: ChangeEntityLegalInformationInput
 ) -> ChangeEntityLegalInformationResult:
     c = ctx(info)
-    principal = await principal_or_error(info, kind="entity")
+    principal = await principal_or_error(info, kind=SubjectKind.ENTITY)
     if not isinstance(principal, Principal):
         return principal
 

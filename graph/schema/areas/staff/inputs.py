@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from uidp.services.staff.staff import StaffRole as DomainStaffRole
+from uidp.domain.accounts import StaffRole as DomainStaffRole
 
 StaffRole = strawberry.enum(DomainStaffRole, name="StaffRole", description="Staff roles (A2).")
 

@@ -46,6 +46,7 @@ from graph.schema.areas.staff.types import (
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
 from graph.schema.pagination import PageInfo
 from graph.schema.types import LoginSuccess, StaffMember
+from uidp.domain.accounts import StaffRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.audit import AuditEvent
 from uidp.models.service_item import ServiceItem as ServiceItemModel
@@ -53,7 +54,7 @@ from uidp.models.staff_token import StaffApiToken
 from uidp.services.auth.api_tokens import ApiTokens
 from uidp.services.auth.login import LoginOutcome
 from uidp.services.shared.principal import Principal
-from uidp.services.staff.staff import StaffRole, StaffService
+from uidp.services.staff.staff import StaffService
 from uidp.services.staff.staff_enrolment import TOTP_RESET, StaffEnrolments
 from uidp.services.staff.staff_ops import AuditFilter, AuditLog, StaffOps, encode_audit_cursor, parse_person_id
 
@@ -318,6 +319,6 @@ async def complete_staff_enrolment(info: Info, input: CompleteStaffEnrolmentInpu
             current_password=input.current_password,
             client=c.client,
         )
-        return await _success(info, LoginOutcome(issued, "staff", staff.id))
+        return await _success(info, LoginOutcome(issued, SubjectKind.STAFF, staff.id))
 
     return await guarded(info, call)

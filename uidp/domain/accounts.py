@@ -1,0 +1,24 @@
+"""Who holds an account, and what a staff member may do: the two names every layer compares against."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class SubjectKind(StrEnum):
+    """The kind of an account, and so of its sessions, credentials, bindings, notices and audit subject.
+
+    The values are the strings stored in ``subject_kind`` / ``owner_kind`` columns, store keys and audit rows.
+    """
+
+    PERSON = "person"
+    ENTITY = "entity"
+    STAFF = "staff"
+
+
+class StaffRole(StrEnum):
+    """A staff member's roles (A2); a session has the rights of all of them."""
+
+    REVIEWER = "reviewer"
+    OPERATOR = "operator"
+    ADMINISTRATOR = "administrator"
