@@ -138,9 +138,15 @@ def settings(make_settings) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[Any]:
+def extra_plugins() -> list[Any]:
+    """Plugins the app is built with besides the defaults; a test module overrides this fixture."""
+    return []
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: ManualClock, extra_plugins: list[Any]) -> AsyncIterator[Any]:
     """The app with its lifespan running; the runtime is ``app.state.runtime``."""
-    application = create_app(settings, clock=clock)
+    application = create_app(settings, clock=clock, extra_plugins=extra_plugins)
     async with application.router.lifespan_context(application):
         if PG_BASE:
             await _truncate_all()

@@ -13,7 +13,7 @@ import pytest
 from uidp import hookspecs
 from uidp.config import Settings
 from uidp.plugin_host import PluginHost
-from uidp.ports import LoginFailure, PasswordSubject
+from uidp.ports import LoginFailure, LoginRequest, PasswordSubject
 
 pytestmark = pytest.mark.anyio
 
@@ -74,7 +74,7 @@ async def test_the_worked_example_registers_and_authenticates(kiosk, tmp_path):
     assert method is not None
     assert (method.label, method.sandbox) == ("自助终端登录", True)
     assert "login:kiosk" in host.sandbox_parts()
-    assertion = await method.authenticate({"code": "K-1234"}, FakePorts())
+    assertion = await method.complete(LoginRequest({"code": "K-1234"}), FakePorts())
     assert (assertion.provider, assertion.subject, assertion.subject_kind) == ("kiosk", "p-1", "person")
     with pytest.raises(LoginFailure):
-        await method.authenticate({"code": "K-1234"}, FakePorts())  # single use
+        await method.complete(LoginRequest({"code": "K-1234"}), FakePorts())  # single use

@@ -6,9 +6,11 @@ core things from here only; docs/plugins.md describes each name.
 - Hooks: :data:`hookimpl` marks an implementation; the ``Register*`` types and :class:`CommandLine` are
   what the hooks receive (``uidp.hookspecs`` documents the hooks themselves).
 - Kinds: :class:`VerifierKind` (what ``register_verifiers`` registers), :class:`BuiltinLoginMethod`.
-- Protocols and values (``uidp.ports``): :class:`LoginMethod`, :class:`LoginPorts`, :class:`Assertion`,
-  :class:`PasswordSubject`, :class:`SmsGateway`, :class:`BankCardVerifier` with :class:`BankCardQuery` and
-  :class:`BankCardResult`, :class:`BusinessRegistry` with :class:`RegistryRecord`.
+- Protocols and values (``uidp.ports``): :class:`LoginMethod` and :class:`StartableLoginMethod` with
+  :class:`LoginRequest`, :class:`StartRequest`, :class:`RedirectStart`, :class:`ScanStart` and :class:`Trust`,
+  :class:`LoginPorts`, :class:`Assertion` (claim names ``CLAIM_*``), :class:`PasswordSubject`,
+  :class:`SmsGateway`, :class:`BankCardVerifier` with :class:`BankCardQuery` and :class:`BankCardResult`,
+  :class:`BusinessRegistry` with :class:`RegistryRecord`.
 - Events: :class:`Event` and the catalogue :class:`EventType`.
 - Errors a plugin may raise: :class:`PluginError` (from a hook: what it registers cannot be used),
   :class:`ConfigError` (from a hook: its settings are wrong; the app does not start), :class:`LoginFailure`
@@ -43,6 +45,9 @@ from uidp.hookspecs import (
     hookimpl,
 )
 from uidp.ports import (
+    CLAIM_CREDIT_CODE,
+    CLAIM_ID_NUMBER,
+    CLAIM_NAME,
     Assertion,
     BankCardQuery,
     BankCardResult,
@@ -51,13 +56,23 @@ from uidp.ports import (
     LoginFailure,
     LoginMethod,
     LoginPorts,
+    LoginRequest,
+    LoginStart,
     PasswordSubject,
+    RedirectStart,
     RegistryRecord,
+    ScanStart,
     SmsGateway,
+    StartableLoginMethod,
+    StartRequest,
+    Trust,
 )
 from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX, JsonLinesOutbox
 
 __all__ = [
+    "CLAIM_CREDIT_CODE",
+    "CLAIM_ID_NUMBER",
+    "CLAIM_NAME",
     "SANDBOX_SMS_OUTBOX",
     "VERIFIER_PROTOCOLS",
     "Assertion",
@@ -78,14 +93,21 @@ __all__ = [
     "LoginFailure",
     "LoginMethod",
     "LoginPorts",
+    "LoginRequest",
+    "LoginStart",
     "PasswordSubject",
     "PluginError",
+    "RedirectStart",
     "RegisterLoginMethod",
     "RegisterRoute",
     "RegisterVerifier",
     "RegistryRecord",
+    "ScanStart",
     "Settings",
     "SmsGateway",
+    "StartRequest",
+    "StartableLoginMethod",
+    "Trust",
     "Verifier",
     "VerifierKind",
     "gb11643_check_char",

@@ -103,7 +103,7 @@ class PluginHost:
 
     def _add_login_method(self, method: object) -> None:
         if not isinstance(method, LoginMethod):
-            raise PluginError(f"{method!r} is not a LoginMethod (id, label, sandbox, authenticate)")
+            raise PluginError(f"{method!r} is not a LoginMethod (id, label, sandbox, complete)")
         if method.id in self._login_methods:
             raise PluginError(f"login method {method.id!r} is registered twice")
         self._login_methods[method.id] = method

@@ -4,7 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
+
+
+class Trust(StrEnum):
+    """What a login method's assertions may do besides following the bindings made for them.
+
+    Declared per method (``trust = frozenset({Trust.ID_NUMBER})``); no trust at all is the default and the
+    safe choice: every subject must then be bound to an account once, by a proof of that account
+    (docs/decisions.md #90).
+    """
+
+    ACCOUNT = "ACCOUNT"  # the subject is a core account id the method found through LoginPorts (password)
+    ID_NUMBER = "ID_NUMBER"  # a verified resident ID number (claim "id_number") opens the person holding it
+    CREDIT_CODE = "CREDIT_CODE"  # a verified credit code (claim "credit_code") opens the entity holding it
+
+
+# Claim names the core reads; a method may add its own (they are kept, never logged).
+CLAIM_NAME = "name"
+CLAIM_ID_NUMBER = "id_number"
+CLAIM_CREDIT_CODE = "credit_code"
 
 
 @dataclass(frozen=True)
@@ -12,14 +33,18 @@ class Assertion:
     """What a login method proves: who the provider says this is, and what it verified.
 
     ``subject`` is the id at the provider (for the built-in password method, the account id itself).
-    ``claims`` are verified attributes (name, certificate number, credit code ...) that the core may use
-    to match or bind an account; they are never logged.
+    ``subject_kind`` is the kind of account it stands for: ``"person"``, ``"entity"`` (``"staff"`` for the
+    password method's staff realm, ``"certificate"`` for the CA method, whose bindings E5 makes).
+    ``claims`` are verified attributes (``name``, ``id_number``, ``credit_code`` ...) that the core may use
+    to match an account when the method's :class:`Trust` allows it; they are never logged. ``display`` is
+    what the user space shows for a binding (a nickname; stored encrypted, shown masked).
     """
 
     provider: str
     subject: str
     subject_kind: str = "person"
     claims: Mapping[str, str] = field(default_factory=dict)
+    display: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,17 +72,93 @@ class LoginFailure(Exception):
     """Raised by a login method when the request does not prove anyone; shown as a generic failure."""
 
 
+@dataclass(frozen=True)
+class StartRequest:
+    """What the core hands :meth:`StartableLoginMethod.start`.
+
+    ``state`` is the core's single-use value for this attempt, bound to the browser that started it: send
+    it to the partner as the OAuth ``state`` (or put it in the QR code) and expect it back. ``params`` is
+    what the page sent (hostile input).
+    """
+
+    state: str
+    params: Mapping[str, str]
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class RedirectStart:
+    """Send the browser to ``url`` (the partner's authorize page, carrying the state).
+
+    ``keep``: values the core stores with the state (sealed) and hands back to ``complete`` (a PKCE
+    verifier, a nonce); they never reach the browser.
+    """
+
+    url: str
+    keep: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScanStart:
+    """Show a QR code with ``qr_payload`` for the partner app to scan (the scan-ticket engine, issue 9).
+
+    ``lifetime_seconds`` is the ticket's life (120 by default); ``refresh_seconds`` asks the page to start a
+    new ticket that often (the electronic business licence refreshes every minute).
+    """
+
+    qr_payload: str
+    lifetime_seconds: int = 120
+    refresh_seconds: int | None = None
+    keep: Mapping[str, str] = field(default_factory=dict)
+
+
+LoginStart = RedirectStart | ScanStart
+
+
+@dataclass(frozen=True)
+class LoginRequest:
+    """What the core hands :meth:`LoginMethod.complete`.
+
+    ``params``: what the caller sent for this method (hostile input: the password method's ``identifier``
+    and ``password``, a partner's ``auth_code`` ...). ``state``: the state the core issued at start and has
+    checked (single use, same browser), or None for methods without a start. ``kept``: what ``start`` asked
+    the core to keep (trusted: it never left the server).
+    """
+
+    params: Mapping[str, str]
+    state: str | None = None
+    kept: Mapping[str, str] = field(default_factory=dict)
+
+
 @runtime_checkable
 class LoginMethod(Protocol):
-    """A way to log in (password, Alipay, scan ...)."""
+    """A way to log in (password, CA, Alipay, scan ...): turns a request into a verified :class:`Assertion`.
+
+    Optional members: ``trust`` (a set of :class:`Trust`, default none) and ``start`` (see
+    :class:`StartableLoginMethod`; a method without it is completed directly).
+    """
 
     id: str
     label: str
     sandbox: bool
 
-    async def authenticate(self, params: Mapping[str, str], ports: LoginPorts) -> Assertion:
+    async def complete(self, request: LoginRequest, ports: LoginPorts) -> Assertion:
         """Return a verified assertion or raise :class:`LoginFailure`."""
         ...
+
+
+@runtime_checkable
+class StartableLoginMethod(LoginMethod, Protocol):
+    """A login method with a first step: a redirect to the partner, or a QR code to scan."""
+
+    async def start(self, request: StartRequest) -> LoginStart:
+        """Where the page goes next; raise :class:`LoginFailure` if it cannot start now."""
+        ...
+
+
+def trust_of(method: LoginMethod) -> frozenset[Trust]:
+    """The method's declared trust (none when it declares nothing)."""
+    return frozenset(Trust(item) for item in getattr(method, "trust", ()))
 
 
 @runtime_checkable

@@ -7,7 +7,7 @@ bundles allowed), revocation lists from ``UIDP_CA_CRL_FILES`` (comma list, PEM o
 verification so a refreshed CRL takes effect without a restart; ``UIDP_CA_REQUIRE_REVOCATION`` (always on in
 production) and ``UIDP_CA_POLICY_OIDS``. Commands: ``uidp ca sign``, ``uidp ca demo-cert`` (plugins.ca.commands).
 
-``authenticate`` params: ``certificate`` (PEM, DER base64), ``chain`` (a JSON list of the same), ``challenge``,
+``complete`` params: ``certificate`` (PEM, DER base64), ``chain`` (a JSON list of the same), ``challenge``,
 ``signature`` (base64), ``at`` (ISO-8601 clock time of the check). The key is checked and the possession proof
 verified before the chain, so a certificate under an unknown root costs the same work as a trusted one. The
 assertion's subject is the certificate's SHA-256 fingerprint; claims carry ``subject_dn``, ``serial``,
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from uidp.plugin_api import (
     ErrorCode,
     LoginFailure,
     LoginPorts,
+    LoginRequest,
     RegisterLoginMethod,
     Settings,
     hookimpl,
@@ -92,7 +92,8 @@ class CertificateLogin:
         self._settings = settings  # roots and CRLs are read from the files the settings name on each call
         self._verifier = verifier  # tests may pass a fixed one
 
-    async def authenticate(self, params: Mapping[str, str], ports: LoginPorts | None = None) -> Assertion:
+    async def complete(self, request: LoginRequest, ports: LoginPorts | None = None) -> Assertion:
+        params = request.params
         try:
             chain = json.loads(params.get("chain") or "[]")
             at = datetime.fromisoformat(params["at"])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from uidp.plugin_api import Assertion, LoginFailure, LoginPorts, RegisterLoginMethod, hookimpl
+from uidp.plugin_api import Assertion, LoginFailure, LoginPorts, LoginRequest, RegisterLoginMethod, Trust, hookimpl
 
 
 class PasswordLogin:
@@ -13,10 +11,11 @@ class PasswordLogin:
     id = "password"
     label = "密码登录"
     sandbox = False
+    trust = frozenset({Trust.ACCOUNT})  # the subject is the account the core's lookup found
 
-    async def authenticate(self, params: Mapping[str, str], ports: LoginPorts) -> Assertion:
-        identifier = params.get("identifier", "")
-        password = params.get("password", "")
+    async def complete(self, request: LoginRequest, ports: LoginPorts) -> Assertion:
+        identifier = request.params.get("identifier", "")
+        password = request.params.get("password", "")
         subject = await ports.find_password_subject(identifier) if identifier else None
         ok = await ports.verify_password(password, subject.password_hash if subject else None)
         if subject is None or not ok:

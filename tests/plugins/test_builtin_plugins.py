@@ -7,7 +7,7 @@ import pytest
 from plugins.password import PasswordLogin
 from plugins.sandbox import SandboxSmsGateway
 from uidp.models.person import Person
-from uidp.ports import Assertion, LoginFailure
+from uidp.ports import Assertion, LoginFailure, LoginRequest
 from uidp.sandbox_outbox import JsonLinesOutbox
 from uidp.services.auth.login import CorePorts
 from uidp.services.persons.seeding import seed_persons
@@ -34,7 +34,9 @@ async def ports(rt, settings):
 
 
 async def test_password_login_asserts_the_subject(ports):
-    assertion = await PasswordLogin().authenticate({"identifier": "13900000000", "password": "Right#2026pw"}, ports)
+    assertion = await PasswordLogin().complete(
+        LoginRequest({"identifier": "13900000000", "password": "Right#2026pw"}), ports
+    )
     person = await Person.get()
     assert assertion == Assertion(provider="password", subject=str(person.id), subject_kind="person")
 
@@ -42,7 +44,7 @@ async def test_password_login_asserts_the_subject(ports):
 @pytest.mark.parametrize(("identifier", "password"), [("13900000000", "Wrong#2026pw"), ("13911110000", "x"), ("", "")])
 async def test_password_login_fails_and_still_hashes(ports, identifier, password):
     with pytest.raises(LoginFailure):
-        await PasswordLogin().authenticate({"identifier": identifier, "password": password}, ports)
+        await PasswordLogin().complete(LoginRequest({"identifier": identifier, "password": password}), ports)
     assert len(ports.verified) == 1  # an unknown identifier costs one hash as well
 
 

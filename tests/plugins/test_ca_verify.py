@@ -18,7 +18,7 @@ from tests.plugins.ca_factory import CREDIT_CODE, NOW, PERSON_NUMBER, CaFactory,
 from tests.support import production_keys
 from uidp.config import ConfigError, Settings
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.ports import LoginFailure
+from uidp.ports import LoginFailure, LoginRequest
 
 CHALLENGE = "q3Zb6m4tYxk0bq1yq4m1zC3q8r3rQmN0Zk7y9a1b2c3"
 
@@ -264,13 +264,13 @@ async def test_the_login_method_asserts_the_fingerprint():
         "signature": leaf.sign(CHALLENGE),
         "at": NOW.isoformat(),
     }
-    assertion = await method.authenticate(params)
+    assertion = await method.complete(LoginRequest(params))
     assert assertion.provider == "ca" and len(assertion.subject) == 64
     assert assertion.claims["credit_code"] == CREDIT_CODE
     with pytest.raises(LoginFailure):
-        await method.authenticate({**params, "chain": json.dumps({"a": 1})})
+        await method.complete(LoginRequest({**params, "chain": json.dumps({"a": 1})}))
     with pytest.raises(DomainError):
-        await method.authenticate({**params, "signature": ca.issue().sign(CHALLENGE)})
+        await method.complete(LoginRequest({**params, "signature": ca.issue().sign(CHALLENGE)}))
 
 
 def test_the_cli_makes_a_demo_certificate_and_signs_like_a_usb_key(tmp_path, capsys, monkeypatch):

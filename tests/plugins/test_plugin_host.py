@@ -6,7 +6,7 @@ import base64
 import importlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from uidp.plugin_api import (
     Event,
     LoginFailure,
     LoginPorts,
+    LoginRequest,
     PluginError,
     RegistryRecord,
     Settings,
@@ -50,7 +51,7 @@ class TestPluginLogin:
     label = "test plugin"
     sandbox = True
 
-    async def authenticate(self, params, ports):
+    async def complete(self, request, ports):
         raise NotImplementedError
 
 
@@ -72,7 +73,7 @@ class StubLogin:
         self.id = method_id
         self.label = label
 
-    async def authenticate(self, params: Mapping[str, str], ports: LoginPorts) -> Assertion:
+    async def complete(self, request: LoginRequest, ports: LoginPorts) -> Assertion:
         raise LoginFailure("stub")
 
 

@@ -56,6 +56,11 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
     UNKNOWN_LOGIN_METHOD = "UNKNOWN_LOGIN_METHOD"
+    LOGIN_CANNOT_START = "LOGIN_CANNOT_START"  # the method has no first step: complete it directly
+    LOGIN_STATE_INVALID = "LOGIN_STATE_INVALID"  # unknown, used, expired, another browser's or method's
+    BINDING_REQUIRED = "BINDING_REQUIRED"  # a partner subject bound to no account yet
+    BINDING_TICKET_INVALID = "BINDING_TICKET_INVALID"
+    IDENTITY_MISMATCH = "IDENTITY_MISMATCH"  # a partner's verified identity differs from the account's
     RATE_LIMITED = "RATE_LIMITED"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     # multi-step flows and cases

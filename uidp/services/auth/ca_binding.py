@@ -28,7 +28,7 @@ from uidp.hookspecs import BuiltinLoginMethod
 from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity, EntityStatus
 from uidp.models.person import Person, PersonStatus
-from uidp.ports import Assertion, LoginFailure, PasswordSubject
+from uidp.ports import Assertion, LoginFailure, LoginRequest, PasswordSubject
 from uidp.runtime import Runtime
 from uidp.services.auth.ca_challenges import CaChallenges, IssuedChallenge
 from uidp.services.shared.audit import Audit
@@ -108,7 +108,7 @@ async def verify_certificate(
         "at": rt.clock.now().isoformat(),
     }
     try:
-        return await method.authenticate(params, VerifyOnly())
+        return await method.complete(LoginRequest(params), VerifyOnly())
     except LoginFailure as error:
         raise DomainError(ErrorCode.CERTIFICATE_UNTRUSTED, "证书不受信任", "certificate") from error
 

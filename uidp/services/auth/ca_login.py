@@ -1,5 +1,10 @@
 """CA certificate login (E4, manual §2.3.3): a "login" challenge signed by a bound certificate's key.
 
+The CA channel's own part is its attempt counter and its refusals: each challenge allows one signature
+check, and every refusal answers alike. Everything else is the login pipeline's (``pipeline.py``): the ``ca``
+method's assertion, the certificate binding it opens (``bindings.py``), the account check, the session and
+the audit.
+
 Everything is verified again at each login (key, possession, chain, dates, revocation, usage). A certificate
 that verifies but is bound to nobody (or to a closed account) answers exactly like one under an unknown root:
 the same code, message and field, after the same work (the possession proof is checked first and the binding
@@ -15,14 +20,13 @@ from collections.abc import Mapping, Sequence
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.levels import AssuranceLevel
 from uidp.models.ca_binding import CertificateBinding
-from uidp.models.entity import Entity, EntityStatus
-from uidp.models.person import Person, PersonStatus
+from uidp.models.entity import Entity
+from uidp.models.person import Person
 from uidp.runtime import Runtime
+from uidp.services.auth.bindings import Match
 from uidp.services.auth.ca_binding import METHOD_ID, check_named, identifier_of, verify_certificate
 from uidp.services.auth.ca_challenges import CaChallenges, IssuedChallenge
-from uidp.services.auth.login import LoginOutcome
-from uidp.services.auth.sessions import Sessions
-from uidp.services.shared.audit import Audit
+from uidp.services.auth.pipeline import LoginOutcome, LoginPipeline
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.request_limits import limit_per_client
@@ -39,7 +43,7 @@ def not_usable() -> DomainError:
 class CertificateLoginService:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.audit = Audit(rt)
+        self.pipeline = LoginPipeline(rt)
 
     async def start(self, client: ClientInfo) -> IssuedChallenge:
         """A "login" challenge for the USB key to sign; RATE_LIMITED past ``UIDP_CA_CHALLENGES_PER_HOUR`` an hour
@@ -56,37 +60,24 @@ class CertificateLoginService:
         """A session for the subject the certificate is bound to; typed errors otherwise."""
         try:
             await CaChallenges(self.rt).take(challenge, "login")
-            binding, claims = await self._binding_of(certificate, chain, challenge, signature)
-            person = None
-            if binding.subject_kind == "entity":
-                subject = await Entity.get_or_none(id=binding.subject_id, status=EntityStatus.ACTIVE)
-            else:
-                subject = person = await Person.get_or_none(id=binding.subject_id, status=PersonStatus.ACTIVE)
-            if subject is None:
+            match, claims = await self._match(certificate, chain, challenge, signature)
+            row = await self.pipeline.account_row(match.account)
+            if not isinstance(row, Entity | Person) or self.pipeline.refusal(row) is not None:
                 raise not_usable()
             try:
-                check_named(binding.subject_kind, identifier_of(Pii(self.rt), subject), claims)
+                check_named(match.account.kind, identifier_of(Pii(self.rt), row), claims)
             except DomainError as error:
                 raise DomainError(error.code, NOT_NAMING_ACCOUNT, "certificate") from None
-            if subject.level < AssuranceLevel.HIGH:
+            if row.level < AssuranceLevel.HIGH:
                 raise DomainError(ErrorCode.FORBIDDEN, "该账号未完成高级认证，不能使用数字证书登录", "certificate")
         except DomainError as error:
-            await self.audit.record("login.failed", outcome="failure", client=client, method=METHOD_ID,
-                                    reason=error.code.value)  # fmt: skip
+            await self.pipeline.failed(METHOD_ID, client, reason=error.code.value)
             raise
-        issued = await Sessions(self.rt).issue(binding.subject_kind, binding.subject_id, METHOD_ID, client)
-        await self.audit.record(
-            "login.succeeded",
-            subject=(binding.subject_kind, binding.subject_id),
-            client=client,
-            method=METHOD_ID,
-            serial=binding.serial,
-        )
-        return LoginOutcome(issued, binding.subject_kind, binding.subject_id, person)
+        return await self.pipeline.open_session(match.account, METHOD_ID, client, row=row, serial=match.serial)
 
-    async def _binding_of(
+    async def _match(
         self, certificate: str, chain: Sequence[str], challenge: str, signature: str
-    ) -> tuple[CertificateBinding, Mapping[str, str]]:
+    ) -> tuple[Match, Mapping[str, str]]:
         try:
             assertion = await verify_certificate(self.rt, certificate, chain, challenge, signature)
         except DomainError as error:
@@ -94,7 +85,7 @@ class CertificateLoginService:
                 raise
             await CertificateBinding.get_or_none(fingerprint=NO_SUCH_FINGERPRINT)
             raise not_usable() from None
-        binding = await CertificateBinding.get_or_none(fingerprint=assertion.subject)
-        if binding is None:
+        match = await self.pipeline.resolve(self.pipeline.method(METHOD_ID), assertion)
+        if match is None:
             raise not_usable()
-        return binding, assertion.claims
+        return match, assertion.claims

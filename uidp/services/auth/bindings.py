@@ -1,0 +1,190 @@
+"""Which account an assertion opens: one bindings service for every login channel (docs/decisions.md #90).
+
+In this order:
+
+1. ``Trust.ACCOUNT`` (the built-in password method): the subject is the id of the account the method found
+   through the core's lookups, in the realm of the form (person, entity or staff).
+2. A ``certificate`` subject (the CA method): the certificate bindings E5 made, by the certificate's
+   fingerprint (``uidp.models.ca_binding``).
+3. An :class:`~uidp.models.binding.ExternalBinding` of the provider and the blind index of the subject.
+4. A verified claim the method's trust names: a resident ID number (``Trust.ID_NUMBER``) opens the person
+   registered with it, a credit code (``Trust.CREDIT_CODE``) the entity; the pipeline writes the binding
+   once the account may log in, so the next login follows it. A name claim that disagrees with the
+   account's name refuses the match (IDENTITY_MISMATCH).
+
+Anything else is unbound: the caller offers a binding ticket (``uidp.services.auth.partner_login``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from uidp.domain.certificates import CertificateType, normalize_certificate_number
+from uidp.domain.credit_code import normalize_credit_code
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.binding import ExternalBinding
+from uidp.models.ca_binding import CertificateBinding
+from uidp.models.entity import Entity
+from uidp.ports import CLAIM_CREDIT_CODE, CLAIM_ID_NUMBER, CLAIM_NAME, Assertion, LoginMethod, Trust, trust_of
+from uidp.runtime import Runtime
+from uidp.services.entities.entities import EntityLookup
+from uidp.services.persons.person_lookup import PersonLookup
+from uidp.services.persons.user_space import BINDING_DISPLAY_COLUMN as DISPLAY_COLUMN
+from uidp.services.shared.pii import Pii
+
+ACCOUNT_KINDS = ("person", "entity", "staff")
+BINDABLE_KINDS = ("person", "entity")  # staff accounts are never bound to a partner's subject
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """An account of the core: ``kind`` person, entity or staff, and its id."""
+
+    kind: str
+    id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Match:
+    """The account an assertion opens and how it was found (``via``: account, certificate, binding,
+    id_number, credit_code); ``serial`` is the certificate's for CA logins."""
+
+    account: AccountRef
+    via: str
+    serial: str | None = None
+
+    @property
+    def binds(self) -> bool:
+        """Found by a trusted claim: the caller writes the binding once the account may log in."""
+        return self.via in ("id_number", "credit_code")
+
+
+def mismatch() -> DomainError:
+    return DomainError(
+        ErrorCode.IDENTITY_MISMATCH, "第三方核验的身份信息与本平台账号不一致，无法登录，请联系客服", None
+    )
+
+
+class Bindings:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.pii = Pii(rt)
+
+    def subject_index(self, provider: str, subject: str) -> str:
+        """The blind index an ExternalBinding keeps instead of the provider's subject id."""
+        return self.pii.digest(f"binding:{provider}", subject)
+
+    async def resolve(self, method: LoginMethod, assertion: Assertion, *, realm: str | None = None) -> Match | None:
+        """The account this assertion opens, or None when the subject is bound to nobody.
+
+        Raises IDENTITY_MISMATCH when a trusted claim names an account whose name differs from the claimed
+        one, and INVALID_ID_NUMBER / INVALID_CREDIT_CODE for a malformed trusted claim.
+        """
+        trust = trust_of(method)
+        if Trust.ACCOUNT in trust:
+            return self._own_account(assertion, realm)
+        if assertion.subject_kind == "certificate":
+            binding = await CertificateBinding.get_or_none(fingerprint=assertion.subject)
+            if binding is None:
+                return None
+            return Match(AccountRef(binding.subject_kind, binding.subject_id), "certificate", binding.serial)
+        if assertion.subject_kind not in BINDABLE_KINDS:
+            return None
+        row = await ExternalBinding.get_or_none(
+            provider=method.id, subject_index=self.subject_index(method.id, assertion.subject)
+        )
+        if row is not None:
+            if row.subject_kind != assertion.subject_kind:
+                return None
+            return Match(AccountRef(row.subject_kind, row.subject_id), "binding")
+        try:
+            return await self._by_claim(trust, assertion)
+        except DomainError as error:  # a malformed claim came from the partner, not from the caller's input
+            raise DomainError(error.code, error.message, None) from None
+
+    def _own_account(self, assertion: Assertion, realm: str | None) -> Match | None:
+        # Staff accounts open only in the staff form's realm (which asks for the TOTP code too).
+        kinds = (realm,) if realm in ACCOUNT_KINDS else BINDABLE_KINDS
+        if assertion.subject_kind not in kinds:
+            return None
+        try:
+            account_id = uuid.UUID(assertion.subject)
+        except ValueError:
+            return None
+        return Match(AccountRef(assertion.subject_kind, account_id), "account")
+
+    async def _by_claim(self, trust: frozenset[Trust], assertion: Assertion) -> Match | None:
+        claims = assertion.claims
+        if assertion.subject_kind == "person" and Trust.ID_NUMBER in trust and claims.get(CLAIM_ID_NUMBER):
+            number = normalize_certificate_number(CertificateType.RESIDENT_ID, claims[CLAIM_ID_NUMBER])
+            person = await PersonLookup(self.rt).by_certificate(CertificateType.RESIDENT_ID, number)
+            if person is None:
+                return None
+            name = claims.get(CLAIM_NAME)
+            if name is not None and _folded(name) != _folded(self.pii.open("person.name", person.id, person.name_enc)):
+                raise mismatch()
+            return Match(AccountRef("person", person.id), "id_number")
+        if assertion.subject_kind == "entity" and Trust.CREDIT_CODE in trust and claims.get(CLAIM_CREDIT_CODE):
+            code = normalize_credit_code(claims[CLAIM_CREDIT_CODE])
+            entity: Entity | None = await EntityLookup(self.rt).by_credit_code(code)
+            if entity is None:
+                return None
+            name = claims.get(CLAIM_NAME)
+            if name is not None and _folded(name) != _folded(self.pii.open("entity.name", entity.id, entity.name_enc)):
+                raise mismatch()
+            return Match(AccountRef("entity", entity.id), "credit_code")
+        return None
+
+    async def bind(
+        self,
+        provider: str,
+        subject: str,
+        account: AccountRef,
+        *,
+        display: str = "",
+        binding_id: uuid.UUID | None = None,
+        subject_index: str | None = None,
+        display_enc: str | None = None,
+    ) -> bool:
+        """Write the binding of ``provider``'s ``subject`` to ``account``; True if it was new.
+
+        The database keeps (provider, subject) unique: of concurrent binds exactly one row is written. A
+        subject already bound to another account answers ALREADY_EXISTS.
+        """
+        if account.kind not in BINDABLE_KINDS:
+            raise ValueError(f"{account.kind} accounts are never bound")
+        index = subject_index or self.subject_index(provider, subject)
+        row_id = binding_id or uuid.uuid4()
+        sealed = (
+            display_enc if display_enc is not None else self.pii.seal_optional(DISPLAY_COLUMN, row_id, display or None)
+        )
+        try:
+            async with in_transaction():
+                await ExternalBinding.create(
+                    id=row_id,
+                    provider=provider,
+                    subject_index=index,
+                    subject_kind=account.kind,
+                    subject_id=account.id,
+                    display_enc=sealed,
+                    created_at=self.rt.clock.now(),
+                )
+        except IntegrityError:
+            holder = await ExternalBinding.get_or_none(provider=provider, subject_index=index)
+            if holder is not None and (holder.subject_kind, holder.subject_id) == (account.kind, account.id):
+                return False
+            raise DomainError(ErrorCode.ALREADY_EXISTS, "该第三方账号已绑定其他账号", None) from None
+        return True
+
+    async def bound_account(self, provider: str, subject_index: str) -> AccountRef | None:
+        """The account a (provider, subject index) is bound to now, if any."""
+        row = await ExternalBinding.get_or_none(provider=provider, subject_index=subject_index)
+        return AccountRef(row.subject_kind, row.subject_id) if row is not None else None
+
+
+def _folded(name: str) -> str:
+    return "".join(name.split()).upper()
