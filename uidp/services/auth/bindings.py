@@ -18,7 +18,9 @@ Anything else is unbound: the caller offers a binding ticket (``uidp.services.au
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -63,6 +65,19 @@ class Match:
         return self.via in ("id_number", "credit_code")
 
 
+def malformed(code: ErrorCode, message: str) -> DomainError:
+    """A trusted claim the partner sent malformed: no ``field``, since the caller typed none of it."""
+    return DomainError(code, message, None)
+
+
+def _checked(normalize: Callable[..., str], *args: Any) -> str | None:
+    """``normalize(*args)``, or None where it refuses the value (its error names a form field; this is none)."""
+    try:
+        return normalize(*args)
+    except DomainError:
+        return None
+
+
 def mismatch() -> DomainError:
     return DomainError(
         ErrorCode.IDENTITY_MISMATCH, "第三方核验的身份信息与本平台账号不一致，无法登录，请联系客服", None
@@ -101,10 +116,7 @@ class Bindings:
             if row.subject_kind != assertion.subject_kind:
                 return None
             return Match(AccountRef(row.subject_kind, row.subject_id), "binding")
-        try:
-            return await self._by_claim(trust, assertion)
-        except DomainError as error:  # a malformed claim came from the partner, not from the caller's input
-            raise DomainError(error.code, error.message, None) from None
+        return await self._by_claim(trust, assertion)
 
     def _own_account(self, assertion: Assertion, realm: str | None) -> Match | None:
         # Staff accounts open only in the staff form's realm (which asks for the TOTP code too).
@@ -120,7 +132,9 @@ class Bindings:
     async def _by_claim(self, trust: frozenset[Trust], assertion: Assertion) -> Match | None:
         claims = assertion.claims
         if assertion.subject_kind == "person" and Trust.ID_NUMBER in trust and claims.get(CLAIM_ID_NUMBER):
-            number = normalize_certificate_number(CertificateType.RESIDENT_ID, claims[CLAIM_ID_NUMBER])
+            number = _checked(normalize_certificate_number, CertificateType.RESIDENT_ID, claims[CLAIM_ID_NUMBER])
+            if number is None:
+                raise malformed(ErrorCode.INVALID_ID_NUMBER, "第三方核验的身份证号码格式不正确")
             person = await PersonLookup(self.rt).by_certificate(CertificateType.RESIDENT_ID, number)
             if person is None:
                 return None
@@ -129,7 +143,9 @@ class Bindings:
                 raise mismatch()
             return Match(AccountRef("person", person.id), "id_number")
         if assertion.subject_kind == "entity" and Trust.CREDIT_CODE in trust and claims.get(CLAIM_CREDIT_CODE):
-            code = normalize_credit_code(claims[CLAIM_CREDIT_CODE])
+            code = _checked(normalize_credit_code, claims[CLAIM_CREDIT_CODE])
+            if code is None:
+                raise malformed(ErrorCode.INVALID_CREDIT_CODE, "第三方核验的统一社会信用代码格式不正确")
             entity: Entity | None = await EntityLookup(self.rt).by_credit_code(code)
             if entity is None:
                 return None

@@ -85,7 +85,8 @@ class CertificateLoginService:
                 raise
             await CertificateBinding.get_or_none(fingerprint=NO_SUCH_FINGERPRINT)
             raise not_usable() from None
-        match = await self.pipeline.resolve(self.pipeline.method(METHOD_ID), assertion)
+        method = self.rt.plugins.login_method(METHOD_ID)
+        match = await self.pipeline.resolve(method, assertion) if method is not None else None
         if match is None:
             raise not_usable()
         return match, assertion.claims
