@@ -144,7 +144,8 @@ def register_routes(register: RegisterRoute, settings: Settings) -> None:
     ``/plugins/<plugin-name>/`` so they cannot shadow the core's routes.
 
     :param register: call ``register(path, endpoint, methods=[...])``; ``endpoint`` is a Starlette
-        request handler ``async def endpoint(request) -> Response``.
+        request handler ``async def endpoint(request) -> Response``. An endpoint that audits or limits by
+        address takes it from ``uidp.plugin_api.request_client(request)``, never from headers itself.
     :param settings: the resolved settings.
     """
 

@@ -17,6 +17,8 @@ core things from here only; docs/plugins.md describes each name.
   (a login method's request proves no one), :class:`DomainError` with an :class:`ErrorCode` (a verifier's
   typed refusal that the user sees, e.g. ``CERTIFICATE_REVOKED``).
 - Settings: :class:`Settings`.
+- Plugin routes: :func:`request_client` gives the caller's :class:`ClientInfo` (address and user agent) the
+  way every core route sees it, believing ``X-Forwarded-For`` only from ``UIDP_TRUSTED_PROXIES``.
 - Helpers for sandbox plugins: :class:`JsonLinesOutbox` and :data:`SANDBOX_SMS_OUTBOX` (the outbox the
   ``sandboxOutbox`` query reads), and the check characters that make test data valid
   (:func:`luhn_check_digit`, :func:`gb11643_check_char`, :func:`make_credit_code`).
@@ -44,6 +46,7 @@ from uidp.hookspecs import (
     VerifierKind,
     hookimpl,
 )
+from uidp.http.client import request_client
 from uidp.ports import (
     CLAIM_CREDIT_CODE,
     CLAIM_ID_NUMBER,
@@ -68,6 +71,7 @@ from uidp.ports import (
     Trust,
 )
 from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX, JsonLinesOutbox
+from uidp.services.shared.principal import ClientInfo
 
 __all__ = [
     "CLAIM_CREDIT_CODE",
@@ -81,6 +85,7 @@ __all__ = [
     "BankCardVerifier",
     "BuiltinLoginMethod",
     "BusinessRegistry",
+    "ClientInfo",
     "CommandLine",
     "CommandRun",
     "ConfigError",
@@ -114,4 +119,5 @@ __all__ = [
     "hookimpl",
     "luhn_check_digit",
     "make_credit_code",
+    "request_client",
 ]

@@ -35,6 +35,7 @@ from uidp.plugin_api import (
     Settings,
     VerifierKind,
     hookimpl,
+    request_client,
 )
 from uidp.plugin_host import PluginHost
 
@@ -486,3 +487,24 @@ def test_production_needs_an_sms_gateway(tmp_path):
 def test_create_app_refuses_sandbox_in_production(tmp_path):
     with pytest.raises(ConfigError, match="sandbox"):
         create_app(production_settings(tmp_path))
+
+
+class AddressPlugin:
+    """A partner-callback-like route that answers the address the core would audit."""
+
+    @staticmethod
+    async def whoami(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request_client(request).address)
+
+    @hookimpl
+    def register_routes(self, register) -> None:
+        register("/plugins/address/whoami", self.whoami)
+
+
+async def test_a_plugin_route_sees_the_client_address_the_core_sees(make_settings, clock):
+    """X-Forwarded-For counts only from a trusted proxy, for plugin routes as for GraphQL (decision 111)."""
+    for trusted, expected in (("", "203.0.113.7"), ("203.0.113.7", "198.51.100.9")):
+        application = create_app(make_settings(trusted_proxies=trusted), clock=clock, extra_plugins=[AddressPlugin()])
+        async with serving(application) as http:
+            response = await http.get("/plugins/address/whoami", headers={"x-forwarded-for": "198.51.100.9"})
+        assert (response.status_code, response.text) == (200, expected)

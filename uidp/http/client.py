@@ -26,3 +26,9 @@ def client_info(connection: HTTPConnection, trusted_proxies: list[str]) -> Clien
     except ValueError:
         address = "unknown"
     return ClientInfo(address=address, user_agent=connection.headers.get("user-agent", "")[:200])
+
+
+def request_client(connection: HTTPConnection) -> ClientInfo:
+    """:func:`client_info` with the app's own ``UIDP_TRUSTED_PROXIES``: what plugin routes and staff routes call."""
+    settings = connection.app.state.runtime.settings
+    return client_info(connection, settings.list_of(settings.trusted_proxies))

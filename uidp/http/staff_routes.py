@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from uidp.domain.accounts import StaffRole
 from uidp.domain.errors import DomainError
 from uidp.http.auth import bearer_token
-from uidp.http.client import client_info
+from uidp.http.client import request_client
 from uidp.models.upload import Upload
 from uidp.runtime import Runtime
 from uidp.services.auth.sessions import Sessions
@@ -49,7 +49,7 @@ async def staff_document(request: Request) -> Response:
     if upload is None or case is None:
         return missing
     content = await Uploads(rt).content(upload)
-    client = client_info(request, rt.settings.list_of(rt.settings.trusted_proxies))
+    client = request_client(request)
     await Audit(rt).record(
         "document.viewed", actor=principal, client=client, upload_id=str(upload.id), case_id=str(case.id)
     )
