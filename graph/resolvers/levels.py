@@ -1,4 +1,4 @@
-"""Assurance levels (P7): verifyBankCard and myVerification, with their types.
+"""Assurance levels (P7): verifyBankCard, with its types (the verification state is PersonAccount.verification).
 
 The types live beside the resolvers because this area owns no shared schema module; they only adapt
 ``uidp.services.persons.levels`` values.
@@ -6,27 +6,17 @@ The types live beside the resolvers because this area owns no shared schema modu
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
+from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.schema.enums import AssuranceLevel, BankCheckReason, BankCheckStatus
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
-from graph.schema.types import AssuranceLevel
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
-from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
-from uidp.services.persons.levels import BankCheckView, Levels, Verification
+from uidp.services.persons.levels import Levels, Verification
 from uidp.services.shared.principal import Principal
-
-BankCheckStatus = strawberry.enum(
-    DomainBankCheckStatus, name="BankCheckStatus", description="PENDING 认证中, MATCHED 已认证, FAILED 认证失败."
-)
-BankCheckReason = strawberry.enum(
-    DomainMismatchReason, name="BankCheckReason", description="Why a bank-card check failed."
-)
 
 
 @strawberry.input(description="P7: the card and its bank-reserved phone; name and certificate come from the account.")
@@ -46,41 +36,10 @@ class BankCheckResult:
     level_label: str = strawberry.field(description="初级 / 中级 / 高级")
 
 
-@strawberry.type(description="A bank-card check of mine (the latest one).")
-class BankCardCheck:
-    status: BankCheckStatus
-    status_label: str = strawberry.field(description="认证中 / 已认证 / 认证失败")
-    reason: BankCheckReason | None
-    reason_message: str | None
-    masked_card_number: str
-    created_at: datetime
-    decided_at: datetime | None
-
-
-@strawberry.type(description="My assurance level and bank-card check (P7 用户空间).")
-class MyVerification:
-    level: AssuranceLevel
-    level_label: str = strawberry.field(description="初级 / 中级 / 高级")
-    label: str = strawberry.field(description="认证中 while a check is pending, else 初级认证 / 中级认证 / 高级认证.")
-    bank_check: BankCardCheck | None = strawberry.field(description="The latest check, or null.")
-
-
 VerifyBankCardResult = Annotated[
     BankCheckResult | NotAuthenticated | Forbidden | RateLimited | FieldError,
     result_union("VerifyBankCardResult"),
 ]
-
-
-def _check(view: BankCheckView) -> BankCardCheck:
-    return BankCardCheck(
-        status=view.status,
-        status_label=view.status_label,
-        reason=view.reason,
-        reason_message=view.reason_message,
-        masked_card_number=view.masked_card,
-        created_at=view.created_at,
-        decided_at=view.decided_at,
-    )
 
 
 def _result(verification: Verification) -> BankCheckResult:
@@ -107,16 +66,3 @@ async def verify_bank_card(info: Info, input: VerifyBankCardInput) -> VerifyBank
         return _result(verification)
 
     return await guarded(info, call)
-
-
-async def my_verification(info: Info) -> MyVerification:
-    """Person only: anonymous callers get NOT_AUTHENTICATED, staff FORBIDDEN (top-level errors)."""
-    c = ctx(info)
-    principal = await require_principal(info, kind=SubjectKind.PERSON)
-    verification = await Levels(c.rt).bank_check_status(principal, c.client)
-    return MyVerification(
-        level=verification.level,
-        level_label=verification.level.label,
-        label=verification.label,
-        bank_check=_check(verification.check) if verification.check else None,
-    )

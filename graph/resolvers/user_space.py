@@ -1,13 +1,12 @@
-"""User space (P11): changePassword, sendMyPhoneCode, changePhone, mySessions, endSession, myBindings, unbindLogin."""
+"""User space (P11): changePassword, sendMyPhoneCode, changePhone, endSession, unbindLogin, acknowledgeNotice."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error, require_principal
+from graph.resolvers.common import ctx, guarded, principal_or_error
 from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.inputs import (
     AcknowledgeNoticeInput,
@@ -19,9 +18,7 @@ from graph.schema.inputs import (
 )
 from graph.schema.notice_types import NoticeAcknowledged
 from graph.schema.types import (
-    LoginBinding,
     LoginUnbound,
-    MySession,
     PasswordChanged,
     PersonAccount,
     PhoneChanged,
@@ -59,11 +56,6 @@ UnbindLoginResult = Annotated[
     LoginUnbound | NotAuthenticated | Forbidden | FieldError,
     result_union("UnbindLoginResult"),
 ]
-
-
-async def person_principal(info: Info) -> Principal:
-    """The logged-in person; anonymous callers NOT_AUTHENTICATED, staff sessions FORBIDDEN."""
-    return await require_principal(info, kind=SubjectKind.PERSON)
 
 
 async def as_person(info: Info) -> Principal | NotAuthenticated | Forbidden:
@@ -139,30 +131,6 @@ async def unbind_login(info: Info, input: UnbindLoginInput) -> UnbindLoginResult
         return LoginUnbound(provider=input.provider)
 
     return await guarded(info, call)
-
-
-async def my_sessions(info: Info) -> list[MySession]:
-    """Top-level NOT_AUTHENTICATED error for anonymous callers (data field, not a union)."""
-    principal = await person_principal(info)
-    rows = await UserSpace(ctx(info).rt).my_sessions(principal)
-    return [
-        MySession(
-            id=strawberry.ID(str(row.id)),
-            created_at=row.created_at,
-            last_seen_at=row.last_seen_at,
-            login_method=row.login_method,
-            masked_client_address=row.masked_client_address,
-            user_agent=row.user_agent,
-            current=row.current,
-        )
-        for row in rows
-    ]
-
-
-async def my_bindings(info: Info) -> list[LoginBinding]:
-    principal = await person_principal(info)
-    rows = await UserSpace(ctx(info).rt).my_bindings(principal)
-    return [LoginBinding(provider=r.provider, created_at=r.created_at, masked_display=r.masked_display) for r in rows]
 
 
 async def acknowledge_notice(info: Info, input: AcknowledgeNoticeInput) -> AcknowledgeNoticeResult:

@@ -13,21 +13,19 @@ from graph.schema.areas.ca import CaMutation
 from graph.schema.areas.cancellation.fields import CancellationMutation, CancellationQuery
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
-from graph.schema.areas.levels import LevelsMutation, LevelsQuery
+from graph.schema.areas.levels import LevelsMutation
 from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery.fields import RecoveryMutation
 from graph.schema.areas.review.fields import ReviewMutation, ReviewQuery
 from graph.schema.areas.staff.fields import StaffMutation, StaffQuery
 from graph.schema.areas.subscriptions.fields import SessionSubscription
-from graph.schema.areas.user_space import UserSpaceMutation, UserSpaceQuery
+from graph.schema.areas.user_space import UserSpaceMutation
 
 QUERY_PARTS: tuple[type, ...] = (
     OnboardingQuery,
     ReviewQuery,
-    UserSpaceQuery,
     CancellationQuery,
     StaffQuery,
-    LevelsQuery,
     EntitiesQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (

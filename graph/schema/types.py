@@ -7,39 +7,28 @@ from typing import Annotated
 
 import strawberry
 
+from graph.schema.enums import AssuranceLevel as AssuranceLevel
+from graph.schema.enums import CertificateType as CertificateType
+from graph.schema.enums import DocumentKind as DocumentKind
+from graph.schema.enums import EntityType as EntityType
+from graph.schema.enums import Gender as Gender
+from graph.schema.enums import PersonStatus as PersonStatus
+from graph.schema.enums import SmsPurpose as SmsPurpose
+from graph.schema.enums import ValidityPeriod as ValidityPeriod
 from graph.schema.notice_types import AccountNotice, own_notices
+from graph.schema.own_account import (
+    LoginBinding,
+    MySession,
+    MyVerification,
+    own_bindings,
+    own_sessions,
+    own_verification,
+)
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.certificates import CertificateType as DomainCertificateType
 from uidp.domain.certificates import Gender as DomainGender
-from uidp.domain.certificates import ValidityPeriod as DomainValidityPeriod
-from uidp.domain.levels import AssuranceLevel as DomainAssuranceLevel
-from uidp.models.entity import EntityType as DomainEntityType
 from uidp.models.person import PersonStatus as DomainPersonStatus
-from uidp.models.upload import DocumentKind as DomainDocumentKind
 from uidp.services.entities.entities import EntityView
 from uidp.services.persons.persons import PersonView
-from uidp.services.shared.sms import SmsPurpose as DomainSmsPurpose
-
-CertificateType = strawberry.enum(
-    DomainCertificateType,
-    name="CertificateType",
-    description="The kinds of certificate (证件) a person can register with.",
-)
-Gender = strawberry.enum(DomainGender, name="Gender", description="Gender as on the certificate.")
-ValidityPeriod = strawberry.enum(
-    DomainValidityPeriod, name="ValidityPeriod", description="How long a resident ID is valid (有效期限)."
-)
-PersonStatus = strawberry.enum(
-    DomainPersonStatus, name="PersonStatus", description="Where a person account stands (active, pending review, ...)."
-)
-DocumentKind = strawberry.enum(DomainDocumentKind, name="DocumentKind", description="Which document an upload is.")
-SmsPurpose = strawberry.enum(
-    DomainSmsPurpose, name="SmsPurpose", description="What an SMS code is for; a code only works for its own purpose."
-)
-EntityType = strawberry.enum(DomainEntityType, name="EntityType", description="法人类型 (manual §2.1).")
-AssuranceLevel = strawberry.enum(
-    DomainAssuranceLevel, name="AssuranceLevel", description="1 初级, 2 中级, 3 高级 (P7)."
-)
 
 
 @strawberry.type(description="A natural person's own account; every piece of PII is masked (X4).")
@@ -97,6 +86,20 @@ class PersonAccount:
     @strawberry.field(description="Pending notices (only for the account's own session; empty otherwise).")
     async def notices(self, info: strawberry.Info) -> list[AccountNotice]:
         return await own_notices(info, SubjectKind.PERSON, self.view.id)
+
+    @strawberry.field(description="My live sessions, newest first (at most 50); empty for anyone else (P11).")
+    async def sessions(self, info: strawberry.Info) -> list[MySession]:
+        return await own_sessions(info, self.view.id)
+
+    @strawberry.field(description="Third-party logins bound to my account; empty for anyone else (P11).")
+    async def bindings(self, info: strawberry.Info) -> list[LoginBinding]:
+        return await own_bindings(info, self.view.id)
+
+    @strawberry.field(
+        description="My level and latest bank-card check, a pending check polled first; null for anyone else (P7)."
+    )
+    async def verification(self, info: strawberry.Info) -> MyVerification | None:
+        return await own_verification(info, self.view.id)
 
 
 @strawberry.type(description="A staff member's own account.")
@@ -261,28 +264,10 @@ class PhoneChanged:
     account: PersonAccount
 
 
-@strawberry.type(description="One of my live sessions (P11).")
-class MySession:
-    id: strawberry.ID
-    created_at: datetime
-    last_seen_at: datetime
-    login_method: str
-    masked_client_address: str = strawberry.field(description="e.g. 203.0.113.*")
-    user_agent: str
-    current: bool = strawberry.field(description="The session this request uses.")
-
-
 @strawberry.type(description="The session has ended.")
 class SessionEnded:
     session_id: strawberry.ID
     was_current: bool
-
-
-@strawberry.type(description="A third-party login bound to my account (P4-P6, P11).")
-class LoginBinding:
-    provider: str
-    created_at: datetime
-    masked_display: str = strawberry.field(description="The provider's display name, masked; may be empty.")
 
 
 @strawberry.type(description="The third-party login was unbound.")

@@ -92,9 +92,6 @@ EXPECTATIONS: dict[str, Expectation] = {
     "submitCertificateAppeal": Expectation(EVERYONE),
     # user space and cancellation (P7, P10, P11): persons
     "bindNewPhone": Expectation(PERSONS),
-    "mySessions": Expectation(PERSONS),
-    "myBindings": Expectation(PERSONS),
-    "myVerification": Expectation(PERSONS),
     "verifyBankCard": Expectation(PERSONS),
     "changePassword": Expectation(PERSONS),
     "sendMyPhoneCode": Expectation(PERSONS),

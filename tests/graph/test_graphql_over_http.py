@@ -90,14 +90,14 @@ async def test_request_errors_stay_200_with_null_data_in_application_json(client
 
 
 async def test_a_field_error_is_a_partial_response_200_under_both_types(client):
-    """`mySessions` is non-null: its NOT_AUTHENTICATED error nulls data, but the operation was executed."""
+    """`apiTokens` is non-null: its NOT_AUTHENTICATED error nulls data, but the operation was executed."""
     for accept, content_type in ((NEW, NEW_CONTENT_TYPE), (OLD, OLD)):
-        response = await post(client, {"query": "{ mySessions { id } }"}, accept)
+        response = await post(client, {"query": "{ apiTokens { id } }"}, accept)
         assert response.status_code == 200
         assert response.headers["content-type"] == content_type
         body = response.json()
         assert body["data"] is None
-        assert body["errors"][0]["path"] == ["mySessions"]
+        assert body["errors"][0]["path"] == ["apiTokens"]
         assert body["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
 
 

@@ -1,4 +1,4 @@
-"""P7 through HTTP: verifyBankCard and myVerification with the sandbox bank-card verifier as installed."""
+"""P7 through HTTP: verifyBankCard and PersonAccount.verification with the sandbox bank-card verifier as installed."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ VERIFY = """mutation($i: VerifyBankCardInput!) { verifyBankCard(input: $i) { __t
   ... on BankCheckResult { status statusLabel reason reasonMessage maskedCardNumber level levelLabel }
   ... on RateLimited { retryAfterSeconds }
   ... on Error { code message field } } }"""
-MINE = """{ myVerification { level levelLabel label
-  bankCheck { status statusLabel reason reasonMessage maskedCardNumber createdAt decidedAt } } }"""
+MINE = """{ me { ... on PersonAccount { verification { level levelLabel label
+  bankCheck { status statusLabel reason reasonMessage maskedCardNumber createdAt decidedAt } } } } }"""
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ async def verify(api, token, card, phone=PHONE):
 
 
 async def mine(api, token):
-    return (await api.data(MINE, token=token))["myVerification"]
+    return (await api.data(MINE, token=token))["me"]["verification"]
 
 
 async def test_match_raises_to_level_two(api, token):
@@ -178,7 +178,7 @@ async def test_anonymous(api, sandbox):
     result = await verify(api, None, TEST_CARDS["01"])
     assert (result["__typename"], result["code"]) == ("NotAuthenticated", "NOT_AUTHENTICATED")
     body = await api.gql(MINE)
-    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED"
+    assert body == {"data": {"me": None}}, body  # no account, so no verification state
 
 
 async def test_staff_are_forbidden(api, rt, sandbox):
@@ -186,7 +186,7 @@ async def test_staff_are_forbidden(api, rt, sandbox):
     result = await verify(api, issued.token, TEST_CARDS["01"])
     assert (result["__typename"], result["code"]) == ("Forbidden", "FORBIDDEN")
     body = await api.gql(MINE, token=issued.token)
-    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body == {"data": {"me": {}}}, body  # a StaffMember: it has no verification state
     assert await BankCheck.all().count() == 0
 
 

@@ -23,8 +23,9 @@ CHANGE_PHONE = """mutation($i: ChangePhoneInput!) { changePhone(input: $i) { __t
   ... on PhoneChanged { account { maskedPhone } }
   ... on AccountConflict { appeal }
   ... on Error { code message field } } }"""
-SESSIONS = "{ mySessions { id createdAt lastSeenAt loginMethod maskedClientAddress userAgent current } }"
-BINDINGS = "{ myBindings { provider createdAt maskedDisplay } }"
+SESSIONS = """{ me { ... on PersonAccount {
+  sessions { id createdAt lastSeenAt loginMethod maskedClientAddress userAgent current } } } }"""
+BINDINGS = "{ me { ... on PersonAccount { bindings { provider createdAt maskedDisplay } } } }"
 END = """mutation($id: ID!) { endSession(input: {sessionId: $id}) { __typename
   ... on SessionEnded { sessionId wasCurrent } ... on Error { code message field } } }"""
 UNBIND = """mutation($p: String!) { unbindLogin(input: {provider: $p}) { __typename
@@ -45,8 +46,7 @@ def password_form(current=PASSWORD, new=NEW_PASSWORD, confirmation=None):
 async def test_anonymous_callers_are_refused(api):
     for query in (SESSIONS, BINDINGS):
         body = await api.gql(query)
-        assert body["data"] is None
-        assert body["errors"][0]["extensions"]["code"] == "NOT_AUTHENTICATED", body
+        assert body == {"data": {"me": None}}, body  # no account, so no sessions or bindings to list
     mutations = (
         (CHANGE_PASSWORD, {"i": password_form()}, "changePassword"),
         (MY_CODE, {"p": "CHANGE_PHONE_OLD"}, "sendMyPhoneCode"),
@@ -124,11 +124,11 @@ async def test_list_and_end_own_sessions(api):
     _, other_token = await person(api, OTHER_PHONE, "131")
     _, token = await person(api)
     second = (await api.login(PHONE))["token"]
-    listed = (await api.data(SESSIONS, token=token))["mySessions"]
+    listed = (await api.data(SESSIONS, token=token))["me"]["sessions"]
     assert len(listed) == 2 and sum(s["current"] for s in listed) == 1
     assert {s["maskedClientAddress"] for s in listed} == {"203.0.113.*"}
     assert {s["loginMethod"] for s in listed} == {"password"}
-    other_session = (await api.data(SESSIONS, token=other_token))["mySessions"][0]["id"]
+    other_session = (await api.data(SESSIONS, token=other_token))["me"]["sessions"][0]["id"]
     for foreign in (other_session, str(uuid.uuid4())):
         refused = (await api.data(END, {"id": foreign}, token=token))["endSession"]
         assert (refused["code"], refused["message"], refused["field"]) == ("NOT_FOUND", "记录不存在", "sessionId")
@@ -155,10 +155,43 @@ async def test_list_and_unbind_bindings(api, rt, clock):
         display_enc=None,
         created_at=clock.now(),
     )
-    listed = (await api.data(BINDINGS, token=token))["myBindings"]
+    listed = (await api.data(BINDINGS, token=token))["me"]["bindings"]
     assert [(b["provider"], b["maskedDisplay"]) for b in listed] == [("alipay", "")]
     done = (await api.data(UNBIND, {"p": "alipay"}, token=token))["unbindLogin"]
     assert done == {"__typename": "LoginUnbound", "provider": "alipay"}
-    assert (await api.data(BINDINGS, token=token))["myBindings"] == []
+    assert (await api.data(BINDINGS, token=token))["me"]["bindings"] == []
     again = (await api.data(UNBIND, {"p": "alipay"}, token=token))["unbindLogin"]
     assert again["code"] == "NOT_FOUND"
+
+
+OWN_FIELDS = """mutation($i: RegisterPersonInput!) { registerPerson(input: $i) {
+  __typename ... on PersonRegistered { account { sessions { id } bindings { provider } verification { level } } } } }"""
+
+
+async def test_own_fields_of_another_account_are_empty(api, rt, clock):
+    """A logged-in person registering someone else sees none of their own sessions or bindings on that account."""
+    person_id, token = await person(api)
+    await ExternalBinding.create(
+        id=uuid.uuid4(),
+        provider="alipay",
+        subject_index=rt.blind.digest("binding:alipay", "2088"),
+        subject_kind="person",
+        subject_id=person_id,
+        display_enc=None,
+        created_at=clock.now(),
+    )
+    mine = await api.data(SESSIONS, token=token)
+    assert len(mine["me"]["sessions"]) == 1
+    forms = [
+        api.id_card_form(phone=phone, certificateNumber=resident_id(seq=seq))
+        for phone, seq in ((OTHER_PHONE, "131"), ("15012340060", "141"))
+    ]
+    for form in forms:
+        form["smsCode"] = await api.code_for("REGISTER", form["phone"])
+    for caller, form in zip((token, None), forms, strict=True):
+        api.client.cookies.clear()
+        registered = (await api.data(OWN_FIELDS, {"i": form}, token=caller))["registerPerson"]
+        assert registered == {
+            "__typename": "PersonRegistered",
+            "account": {"sessions": [], "bindings": [], "verification": None},
+        }, caller

@@ -356,9 +356,9 @@ async def test_through_graphql_pending_then_match(api, person_token, provider):
         "level": "BASIC",
     }
     assert provider.requests[0]["name"] == NAME and provider.requests[0]["certificateNumber"] == NUMBER
-    mine = "{ myVerification { label level } }"
-    assert (await api.data(mine, token=person_token))["myVerification"] == {"label": "认证中", "level": "BASIC"}
-    assert (await api.data(mine, token=person_token))["myVerification"] == {"label": "中级认证", "level": "MEDIUM"}
+    mine = "{ me { ... on PersonAccount { verification { label level } } } }"
+    assert (await api.data(mine, token=person_token))["me"]["verification"] == {"label": "认证中", "level": "BASIC"}
+    assert (await api.data(mine, token=person_token))["me"]["verification"] == {"label": "中级认证", "level": "MEDIUM"}
 
 
 async def test_through_graphql_a_forged_answer_changes_nothing(api, person_token, provider):

@@ -1,21 +1,10 @@
-"""The logged-in person's own space (P11): password, phone, sessions, bindings."""
+"""The logged-in person's own space (P11): password, phone, sessions, bindings (listed on PersonAccount)."""
 
 from __future__ import annotations
 
 import strawberry
 
 from graph.resolvers import user_space
-from graph.schema.types import LoginBinding, MySession
-
-
-@strawberry.type
-class UserSpaceQuery:
-    my_sessions: list[MySession] = strawberry.field(
-        resolver=user_space.my_sessions, description="Person: my live sessions, newest first (at most 50)."
-    )
-    my_bindings: list[LoginBinding] = strawberry.field(
-        resolver=user_space.my_bindings, description="Person: third-party logins bound to my account."
-    )
 
 
 @strawberry.type

@@ -1,0 +1,43 @@
+"""The schema's enums, each the GraphQL face of a domain enum; a leaf module every type module may import."""
+
+from __future__ import annotations
+
+import strawberry
+
+from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
+from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
+from uidp.domain.certificates import CertificateType as DomainCertificateType
+from uidp.domain.certificates import Gender as DomainGender
+from uidp.domain.certificates import ValidityPeriod as DomainValidityPeriod
+from uidp.domain.levels import AssuranceLevel as DomainAssuranceLevel
+from uidp.models.entity import EntityType as DomainEntityType
+from uidp.models.person import PersonStatus as DomainPersonStatus
+from uidp.models.upload import DocumentKind as DomainDocumentKind
+from uidp.services.shared.sms import SmsPurpose as DomainSmsPurpose
+
+CertificateType = strawberry.enum(
+    DomainCertificateType,
+    name="CertificateType",
+    description="The kinds of certificate (证件) a person can register with.",
+)
+Gender = strawberry.enum(DomainGender, name="Gender", description="Gender as on the certificate.")
+ValidityPeriod = strawberry.enum(
+    DomainValidityPeriod, name="ValidityPeriod", description="How long a resident ID is valid (有效期限)."
+)
+PersonStatus = strawberry.enum(
+    DomainPersonStatus, name="PersonStatus", description="Where a person account stands (active, pending review, ...)."
+)
+DocumentKind = strawberry.enum(DomainDocumentKind, name="DocumentKind", description="Which document an upload is.")
+SmsPurpose = strawberry.enum(
+    DomainSmsPurpose, name="SmsPurpose", description="What an SMS code is for; a code only works for its own purpose."
+)
+EntityType = strawberry.enum(DomainEntityType, name="EntityType", description="法人类型 (manual §2.1).")
+AssuranceLevel = strawberry.enum(
+    DomainAssuranceLevel, name="AssuranceLevel", description="1 初级, 2 中级, 3 高级 (P7)."
+)
+BankCheckStatus = strawberry.enum(
+    DomainBankCheckStatus, name="BankCheckStatus", description="PENDING 认证中, MATCHED 已认证, FAILED 认证失败."
+)
+BankCheckReason = strawberry.enum(
+    DomainMismatchReason, name="BankCheckReason", description="Why a bank-card check failed."
+)
