@@ -12,9 +12,12 @@ import httpx
 import pytest
 
 from uidp.domain.certificates import gb11643_check_char
-from uidp.domain.errors import DomainError
+from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.captcha import CaptchaService
+from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.sandbox import sandbox_messages
+from uidp.services.shared.sms import SmsPurpose
+from uidp.services.shared.sms_request import send_to_typed_phone
 
 PASSWORD = "Hubei#2026ok"
 
@@ -43,6 +46,14 @@ mutation($i: RegisterPersonInput!) { registerPerson(input: $i) {
 
 SEND_CODE = """
 mutation($i: SendSmsCodeInput!) { sendSmsCode(input: $i) {
+  __typename
+  ... on SmsCodeSent { maskedPhone expiresAt resendAfter }
+  ... on Error { code message field }
+  ... on RateLimited { retryAfterSeconds }
+} }"""
+
+SEND_ACTIVATION_CODE = """
+mutation($i: SendActivationCodeInput!) { sendActivationCode(input: $i) {
   __typename
   ... on SmsCodeSent { maskedPhone expiresAt resendAfter }
   ... on Error { code message field }
@@ -101,12 +112,32 @@ class Api:
         assert answer
         return captcha_id, answer
 
-    async def send_code(self, purpose: str, phone: str | None = None, **target: Any) -> dict[str, Any]:
+    async def send_code(self, purpose: str, phone: str) -> dict[str, Any]:
         captcha_id, answer = await self.captcha()
-        variables = {"purpose": purpose, "captchaId": captcha_id, "captchaAnswer": answer, **target}
-        if phone:
-            variables["phone"] = phone
+        variables = {"purpose": purpose, "phone": phone, "captchaId": captcha_id, "captchaAnswer": answer}
         return (await self.data(SEND_CODE, {"i": variables}))["sendSmsCode"]
+
+    async def send_activation_code(self, certificate_type: str, certificate_number: str) -> dict[str, Any]:
+        captcha_id, answer = await self.captcha()
+        variables = {
+            "certificateType": certificate_type,
+            "certificateNumber": certificate_number,
+            "captchaId": captcha_id,
+            "captchaAnswer": answer,
+        }
+        return (await self.data(SEND_ACTIVATION_CODE, {"i": variables}))["sendActivationCode"]
+
+    async def assert_purpose_refused(self, purpose: str, phone: str) -> None:
+        """A purpose sendSmsCode does not offer: the schema refuses it, the service too, and nothing is sent."""
+        captcha_id, answer = await self.captcha()
+        variables = {"purpose": purpose, "phone": phone, "captchaId": captcha_id, "captchaAnswer": answer}
+        body = await self.gql(SEND_CODE, {"i": variables})
+        assert body["data"] is None and "PhoneCodePurpose" in body["errors"][0]["message"], body
+        refused = send_to_typed_phone(
+            self.rt, SmsPurpose(purpose), phone, captcha_id, answer, ClientInfo("203.0.113.1")
+        )
+        await fails(ErrorCode.INVALID_PURPOSE, refused, "purpose")
+        assert sandbox_messages(self.rt, phone=phone) == []
 
     def last_code(self, phone: str) -> str:
         return sandbox_code(self.rt, phone)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import strawberry
 
 from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
@@ -35,6 +37,23 @@ EntityType = strawberry.enum(DomainEntityType, name="EntityType", description="�
 AssuranceLevel = strawberry.enum(
     DomainAssuranceLevel, name="AssuranceLevel", description="1 初级, 2 中级, 3 高级 (P7)."
 )
+
+
+@strawberry.enum(
+    name="PhoneCodePurpose",
+    description="What a code to a phone the caller types is for (sendSmsCode). ACTIVATE codes go to the phone on "
+    "record (sendActivationCode); recovery, phone change, cancellation and CA binding codes have their own steps.",
+)
+class PhoneCodePurpose(StrEnum):
+    REGISTER = "REGISTER"
+    ACTIVATE_NEW_PHONE = "ACTIVATE_NEW_PHONE"
+    CHANGE_PHONE_NEW = "CHANGE_PHONE_NEW"
+    APPEAL = "APPEAL"
+    ENTITY_REGISTER = "ENTITY_REGISTER"
+    ENTITY_CONTACT_PHONE = "ENTITY_CONTACT_PHONE"
+    ENTITY_APPEAL = "ENTITY_APPEAL"
+
+
 BankCheckStatus = strawberry.enum(
     DomainBankCheckStatus, name="BankCheckStatus", description="PENDING 认证中, MATCHED 已认证, FAILED 认证失败."
 )

@@ -73,6 +73,7 @@ EXPECTATIONS: dict[str, Expectation] = {
     "registrationRules": Expectation(EVERYONE),
     "requestCaptcha": Expectation(EVERYONE),
     "sendSmsCode": Expectation(EVERYONE),
+    "sendActivationCode": Expectation(EVERYONE),
     "checkCertificate": Expectation(EVERYONE),
     "uploadDocument": Expectation(EVERYONE, args="(input: {kind: CERTIFICATE_FRONT, file: $file})", upload=True),
     "registerPerson": Expectation(EVERYONE),

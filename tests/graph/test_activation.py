@@ -49,7 +49,7 @@ async def test_register_answers_activate_instead_with_masked_data(api, rt):
 
 async def test_activate_with_phone_on_record(api, rt):
     await provision(rt)
-    sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=resident_id())
+    sent = await api.send_activation_code("RESIDENT_ID", resident_id())
     assert sent["maskedPhone"] == "150****0058"
     code = api.last_code("15012340058")
     result = (await api.data(ACTIVATE, {"i": activation_form(smsCode=code)}))["activatePerson"]
@@ -61,7 +61,7 @@ async def test_activate_with_phone_on_record(api, rt):
 
 
 async def record_code(api):
-    sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=resident_id())
+    sent = await api.send_activation_code("RESIDENT_ID", resident_id())
     assert sent["maskedPhone"] == "150****0058"
     return api.last_code("15012340058")
 
@@ -86,8 +86,7 @@ async def test_activate_with_new_phone_needs_both_codes(api, rt):
 async def test_a_stranger_with_the_id_number_cannot_activate(api, rt):
     """Who knows only the ID number proves a phone of their own: the account stays waiting for its owner."""
     await provision(rt)
-    refused = await api.send_code("ACTIVATE", "15012349999")
-    assert refused["code"] == "INVALID_PURPOSE"  # an ACTIVATE code goes only to the phone on record
+    await api.assert_purpose_refused("ACTIVATE", "15012349999")  # an ACTIVATE code goes only to the phone on record
     own_code = await api.code_for("ACTIVATE_NEW_PHONE", "15012349999")
     for sms_code in (own_code, "000000"):
         form = activation_form(smsCode=sms_code, newPhone="15012349999", newPhoneCode=own_code)
@@ -117,8 +116,8 @@ async def test_known_and_unknown_numbers_answer_alike(api, rt):
     unknown = resident_id(seq="131")
     answers = {}
     for number in (resident_id(), unknown):
-        sent = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=number)
-        again = await api.send_code("ACTIVATE", certificateType="RESIDENT_ID", certificateNumber=number)
+        sent = await api.send_activation_code("RESIDENT_ID", number)
+        again = await api.send_activation_code("RESIDENT_ID", number)
         activated = (await api.data(ACTIVATE, {"i": activation_form(certificateNumber=number)}))["activatePerson"]
         answers[number] = (sent, again, activated)
     (known_sent, known_again, known_result), (other_sent, other_again, other_result) = answers.values()

@@ -416,10 +416,14 @@ SUGGESTING = [
         {"i": {"identifer": "a", "password": "b"}},
     ),
     # an enum value, as a literal and as a variable
-    ('mutation { sendSmsCode(input: {purpose: REGISTR, captchaId: "a", captchaAnswer: "b"}) { __typename } }', {}),
+    (
+        'mutation { sendSmsCode(input: {purpose: REGISTR, phone: "1", captchaId: "a", captchaAnswer: "b"}) '
+        "{ __typename } }",
+        {},
+    ),
     (
         "mutation($i: SendSmsCodeInput!) { sendSmsCode(input: $i) { __typename } }",
-        {"i": {"purpose": "REGISTR", "captchaId": "a", "captchaAnswer": "b"}},
+        {"i": {"purpose": "REGISTR", "phone": "1", "captchaId": "a", "captchaAnswer": "b"}},
     ),
     # a field
     ("{ loginMethod { id } }", {}),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from graph.schema.enums import PhoneCodePurpose
 from tests.support import SEND_CODE
+from uidp.services.shared.sms_request import TO_TYPED_PHONE
 
 pytestmark = pytest.mark.anyio
 
@@ -43,11 +45,14 @@ async def test_resend_and_caps_are_rate_limited(api, rt):
 
 
 async def test_phone_is_required_for_register_codes(api):
-    sent = await api.send_code("REGISTER", None, certificateType="RESIDENT_ID", certificateNumber="x")
+    sent = await api.send_code("REGISTER", "")
     assert (sent["code"], sent["field"]) == ("REQUIRED", "phone")
 
 
 @pytest.mark.parametrize("purpose", ["RECOVER_PASSWORD", "CHANGE_PHONE_OLD", "CANCEL_ACCOUNT"])
 async def test_purposes_for_phones_on_record_cannot_be_sent_to_a_typed_phone(api, purpose):
-    sent = await api.send_code(purpose, "15012340058")
-    assert (sent["code"], sent["field"]) == ("INVALID_PURPOSE", "purpose")
+    await api.assert_purpose_refused(purpose, "15012340058")  # INVALID_PURPOSE on "purpose" in the service
+
+
+def test_the_schema_offers_exactly_the_purposes_a_typed_phone_may_get():
+    assert {purpose.value for purpose in PhoneCodePurpose} == {purpose.value for purpose in TO_TYPED_PHONE}

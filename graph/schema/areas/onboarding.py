@@ -32,7 +32,14 @@ class OnboardingMutation:
         resolver=onetime.request_captcha, description="A new image captcha to show before a protected form (X1)."
     )
     send_sms_code: onetime.SendSmsCodeResult = strawberry.field(
-        resolver=onetime.send_sms_code, description="Send an SMS code for a purpose (X2)."
+        resolver=onetime.send_sms_code,
+        description="Send an SMS code to a phone the caller types; the answer never tells whether it has an account "
+        "(X2).",
+    )
+    send_activation_code: onetime.SendActivationCodeResult = strawberry.field(
+        resolver=onetime.send_activation_code,
+        description="Send the activation code to the phone on record of a pre-provisioned account; a number with "
+        "nothing to activate gets the same answer, and nothing is sent (P2).",
     )
     check_certificate: registration.CheckCertificateResult = strawberry.field(
         resolver=registration.check_certificate, description="P1e/P2: register, activate, or appeal?"

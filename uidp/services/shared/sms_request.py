@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import normalize_phone
 from uidp.domain.errors import DomainError, ErrorCode
@@ -17,8 +15,6 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.sms import SentCode, SmsCodes, SmsPurpose
 
-# Purposes whose code goes to the phone already on record, found by certificate number.
-TO_PHONE_ON_RECORD = {SmsPurpose.ACTIVATE}
 # Purposes a caller may send to a phone they type. The others go only to a phone on record through their
 # own steps (recovery, user space, cancellation), so nobody can spend or overwrite someone else's code.
 TO_TYPED_PHONE = {
@@ -32,52 +28,56 @@ TO_TYPED_PHONE = {
 }
 
 
-@dataclass(frozen=True)
-class CodeRequest:
-    purpose: SmsPurpose
-    captcha_id: str
-    captcha_answer: str
-    phone: str | None = None
-    certificate_type: CertificateType | None = None
-    certificate_number: str | None = None
+async def send_to_typed_phone(
+    rt: Runtime, purpose: SmsPurpose, phone: str, captcha_id: str, captcha_answer: str, client: ClientInfo
+) -> tuple[str, SentCode]:
+    """A code to a phone the caller types (sendSmsCode): returns the masked phone and the code's timings.
 
-
-async def request_code(rt: Runtime, request: CodeRequest, client: ClientInfo) -> tuple[str | None, SentCode]:
-    """Returns the masked phone (when the caller may see it) and the code's timings.
-
-    The answer never tells whether a typed phone has an account; for certificate targets that are not
-    waiting for activation the answer shows a decoy masked phone and looks sent, but nothing is sent.
+    Only the purposes of ``TO_TYPED_PHONE``; the answer never tells whether the phone has an account.
     """
-    if request.purpose not in TO_TYPED_PHONE | TO_PHONE_ON_RECORD:
+    if purpose not in TO_TYPED_PHONE:
         raise DomainError(ErrorCode.INVALID_PURPOSE, "该用途的验证码请在对应页面获取", "purpose")
-    await CaptchaService(rt).verify(request.captcha_id, request.captcha_answer)
-    if request.phone:
-        if request.purpose not in TO_TYPED_PHONE:
-            raise DomainError(ErrorCode.INVALID_PURPOSE, "该用途的验证码请在对应页面获取", "purpose")
-        phone = normalize_phone(request.phone)
-        return mask_phone(phone), await _send(rt, request.purpose, phone, client)
-    if request.purpose not in TO_PHONE_ON_RECORD:
+    await CaptchaService(rt).verify(captcha_id, captcha_answer)
+    if not phone:
         raise DomainError(ErrorCode.REQUIRED, "请输入手机号码", "phone")
-    if request.certificate_type is None or not request.certificate_number:
+    typed = normalize_phone(phone)
+    return mask_phone(typed), await _send(rt, purpose, typed, client, field="phone")
+
+
+async def send_activation_code(
+    rt: Runtime,
+    certificate_type: CertificateType,
+    certificate_number: str,
+    captcha_id: str,
+    captcha_answer: str,
+    client: ClientInfo,
+) -> tuple[str, SentCode]:
+    """The ACTIVATE code to the phone on record of the account waiting for activation (sendActivationCode).
+
+    For a number that is not waiting for activation the answer shows a decoy masked phone and looks sent, but
+    nothing is sent; limits count alike. Limit errors name no field: the phone is the one on record.
+    """
+    await CaptchaService(rt).verify(captcha_id, captcha_answer)
+    if not certificate_number:
         raise DomainError(ErrorCode.REQUIRED, "请输入证件号码", "certificateNumber")
     activation = ActivationService(rt)
-    number = normalize_certificate_number(request.certificate_type, request.certificate_number)
+    number = normalize_certificate_number(certificate_type, certificate_number)
     try:
-        person, _ = await activation.provisioned(request.certificate_type, number)
+        person, _ = await activation.provisioned(certificate_type, number)
     except DomainError as error:
         if error.code != ErrorCode.NOT_ACTIVATABLE:
             raise
         # Nothing to activate: answer like a send to a plausible phone, stable for the same number.
-        digest = Pii(rt).digest("activation-decoy", f"{request.certificate_type.value}:{number}")
-        return decoy_masked_phone(digest), await decoy_send(rt, request.purpose, digest, client)
+        digest = Pii(rt).digest("activation-decoy", f"{certificate_type.value}:{number}")
+        return decoy_masked_phone(digest), await decoy_send(rt, SmsPurpose.ACTIVATE, digest, client, field=None)
     phone = activation.phone_of(person)
-    return mask_phone(phone), await _send(rt, request.purpose, phone, client)
+    return mask_phone(phone), await _send(rt, SmsPurpose.ACTIVATE, phone, client, field=None)
 
 
-async def _send(rt: Runtime, purpose: SmsPurpose, phone: str, client: ClientInfo) -> SentCode:
+async def _send(rt: Runtime, purpose: SmsPurpose, phone: str, client: ClientInfo, *, field: str | None) -> SentCode:
     audit = Audit(rt)
     try:
-        sent = await SmsCodes(rt).send(purpose, phone, client)
+        sent = await SmsCodes(rt).send(purpose, phone, client, field=field)
     except DomainError as error:
         await audit.record(
             "sms_code.refused",
