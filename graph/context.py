@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
+from graph.loaders import Loaders
 from uidp.domain.errors import DomainError
 from uidp.http.auth import SESSION_COOKIE, bearer_token
 from uidp.http.client import client_info
@@ -26,8 +27,11 @@ class Context:
     _resolved: bool = False
     _principal: Principal | None = None
     _refusal: DomainError | None = None  # e.g. an expired API token: every field hears the same
-    loaders: dict[str, Any] = field(default_factory=dict)
+    loaders: Loaders = field(init=False)  # one set per request (graph.loaders)
     connection_params: dict[str, Any] | None = None  # WebSocket: the connection_init payload (set by Strawberry)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders.of(self.rt)
 
     def use_token(self, token: str) -> None:
         """Authenticate with this token from now on (WebSocket: the token of connection_init)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import strawberry
@@ -119,6 +120,12 @@ class AuditEventNode:
     subject_id: strawberry.ID | None
     client_address: str | None
     details: JSON
+
+    @strawberry.field(description="The acting staff member's username; null when no staff member acted.")
+    async def actor_name(self, info: strawberry.Info) -> str | None:
+        if self.actor_kind != "staff" or self.actor_id is None:
+            return None
+        return await info.context.loaders.staff_usernames.load(uuid.UUID(str(self.actor_id)))
 
 
 @strawberry.type(description="One audit event in a page of results, with its cursor.")
