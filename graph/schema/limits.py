@@ -69,6 +69,7 @@ BY_NAME: dict[str, Limit] = {
     "scopes": Limit(32),
     "eventType": Limit(_column(AuditEvent, "event_type")),
     "after": Limit(256),  # pagination cursors
+    "before": Limit(256),
 }
 
 # Lower-case endings of field names: new fields named like existing ones get their limit automatically.

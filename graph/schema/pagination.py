@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Annotated, Any
+
 import strawberry
 
+from uidp.services.shared.pagination import Page
 
-@strawberry.type
+First = Annotated[
+    int | None, strawberry.argument(description="Page forward: this many items (default 20, at most 100).")
+]
+After = Annotated[str | None, strawberry.argument(description="Items after this cursor (`pageInfo.endCursor`).")]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Page backward: this many items from the end (at most 100); not with `first`."),
+]
+Before = Annotated[str | None, strawberry.argument(description="Items before this cursor (`pageInfo.startCursor`).")]
+
+
+@strawberry.type(
+    description="Where a page lies in its list (Relay). Page forward with `first` and `after: endCursor`, backward "
+    "with `last` and `before: startCursor`; both flags are exact in either direction."
+)
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="More items follow the last edge.")
+    has_previous_page: bool = strawberry.field(description="Items come before the first edge.")
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor; null for an empty page.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor; null for an empty page.")
+
+    @classmethod
+    def of(cls, page: Page[Any], cursors: Sequence[str]) -> PageInfo:
+        return cls(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=cursors[0] if cursors else None,
+            end_cursor=cursors[-1] if cursors else None,
+        )

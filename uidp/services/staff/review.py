@@ -6,14 +6,12 @@ import json
 import uuid
 from typing import Any
 
-from tortoise.expressions import Q
-
 from uidp.domain.accounts import SubjectKind
 from uidp.models.person import Person
 from uidp.models.review import CaseKind, CaseStatus, ReviewCase
 from uidp.runtime import Runtime
 from uidp.services.shared.audit import Audit
-from uidp.services.shared.pagination import decode_cursor, page_size
+from uidp.services.shared.pagination import Page, Window, keyset_page
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo, Principal
 
@@ -61,18 +59,19 @@ class ReviewCases:
         )
 
     async def queue(
-        self, *, kind: CaseKind | None = None, first: int = 20, after: str | None = None
-    ) -> tuple[list[ReviewCase], bool]:
-        """Pending cases, oldest first; returns the page and whether more follow."""
-        first = page_size(first)
+        self,
+        *,
+        kind: CaseKind | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Page[ReviewCase]:
+        """A page of the pending cases, oldest first (Relay arguments, see ``shared.pagination``)."""
         query = ReviewCase.filter(status=CaseStatus.PENDING)
         if kind is not None:
             query = query.filter(kind=kind)
-        if after:
-            at, case_id = decode_cursor(after)
-            query = query.filter(Q(submitted_at__gt=at) | Q(submitted_at=at, id__gt=case_id))
-        rows = await query.order_by("submitted_at", "id").limit(first + 1)
-        return rows[:first], len(rows) > first
+        return await keyset_page(query, Window(first, after, last, before), at="submitted_at")
 
     async def get(self, case_id: uuid.UUID) -> ReviewCase | None:
         return await ReviewCase.get_or_none(id=case_id)

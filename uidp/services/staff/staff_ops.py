@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from uidp.domain.accounts import SubjectKind
@@ -21,7 +20,7 @@ from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.auth.sessions import Sessions
 from uidp.services.persons.activation import ActivationService, ImportReport
 from uidp.services.shared.audit import Audit
-from uidp.services.shared.pagination import decode_cursor, encode_cursor, page_size
+from uidp.services.shared.pagination import Page, Window, encode_cursor, keyset_page
 from uidp.services.shared.principal import ClientInfo, Principal
 
 CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9_.-]{0,63}")
@@ -137,16 +136,22 @@ def encode_audit_cursor(event: AuditEvent) -> str:
 
 
 class AuditLog:
-    """Reads the audit trail for staff: newest first, one SQL query per page."""
+    """Reads the audit trail for staff: newest first, one SQL query per page (two when paging from a cursor)."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
     async def page(
-        self, actor: Principal, where: AuditFilter, *, first: int = 20, after: str | None = None
-    ) -> tuple[list[AuditEvent], bool]:
-        """Up to ``first`` (capped at 100) events after the cursor, and whether more follow."""
-        first = page_size(first)
+        self,
+        actor: Principal,
+        where: AuditFilter,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Page[AuditEvent]:
+        """A page of events (``first`` / ``last`` capped at 100; Relay arguments, see ``shared.pagination``)."""
         query = AuditEvent.all()
         if where.event_type:
             query = query.filter(event_type=where.event_type.strip())
@@ -161,16 +166,13 @@ class AuditLog:
             query = query.filter(at__gte=where.since)
         if where.until:
             query = query.filter(at__lt=where.until)
-        if after:
-            at, event_id = decode_cursor(after)
-            query = query.filter(Q(at__lt=at) | Q(at=at, id__lt=event_id))
-        rows = await query.order_by("-at", "-id").limit(first + 1)
+        page = await keyset_page(query, Window(first, after, last, before), at="at", newest_first=True)
         # Reading the trail is a staff action too; recorded after the read, so a page never shows itself.
         await Audit(self.rt).record(
             "audit.queried",
             actor=actor,
             filter_event_type=where.event_type,
             filter_subject_id=where.subject_id,
-            paged=bool(after),
+            paged=bool(after or before),
         )
-        return rows[:first], len(rows) > first
+        return page

@@ -19,7 +19,7 @@ from graph.schema.areas.review.types import (
     ReviewCaseEdge,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.pagination import PageInfo
+from graph.schema.pagination import After, Before, First, Last, PageInfo
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.pagination import encode_cursor
 from uidp.services.staff.case_decisions import CaseDecisions
@@ -39,19 +39,22 @@ def _case_id(raw: str) -> uuid.UUID:
 
 
 async def review_queue(
-    info: Info, kind: CaseKind | None = None, first: int = 20, after: str | None = None
+    info: Info,
+    kind: CaseKind | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> ReviewCaseConnection:
     await require_staff(info)
     c = ctx(info)
-    rows, more = await ReviewCases(c.rt).queue(kind=kind, first=first, after=after)
+    page = await ReviewCases(c.rt).queue(kind=kind, first=first, after=after, last=last, before=before)
     now = c.rt.clock.now()
     edges = [
         ReviewCaseEdge(cursor=encode_cursor(row.submitted_at, row.id), node=ReviewCase(model=row, now=now))
-        for row in rows
+        for row in page.rows
     ]
-    return ReviewCaseConnection(
-        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
-    )
+    return ReviewCaseConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
 
 
 async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:

@@ -44,7 +44,7 @@ from graph.schema.areas.staff.types import (
     StaffSetupCodeIssued,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.pagination import PageInfo
+from graph.schema.pagination import After, Before, First, Last, PageInfo
 from graph.schema.types import LoginSuccess, StaffMember
 from uidp.domain.accounts import StaffRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
@@ -260,11 +260,16 @@ def _node(event: AuditEvent) -> AuditEventNode:
 
 
 async def audit_events(
-    info: Info, filter: AuditEventFilter | None = None, first: int = 20, after: str | None = None
+    info: Info,
+    filter: AuditEventFilter | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
 ) -> AuditEventConnection:
     actor = await require_staff(info)
     where = filter or AuditEventFilter()
-    rows, more = await AuditLog(ctx(info).rt).page(
+    page = await AuditLog(ctx(info).rt).page(
         actor,
         AuditFilter(
             event_type=where.event_type,
@@ -274,11 +279,11 @@ async def audit_events(
         ),
         first=first,
         after=after,
+        last=last,
+        before=before,
     )
-    edges = [AuditEventEdge(cursor=encode_audit_cursor(row), node=_node(row)) for row in rows]
-    return AuditEventConnection(
-        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
-    )
+    edges = [AuditEventEdge(cursor=encode_audit_cursor(row), node=_node(row)) for row in page.rows]
+    return AuditEventConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
 
 
 StartStaffEnrolmentResult = Annotated[
