@@ -101,7 +101,7 @@ async def login_staff(info: Info, input: LoginStaffInput) -> LoginStaffResult:
             input.username,
             input.password,
             c.client,
-            realm="staff",
+            realm=SubjectKind.STAFF,
             captcha_id=input.captcha_id,
             captcha_answer=input.captcha_answer,
             totp_code=input.totp_code,

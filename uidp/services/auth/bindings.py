@@ -25,6 +25,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.credit_code import normalize_credit_code
 from uidp.domain.errors import DomainError, ErrorCode
@@ -38,8 +39,8 @@ from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.persons.user_space import BINDING_DISPLAY_COLUMN as DISPLAY_COLUMN
 from uidp.services.shared.pii import Pii
 
-ACCOUNT_KINDS = ("person", "entity", "staff")
-BINDABLE_KINDS = ("person", "entity")  # staff accounts are never bound to a partner's subject
+ACCOUNT_KINDS = tuple(SubjectKind)
+BINDABLE_KINDS = (SubjectKind.PERSON, SubjectKind.ENTITY)  # staff accounts are never bound to a partner's subject
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class Bindings:
 
     async def _by_claim(self, trust: frozenset[Trust], assertion: Assertion) -> Match | None:
         claims = assertion.claims
-        if assertion.subject_kind == "person" and Trust.ID_NUMBER in trust and claims.get(CLAIM_ID_NUMBER):
+        if assertion.subject_kind == SubjectKind.PERSON and Trust.ID_NUMBER in trust and claims.get(CLAIM_ID_NUMBER):
             number = _checked(normalize_certificate_number, CertificateType.RESIDENT_ID, claims[CLAIM_ID_NUMBER])
             if number is None:
                 raise malformed(ErrorCode.INVALID_ID_NUMBER, "第三方核验的身份证号码格式不正确")
@@ -141,8 +142,12 @@ class Bindings:
             name = claims.get(CLAIM_NAME)
             if name is not None and _folded(name) != _folded(self.pii.open("person.name", person.id, person.name_enc)):
                 raise mismatch()
-            return Match(AccountRef("person", person.id), "id_number")
-        if assertion.subject_kind == "entity" and Trust.CREDIT_CODE in trust and claims.get(CLAIM_CREDIT_CODE):
+            return Match(AccountRef(SubjectKind.PERSON, person.id), "id_number")
+        if (
+            assertion.subject_kind == SubjectKind.ENTITY
+            and Trust.CREDIT_CODE in trust
+            and claims.get(CLAIM_CREDIT_CODE)
+        ):
             code = _checked(normalize_credit_code, claims[CLAIM_CREDIT_CODE])
             if code is None:
                 raise malformed(ErrorCode.INVALID_CREDIT_CODE, "第三方核验的统一社会信用代码格式不正确")
@@ -152,7 +157,7 @@ class Bindings:
             name = claims.get(CLAIM_NAME)
             if name is not None and _folded(name) != _folded(self.pii.open("entity.name", entity.id, entity.name_enc)):
                 raise mismatch()
-            return Match(AccountRef("entity", entity.id), "credit_code")
+            return Match(AccountRef(SubjectKind.ENTITY, entity.id), "credit_code")
         return None
 
     async def bind(

@@ -21,6 +21,7 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.levels import AssuranceLevel
 from uidp.domain.masking import mask_credit_code, mask_phone
@@ -39,7 +40,7 @@ from uidp.services.shared.sms import SentCode, SmsCodes, SmsPurpose
 
 METHOD_ID = BuiltinLoginMethod.CA
 DN_COLUMN = "ca_binding.subject_dn"
-KINDS = ("entity", "person")
+KINDS = (SubjectKind.ENTITY, SubjectKind.PERSON)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def identifier_of(pii: Pii, subject: Entity | Person) -> str:
 
 def check_named(kind: str, identifier: str, claims: Mapping[str, str]) -> None:
     """CERTIFICATE_MISMATCH unless the verified claims name ``identifier`` (docs/decisions.md #35)."""
-    if kind == "entity":
+    if kind == SubjectKind.ENTITY:
         named, what = claims.get("credit_code"), "统一社会信用代码"
     else:
         named, what = claims.get("person_number"), "证件号码"
@@ -122,20 +123,20 @@ class CertificateBindings:
     async def holder(self, principal: Principal) -> Holder:
         """The logged-in entity or person who may bind; FORBIDDEN for others."""
         forbidden = DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
-        if principal.kind == "entity":
+        if principal.kind == SubjectKind.ENTITY:
             entity = await Entity.get_or_none(id=principal.id, status=EntityStatus.ACTIVE)
             if entity is None:
                 raise forbidden
             phone = self.pii.open("entity.contact_phone", entity.id, entity.contact_phone_enc)
-            return Holder("entity", entity.id, phone, identifier_of(self.pii, entity), entity.level)
-        if principal.kind == "person":
+            return Holder(SubjectKind.ENTITY, entity.id, phone, identifier_of(self.pii, entity), entity.level)
+        if principal.kind == SubjectKind.PERSON:
             person = await Person.get_or_none(id=principal.id, status=PersonStatus.ACTIVE)
             if person is None or person.phone_enc is None:
                 raise forbidden
             if person.level < AssuranceLevel.MEDIUM:
                 raise DomainError(ErrorCode.FORBIDDEN, "请先完成中级认证，再绑定数字证书")
             phone = self.pii.open("person.phone", person.id, person.phone_enc)
-            return Holder("person", person.id, phone, identifier_of(self.pii, person), person.level)
+            return Holder(SubjectKind.PERSON, person.id, phone, identifier_of(self.pii, person), person.level)
         raise forbidden
 
     async def send_code(self, principal: Principal, client: ClientInfo) -> tuple[str, SentCode]:
@@ -201,7 +202,7 @@ class CertificateBindings:
                 except IntegrityError as error:  # a concurrent binding of the same certificate won
                     raise _bound_elsewhere() from error
                 level = max(holder.level, int(AssuranceLevel.HIGH))
-                model = Entity if holder.kind == "entity" else Person
+                model = Entity if holder.kind == SubjectKind.ENTITY else Person
                 await model.filter(id=holder.id).update(level=level, updated_at=now)
         except DomainError as error:
             await self.audit.record(
@@ -213,7 +214,7 @@ class CertificateBindings:
                 reason=error.code.value,
             )
             raise
-        details = {"credit_code": mask_credit_code(holder.identifier)} if holder.kind == "entity" else {}
+        details = {"credit_code": mask_credit_code(holder.identifier)} if holder.kind == SubjectKind.ENTITY else {}
         await self.audit.record(
             "ca.certificate_bound",
             actor=principal,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from uidp.config import ConfigError
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_id_number, mask_phone
 from uidp.hookspecs import BuiltinLoginMethod
@@ -56,7 +57,7 @@ class LoginService:
         password: str,
         client: ClientInfo,
         *,
-        realm: str = "person",
+        realm: str = SubjectKind.PERSON,
         captcha_id: str | None = None,
         captcha_answer: str | None = None,
         totp_code: str | None = None,
@@ -83,7 +84,7 @@ class LoginService:
         password: str,
         client: ClientInfo,
         *,
-        realm: str = "person",
+        realm: str = SubjectKind.PERSON,
         captcha_id: str | None = None,
         captcha_answer: str | None = None,
         totp_code: str | None = None,
@@ -131,7 +132,7 @@ class LoginService:
         row = await self.pipeline.admit(
             account, client, method_id=METHOD_ID, attempt=attempt, row=ports.rows.get(str(account.id))
         )
-        if account.kind == "staff":
+        if account.kind == SubjectKind.STAFF:
             await self._check_second_factor(fail, subject, totp_code)
         await Passwords(self.rt).rehash_if_needed(account.kind, account.id, password, subject.password_hash or "")
         return PasswordProof(account, attempt, row)

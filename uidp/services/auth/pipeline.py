@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import Entity, EntityStatus
 from uidp.models.person import Person, PersonStatus
@@ -61,12 +62,12 @@ class CorePorts:
         if identifier in self._cache:
             return self._cache[identifier]
         row: AccountRow | None = None
-        if self.realm == "staff":
+        if self.realm == SubjectKind.STAFF:
             row = await StaffAccount.get_or_none(username=identifier.strip().lower(), active=True)
-        elif self.realm == "entity":
+        elif self.realm == SubjectKind.ENTITY:
             # E2: the unified social credit code; a malformed code names nobody, like an unknown one.
             row = await EntityLookup(self.rt).by_typed_credit_code(identifier)
-        elif self.realm == "person":
+        elif self.realm == SubjectKind.PERSON:
             row = await PersonLookup(self.rt).by_identifier(identifier)
         found: PasswordSubject | None = None
         if row is not None:
@@ -103,11 +104,11 @@ class LoginPipeline:
         return await self.bindings.resolve(method, assertion, realm=realm)
 
     async def account_row(self, account: AccountRef) -> AccountRow | None:
-        if account.kind == "person":
+        if account.kind == SubjectKind.PERSON:
             return await Person.get_or_none(id=account.id)
-        if account.kind == "entity":
+        if account.kind == SubjectKind.ENTITY:
             return await Entity.get_or_none(id=account.id)
-        if account.kind == "staff":
+        if account.kind == SubjectKind.STAFF:
             return await StaffAccount.get_or_none(id=account.id, active=True)
         return None
 

@@ -12,6 +12,7 @@ from graph.schema.areas.entities.inputs import LoginEntityInput, RegisterEntityI
 from graph.schema.areas.entities.types import EntityRegistered, EntityTypeInfo, RepresentativeVerified
 from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union
 from graph.schema.types import EntityAccount, LoginSuccess
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.entity import EntityType as DomainEntityType
 from uidp.services.auth.login import LoginService
@@ -86,7 +87,7 @@ async def login_entity(info: Info, input: LoginEntityInput) -> LoginEntityResult
             input.credit_code,
             input.password,
             c.client,
-            realm="entity",
+            realm=SubjectKind.ENTITY,
             captcha_id=input.captcha_id,
             captcha_answer=input.captcha_answer,
         )
