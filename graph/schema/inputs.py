@@ -168,9 +168,13 @@ class AcknowledgeNoticeInput:
 
 @strawberry.input(description="End one of my own sessions.")
 class EndSessionInput:
-    session_id: strawberry.ID = strawberry.field(description="The `id` of the session to end, as listed in mySessions.")
+    session_id: strawberry.ID = strawberry.field(
+        description="The `id` of the session to end, as listed in PersonAccount.sessions."
+    )
 
 
 @strawberry.input(description="Remove one third-party login from my account.")
 class UnbindLoginInput:
-    provider: str = strawberry.field(description="The third-party login to remove, as listed in myBindings.")
+    provider: str = strawberry.field(
+        description="The third-party login to remove, as listed in PersonAccount.bindings."
+    )
