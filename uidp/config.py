@@ -128,6 +128,8 @@ class Settings:
     )
     login_window_seconds: int = field(default=900, metadata=_doc("900", "window for counting failures"))
     login_lock_seconds: int = field(default=900, metadata=_doc("900", "how long a lock lasts"))
+    login_starts_per_hour: int = field(default=120, metadata=_doc("120", "partner login starts per address an hour"))
+    binding_ticket_seconds: int = field(default=300, metadata=_doc("300", "life of a BindingRequired ticket"))
     client_failure_limit: int = field(
         default=50,
         metadata=_doc("50", "failed logins per client address (IPv6: per /64) in the window before a captcha"),

@@ -35,6 +35,10 @@ class EventType(StrEnum):
     LOGIN_SUCCEEDED = "login.succeeded"
     LOGIN_FAILED = "login.failed"
     LOGIN_REFUSED = "login.refused"  # right password, but the account may not log in (yet)
+    LOGIN_STARTED = "login.started"  # startLogin: a partner method's first step
+    LOGIN_START_FAILED = "login.start_failed"  # the partner method could not start
+    LOGIN_BINDING_REQUIRED = "login.binding_required"  # a partner subject bound to no account
+    BINDING_CREATED = "binding.created"  # a partner subject bound to an account (trusted claim or password)
     LOGOUT = "logout"
     ACCOUNT_LOCKED = "account.locked"
     ACCOUNT_UNLOCKED = "account.unlocked"

@@ -43,6 +43,8 @@ DEFAULT_LIMIT = Limit(256)
 
 EXACT: dict[str, Limit] = {
     "UpsertServiceItemInput.name": Limit(_column(ServiceItem, "name")),
+    "LoginParamInput.name": Limit(64),
+    "LoginParamInput.value": Limit(64 * 1024, multiline=True),  # a partner code, or a CA certificate chain
     "CreateApiTokenInput.name": Limit(_column(StaffApiToken, "name")),
 }
 
@@ -66,6 +68,8 @@ BY_NAME: dict[str, Limit] = {
     "reason": Limit(_column(ReviewCase, "decision_reason"), multiline=True),
     "code": Limit(_column(ServiceItem, "code")),
     "provider": Limit(_column(ExternalBinding, "provider")),
+    "method": Limit(_column(ExternalBinding, "provider")),  # a login method id, stored as the provider
+    "state": Limit(128),  # startLogin's state: 43 characters
     "scopes": Limit(32),
     "eventType": Limit(_column(AuditEvent, "event_type")),
     "after": Limit(256),  # pagination cursors

@@ -14,6 +14,7 @@ from graph.schema.areas.cancellation.fields import CancellationMutation, Cancell
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
 from graph.schema.areas.levels import LevelsMutation
+from graph.schema.areas.login.fields import LoginMutation
 from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery.fields import RecoveryMutation
 from graph.schema.areas.review.fields import ReviewMutation, ReviewQuery
@@ -30,6 +31,7 @@ QUERY_PARTS: tuple[type, ...] = (
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
+    LoginMutation,
     AppealsMutation,
     ReviewMutation,
     RecoveryMutation,

@@ -80,6 +80,9 @@ EXPECTATIONS: dict[str, Expectation] = {
     "activatePerson": Expectation(EVERYONE),
     "loginWithPassword": Expectation(EVERYONE),
     "loginStaff": Expectation(EVERYONE),
+    "startLogin": Expectation(EVERYONE),
+    "completeLogin": Expectation(EVERYONE),
+    "completeBinding": Expectation(EVERYONE),
     "logout": Expectation(LOGGED_IN),
     # dev sandbox readers: any staff member
     "sandboxOutbox": Expectation(STAFF, "sandbox"),

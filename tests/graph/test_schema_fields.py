@@ -36,6 +36,7 @@ NOT_REACHED = {
     ("loginEntity", "totpCode"): "only a staff subject is asked for a TOTP code; the entity realm finds none",
     ("loginEntity", "identifier"): "the resolver refuses an empty creditCode before the shared login check",
     ("loginStaff", "identifier"): "the resolver refuses an empty username before the shared login check",
+    ("completeBinding", "totpCode"): "a binding ticket's account is a person or an entity; only staff give a TOTP code",
     ("submitCertificateAppeal", "document_field(kind)"): "the P9b case is opened without documents: none to claim",
     ("bindNewPhone", "oldPhoneCode"): "bindNewPhone only serves an account without a phone: no old code is read",
     # importPersons reports a bad CSV row as ImportRowError(line, field=<CSV column>), not as the union's error

@@ -1,0 +1,53 @@
+"""Inputs of startLogin, completeLogin and completeBinding."""
+
+from __future__ import annotations
+
+import strawberry
+
+
+@strawberry.input(description="One parameter of a login method, by name (each method's docs list its names).")
+class LoginParamInput:
+    name: str = strawberry.field(description="The parameter's name, e.g. `auth_code`.")
+    value: str = strawberry.field(description="Its value, as the partner or the user gave it.")
+
+
+@strawberry.input(description="Start a login with a method of `loginMethods` that has a first step (P4-P6, E6).")
+class StartLoginInput:
+    method: str = strawberry.field(description="The login method's id from `loginMethods`, e.g. `alipay`.")
+    params: list[LoginParamInput] = strawberry.field(
+        default_factory=list, description="What the method takes to start, if anything (at most 16 parameters)."
+    )
+
+
+@strawberry.input(description="Finish a login with any method: the state from startLogin and the method's parameters.")
+class CompleteLoginInput:
+    method: str = strawberry.field(description="The login method's id, as given to startLogin.")
+    state: str | None = strawberry.field(
+        default=None,
+        description="The state from startLogin (or from the partner's redirect back); methods without a start "
+        "take none.",
+    )
+    params: list[LoginParamInput] = strawberry.field(
+        default_factory=list,
+        description="The method's parameters, at most 16: the partner's `auth_code` ...; for `password`: "
+        "identifier, password, captchaId, captchaAnswer; for `ca`: certificate, chain (a JSON list), challenge, "
+        "signature.",
+    )
+
+
+@strawberry.input(
+    description="Redeem a binding ticket with the account's identifier and password; counted like a login "
+    "(send a captcha once LoginFailed.captchaRequired). A wrong password spends the ticket."
+)
+class CompleteBindingInput:
+    ticket: str = strawberry.field(description="The ticket of BindingRequired; this browser only, single use.")
+    identifier: str = strawberry.field(
+        description="The account's login identifier: a phone or certificate number, or the credit code of an entity."
+    )
+    password: str = strawberry.field(description="The account's password.")
+    captcha_id: str | None = strawberry.field(
+        default=None, description="The `id` of a captcha from requestCaptcha, once a captcha is required."
+    )
+    captcha_answer: str | None = strawberry.field(
+        default=None, description="The characters the user read from the captcha image."
+    )

@@ -1,0 +1,119 @@
+"""startLogin, completeLogin and completeBinding: thin over uidp.services.auth.partner_login."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from strawberry.types import Info
+
+from graph.context import Context
+from graph.resolvers.common import ctx, guarded
+from graph.resolvers.sessions import _success
+from graph.schema.areas.login.inputs import CompleteBindingInput, CompleteLoginInput, LoginParamInput, StartLoginInput
+from graph.schema.areas.login.types import BindingRequired, LoginRedirect, LoginScanTicket
+from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union
+from graph.schema.types import LoginSuccess
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.ports import ScanStart
+from uidp.security.tokens import new_token
+from uidp.services.auth.partner_login import BindingNeeded, LoginFlows
+
+MAX_PARAMS = 16
+BROWSER_COOKIE = "uidp_login_browser"
+HOST_BROWSER_COOKIE = "__Host-uidp_login_browser"  # production: Secure, Path=/, no Domain
+
+StartLoginResult = Annotated[
+    LoginRedirect | LoginScanTicket | RateLimited | FieldError, result_union("StartLoginResult")
+]
+CompleteLoginResult = Annotated[
+    LoginSuccess | BindingRequired | LoginFailed | RateLimited | FieldError, result_union("CompleteLoginResult")
+]
+CompleteBindingResult = Annotated[LoginSuccess | LoginFailed | FieldError, result_union("CompleteBindingResult")]
+
+
+def _cookie_name(c: Context) -> str:
+    return HOST_BROWSER_COOKIE if c.rt.settings.is_production else BROWSER_COOKIE
+
+
+def _browser(c: Context) -> str | None:
+    """The browser's login cookie: what states and binding tickets are bound to."""
+    return c.request.cookies.get(_cookie_name(c)) or None
+
+
+def _ensure_browser(c: Context) -> str:
+    """The browser's login cookie, made now if it has none (HttpOnly; SameSite=Lax so that a partner's redirect
+    back to the site carries it)."""
+    value = _browser(c)
+    if value is None:
+        value = new_token()
+        if not hasattr(c.response, "set_cookie"):  # a WebSocket: no cookie, so nothing can be bound to it
+            return value
+        c.response.set_cookie(
+            _cookie_name(c), value, httponly=True, secure=c.rt.settings.secure_cookie, samesite="lax", path="/"
+        )
+    return value
+
+
+def _params(items: list[LoginParamInput]) -> dict[str, str]:
+    if len(items) > MAX_PARAMS or len({item.name for item in items}) != len(items):
+        raise DomainError(ErrorCode.INVALID_FORMAT, "登录参数过多或重复", "params")
+    return {item.name: item.value for item in items}
+
+
+async def start_login(info: Info, input: StartLoginInput) -> StartLoginResult:
+    c = ctx(info)
+
+    async def call() -> LoginRedirect | LoginScanTicket:
+        started = await LoginFlows(c.rt).start(input.method, _params(input.params), c.client, _ensure_browser(c))
+        step = started.next
+        if isinstance(step, ScanStart):
+            return LoginScanTicket(
+                ticket=started.state,
+                qr_payload=step.qr_payload,
+                expires_at=started.expires_at,
+                refresh_seconds=step.refresh_seconds,
+            )
+        return LoginRedirect(url=step.url, state=started.state, expires_at=started.expires_at)
+
+    return await guarded(info, call)
+
+
+async def complete_login(info: Info, input: CompleteLoginInput) -> CompleteLoginResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess | BindingRequired:
+        result = await LoginFlows(c.rt).complete(
+            input.method, input.state, _params(input.params), c.client, _ensure_browser(c)
+        )
+        if isinstance(result, BindingNeeded):
+            return BindingRequired(
+                code=ErrorCode.BINDING_REQUIRED,
+                message="该第三方账号尚未绑定本平台账号，请验证已有账号完成绑定，或先注册",
+                field=None,
+                ticket=result.ticket,
+                expires_at=result.expires_at,
+                provider=result.provider,
+                provider_label=result.provider_label,
+                account_kind=result.account_kind,
+            )
+        return await _success(info, result)
+
+    return await guarded(info, call)
+
+
+async def complete_binding(info: Info, input: CompleteBindingInput) -> CompleteBindingResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess:
+        outcome = await LoginFlows(c.rt).redeem(
+            input.ticket,
+            input.identifier,
+            input.password,
+            c.client,
+            _browser(c),
+            captcha_id=input.captcha_id,
+            captcha_answer=input.captcha_answer,
+        )
+        return await _success(info, outcome)
+
+    return await guarded(info, call)

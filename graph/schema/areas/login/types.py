@@ -1,0 +1,44 @@
+"""What startLogin and completeLogin answer besides a session: the next step, or BindingRequired."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from graph.schema.errors import Error
+
+
+@strawberry.type(
+    description="Send the browser to `url`. The partner sends it back with `state`; then call completeLogin "
+    "from the same browser before `expiresAt`."
+)
+class LoginRedirect:
+    url: str = strawberry.field(description="The partner's authorize page, carrying the state.")
+    state: str = strawberry.field(description="Single use, bound to this browser (an HttpOnly cookie).")
+    expires_at: datetime
+
+
+@strawberry.type(
+    description="Show `qrPayload` as a QR code for the partner's app to scan; complete with `ticket` as the state "
+    "from this browser before `expiresAt` (start again after `refreshSeconds`, when set)."
+)
+class LoginScanTicket:
+    ticket: str = strawberry.field(description="Send it as completeLogin's state.")
+    qr_payload: str = strawberry.field(description="The text the QR code encodes.")
+    expires_at: datetime
+    refresh_seconds: int | None = strawberry.field(default=None, description="Start a new ticket this often.")
+
+
+@strawberry.type(
+    description="The partner proved who this is, but its account is bound to no account here yet: prove the "
+    "account with completeBinding and `ticket` (single use, this browser only, before `expiresAt`), or register."
+)
+class BindingRequired(Error):
+    ticket: str = strawberry.field(description="For completeBinding.")
+    expires_at: datetime
+    provider: str = strawberry.field(description="The login method's id.")
+    provider_label: str = strawberry.field(description="The login method's label, for the page.")
+    account_kind: str = strawberry.field(
+        description="`person` (identifier: phone or certificate number) or `entity` (identifier: credit code)."
+    )

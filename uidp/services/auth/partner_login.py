@@ -1,0 +1,246 @@
+"""``startLogin`` / ``completeLogin`` for every login method, and redeeming a binding ticket (P4-P6, E6, X6).
+
+A method of a plugin may start (a redirect to the partner, or a QR code to scan): the core makes the
+single-use ``state``, bound to the starting browser, and the method builds the page's next step from it. At
+completion the core takes the state (same method, same browser, in time) and asks the method for its
+assertion; the pipeline maps it to an account. A subject bound to nobody gets a binding ticket
+(``BindingNeeded``) that a proof of the account redeems: the identifier and password of the account, counted
+against the same lock as the login form (docs/decisions.md #92, #93). The built-in ``password`` and ``ca``
+methods have no start; their completion is their own form's (``login.py``, ``ca_login.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from uidp.domain.errors import DomainError, ErrorCode
+from uidp.hookspecs import BuiltinLoginMethod
+from uidp.ports import (
+    CLAIM_ID_NUMBER,
+    Assertion,
+    LoginFailure,
+    LoginMethod,
+    LoginRequest,
+    LoginStart,
+    ScanStart,
+    StartableLoginMethod,
+    StartRequest,
+)
+from uidp.runtime import Runtime
+from uidp.services.auth.bindings import BINDABLE_KINDS, DISPLAY_COLUMN, Bindings, mismatch
+from uidp.services.auth.ca_login import CertificateLoginService
+from uidp.services.auth.login import LoginService
+from uidp.services.auth.login_tickets import STATE_SECONDS, BindingTickets, LoginStates, PendingBinding
+from uidp.services.auth.pipeline import CorePorts, LoginOutcome, LoginPipeline
+from uidp.services.shared.audit import Audit
+from uidp.services.shared.pii import Pii
+from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.request_limits import limit_per_client
+
+PARTNER_FAILED = "第三方登录未通过验证，请重新登录"
+MAX_SCAN_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Started:
+    """A started login: the state the partner must send back, and what the page does next."""
+
+    state: str
+    expires_at: datetime
+    next: LoginStart
+
+
+@dataclass(frozen=True)
+class BindingNeeded:
+    """The partner proved a subject bound to no account: redeem ``ticket`` with a proof of the account."""
+
+    ticket: str
+    expires_at: datetime
+    provider: str
+    provider_label: str
+    account_kind: str  # "person" or "entity": which account's password redeems it
+
+
+class LoginFlows:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.pipeline = LoginPipeline(rt)
+        self.bindings = Bindings(rt)
+        self.audit = Audit(rt)
+        # The built-in methods have no start: their completion is their own form's, counted there.
+        self._own_forms: dict[str, Callable[[Mapping[str, str], ClientInfo], Awaitable[LoginOutcome]]] = {
+            BuiltinLoginMethod.PASSWORD: self._password,
+            BuiltinLoginMethod.CA: self._certificate,
+        }
+
+    async def start(self, method_id: str, params: Mapping[str, str], client: ClientInfo, browser: str) -> Started:
+        """The method's first step; LOGIN_CANNOT_START for a method without one. Starts are counted per
+        address before the method is asked (``UIDP_LOGIN_STARTS_PER_HOUR``): each one allows one completion."""
+        method = self.pipeline.method(method_id)
+        if not isinstance(method, StartableLoginMethod):
+            raise DomainError(ErrorCode.LOGIN_CANNOT_START, "该登录方式无需发起，请直接提交登录信息", "method")
+        await limit_per_client(self.rt, "login_start", client, per_hour=self.rt.settings.login_starts_per_hour)
+        states = LoginStates(self.rt)
+        state = states.new_state()
+        try:
+            step = await method.start(StartRequest(state, dict(params), self.rt.clock.now()))
+        except LoginFailure:
+            await self.audit.record("login.start_failed", outcome="failure", client=client, method=method.id)
+            raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "该登录方式暂不可用，请稍后再试", "method") from None
+        lifetime = STATE_SECONDS
+        if isinstance(step, ScanStart):
+            lifetime = max(10, min(int(step.lifetime_seconds), MAX_SCAN_SECONDS))
+        expires_at = await states.issue(state, method.id, browser, lifetime, dict(step.keep))
+        await self.audit.record("login.started", client=client, method=method.id)
+        return Started(state, expires_at, step)
+
+    async def complete(
+        self, method_id: str, state: str | None, params: Mapping[str, str], client: ClientInfo, browser: str
+    ) -> LoginOutcome | BindingNeeded:
+        """A session, or a binding ticket for an unbound subject; typed errors otherwise."""
+        method = self.pipeline.method(method_id)
+        own_form = self._own_forms.get(method.id)
+        if own_form is not None:
+            try:
+                return await own_form(params, client)
+            except DomainError as error:
+                if error.field is not None:
+                    error.field = "params"  # the box is one of completeLogin's params
+                raise
+        request = await self._request(method, state, params, client, browser)
+        try:
+            assertion = await method.complete(request, CorePorts(self.rt, "none"))
+            if assertion.provider != method.id:  # a method speaks for its own subjects only
+                raise LoginFailure("assertion for another provider")
+        except LoginFailure:
+            await self.pipeline.failed(method.id, client, reason="partner")
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, PARTNER_FAILED, None, captcha_required=False) from None
+        try:
+            match = await self.pipeline.resolve(method, assertion)
+        except DomainError as error:
+            await self.pipeline.failed(method.id, client, reason=error.code.value)
+            raise
+        if match is None:
+            return await self._binding_needed(method, assertion, client, browser)
+        row = await self.pipeline.admit(match.account, client, method_id=method.id)
+        if match.binds and await self.bindings.bind(
+            method.id, assertion.subject, match.account, display=assertion.display
+        ):
+            await self.audit.record("binding.created", subject=(match.account.kind, match.account.id), client=client,
+                                    provider=method.id, via=match.via)  # fmt: skip
+        return await self.pipeline.open_session(match.account, method.id, client, row=row, via=match.via)
+
+    async def _request(
+        self, method: LoginMethod, state: str | None, params: Mapping[str, str], client: ClientInfo, browser: str
+    ) -> LoginRequest:
+        if isinstance(method, StartableLoginMethod):
+            started = await LoginStates(self.rt).take(state, method.id, browser)
+            return LoginRequest(dict(params), state=state, kept=started.kept)
+        # Nothing was started, so nothing was counted yet: the completion is the attempt.
+        await limit_per_client(self.rt, "login_start", client, per_hour=self.rt.settings.login_starts_per_hour)
+        return LoginRequest(dict(params))
+
+    async def _password(self, params: Mapping[str, str], client: ClientInfo) -> LoginOutcome:
+        return await LoginService(self.rt).login_with_password(
+            params.get("identifier", ""),
+            params.get("password", ""),
+            client,
+            captcha_id=params.get("captchaId"),
+            captcha_answer=params.get("captchaAnswer"),
+        )
+
+    async def _certificate(self, params: Mapping[str, str], client: ClientInfo) -> LoginOutcome:
+        try:
+            chain = json.loads(params.get("chain") or "[]")
+        except ValueError:
+            chain = None
+        if not isinstance(chain, list) or not all(isinstance(item, str) for item in chain):
+            raise DomainError(ErrorCode.INVALID_FORMAT, "证书链格式不正确", "params")
+        return await CertificateLoginService(self.rt).login(
+            params.get("certificate", ""), chain, params.get("challenge", ""), params.get("signature", ""), client
+        )
+
+    async def _binding_needed(
+        self, method: LoginMethod, assertion: Assertion, client: ClientInfo, browser: str
+    ) -> BindingNeeded:
+        kind, pii = assertion.subject_kind, Pii(self.rt)
+        if kind not in BINDABLE_KINDS:
+            await self.pipeline.failed(method.id, client, reason="unbindable_subject")
+            raise DomainError(ErrorCode.INVALID_CREDENTIALS, PARTNER_FAILED, None, captcha_required=False)
+        binding_id = uuid.uuid4()
+        pending = PendingBinding(
+            method=method.id,
+            subject_kind=kind,
+            subject_index=self.bindings.subject_index(method.id, assertion.subject),
+            binding_id=str(binding_id),
+            display_enc=pii.seal_optional(DISPLAY_COLUMN, binding_id, assertion.display or None),
+            claimed_index=pii.login_index(claimed) if (claimed := assertion.claims.get(CLAIM_ID_NUMBER)) else None,
+        )
+        ticket, expires_at = await BindingTickets(self.rt).issue(pending, browser)
+        await self.audit.record("login.binding_required", client=client, method=method.id)
+        return BindingNeeded(ticket, expires_at, method.id, method.label, kind)
+
+    async def redeem(
+        self,
+        ticket: str,
+        identifier: str,
+        password: str,
+        client: ClientInfo,
+        browser: str | None,
+        *,
+        captcha_id: str | None = None,
+        captcha_answer: str | None = None,
+    ) -> LoginOutcome:
+        """Bind the ticket's subject to the account this identifier + password prove, and log in.
+
+        The ticket is taken before the password is checked, so it allows one check; a refusal that checked
+        nothing (a missing or wrong captcha) puts it back. The check is the login form's: the same counters,
+        captcha and lock (``LoginService.prove_password``).
+        """
+        if not (ticket or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请先通过第三方登录获取绑定凭证", "ticket")
+        if not (identifier or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请输入手机号或证件号码", "identifier")
+        if not password:
+            raise DomainError(ErrorCode.REQUIRED, "请输入密码", "password")
+        tickets = BindingTickets(self.rt)
+        pending, raw = await tickets.take(ticket, browser)
+        try:
+            proof = await LoginService(self.rt).prove_password(
+                identifier,
+                password,
+                client,
+                realm=pending.subject_kind,
+                captcha_id=captcha_id,
+                captcha_answer=captcha_answer,
+            )
+        except DomainError as error:
+            if error.code in (ErrorCode.CAPTCHA_REQUIRED, ErrorCode.CAPTCHA_INVALID, ErrorCode.REQUIRED):
+                await tickets.put_back(ticket, raw)
+            raise
+        if pending.claimed_index and getattr(proof.row, "login_index", None) != pending.claimed_index:
+            await self.pipeline.throttle.succeeded(proof.attempt)  # the password was right: not a guess
+            await self.pipeline.failed(pending.method, client, reason="identity_mismatch", subject=proof.account)
+            raise mismatch()
+        try:
+            await self.bindings.bind(
+                pending.method,
+                "",
+                proof.account,
+                binding_id=uuid.UUID(pending.binding_id),
+                subject_index=pending.subject_index,
+                display_enc=pending.display_enc,
+            )
+        except DomainError:
+            await self.pipeline.throttle.succeeded(proof.attempt)  # the password was right: not a guess
+            await self.pipeline.failed(pending.method, client, reason="bound_elsewhere", subject=proof.account)
+            raise
+        await self.audit.record("binding.created", subject=(proof.account.kind, proof.account.id), client=client,
+                                provider=pending.method, via="password")  # fmt: skip
+        return await self.pipeline.open_session(
+            proof.account, pending.method, client, attempt=proof.attempt, row=proof.row, via="binding_ticket"
+        )
