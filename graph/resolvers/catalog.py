@@ -7,13 +7,23 @@ from strawberry.types import Info
 from graph.resolvers.common import ctx
 from graph.schema.types import CertificateTypeInfo, LoginMethodInfo, RegistrationRules
 from uidp.domain.certificates import CertificateType
+from uidp.ports import StartableLoginMethod, trust_of
 from uidp.services.persons.registration import POLICY
 from uidp.services.shared.uploads import ALLOWED_TYPES
 
 
 def login_methods(info: Info) -> list[LoginMethodInfo]:
     methods = ctx(info).rt.plugins.login_methods()
-    return [LoginMethodInfo(id=m.id, label=m.label, sandbox=m.sandbox) for m in methods]
+    return [
+        LoginMethodInfo(
+            id=m.id,
+            label=m.label,
+            sandbox=m.sandbox,
+            starts=isinstance(m, StartableLoginMethod),
+            trust=sorted(trust_of(m)),
+        )
+        for m in methods
+    ]
 
 
 def registration_rules(info: Info) -> RegistrationRules:

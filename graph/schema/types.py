@@ -176,6 +176,14 @@ class LoginMethodInfo:
     id: str
     label: str
     sandbox: bool
+    starts: bool = strawberry.field(
+        description="True: the page begins with startLogin (a redirect or a QR code); false: completeLogin (or the "
+        "method's own field) takes its parameters directly."
+    )
+    trust: list[str] = strawberry.field(
+        description="Which verified claims of this method open an account without a binding: ACCOUNT, ID_NUMBER, "
+        "CREDIT_CODE (empty: every new partner account is bound first, see BindingRequired)."
+    )
 
 
 @strawberry.type(description="Registration rules a form can show before submitting.")

@@ -300,3 +300,11 @@ async def test_password_and_direct_methods_complete_without_a_start(client, plug
     assert (wrong["__typename"], wrong["code"]) == ("LoginFailed", "INVALID_CREDENTIALS")
     direct = await complete(client, "direct", None, code=plugin.authorize("direct", "kiosk-7"))
     assert direct["__typename"] == "BindingRequired"
+
+
+async def test_login_methods_say_which_start_and_what_they_are_trusted_for(api, plugin):
+    methods = {m["id"]: m for m in (await api.data("{ loginMethods { id starts trust } }"))["loginMethods"]}
+    assert (methods["partner"]["starts"], methods["partner"]["trust"]) == (True, [])
+    assert methods["trusted"]["trust"] == ["CREDIT_CODE", "ID_NUMBER"]
+    assert (methods["password"]["starts"], methods["password"]["trust"]) == (False, ["ACCOUNT"])
+    assert (methods["direct"]["starts"], methods["ca"]["starts"]) == (False, False)
