@@ -9,7 +9,7 @@ from __future__ import annotations
 from strawberry.tools import merge_types
 
 from graph.schema.areas.appeals.fields import AppealsMutation
-from graph.schema.areas.ca import CaMutation
+from graph.schema.areas.ca.fields import CaMutation
 from graph.schema.areas.cancellation.fields import CancellationMutation, CancellationQuery
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any
 
-import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import auth_error, ctx, guarded, principal_or_error, result_members
 from graph.resolvers.sessions import _success
+from graph.schema.areas.ca.inputs import BindCertificateInput, LoginWithCertificateInput
+from graph.schema.areas.ca.types import CertificateBound, CertificateChallenge
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union, to_error
 from graph.schema.types import LoginSuccess, SmsCodeSent
 from uidp.domain.errors import DomainError, ErrorCode
@@ -20,39 +20,6 @@ from uidp.services.auth.ca_login import CertificateLoginService
 from uidp.services.shared.principal import Principal
 
 MAX_CHAIN = 8
-
-
-@strawberry.type(description="A challenge for the USB key to sign (base64url text; sign its UTF-8 bytes).")
-class CertificateChallenge:
-    challenge: str
-    expires_at: datetime
-
-
-@strawberry.type(description="The certificate is bound; the account is now at level 3 (高级).")
-class CertificateBound:
-    serial: str = strawberry.field(description="The certificate's serial number, hex.")
-    not_after: datetime
-    level: int
-    level_label: str
-
-
-@strawberry.input(description="Log in with a bound CA certificate (E4).")
-class LoginWithCertificateInput:
-    certificate: str = strawberry.field(description="End-entity certificate: PEM, or DER in base64.")
-    challenge: str = strawberry.field(description="From startCertificateLogin; single use, 60 seconds.")
-    signature: str = strawberry.field(
-        description="Base64 signature over the challenge: RSA PKCS#1 v1.5 SHA-256 or ECDSA SHA-256 (DER)."
-    )
-    chain: list[str] = strawberry.field(default_factory=list, description="Intermediate CA certificates, if any.")
-
-
-@strawberry.input(description="Bind a CA certificate to the logged-in entity or person (E5).")
-class BindCertificateInput:
-    certificate: str = strawberry.field(description="End-entity certificate: PEM, or DER in base64.")
-    challenge: str = strawberry.field(description="From startCertificateBinding; single use, 60 seconds.")
-    signature: str = strawberry.field(description="Base64 signature over the challenge (see loginWithCertificate).")
-    sms_code: str = strawberry.field(description="From sendBindCertificateCode.")
-    chain: list[str] = strawberry.field(default_factory=list, description="Intermediate CA certificates, if any.")
 
 
 StartCertificateLoginResult = Annotated[

@@ -1,10 +1,10 @@
-"""CA certificates (E4, E5, manual §2.3.3 and §2.4): bind a certificate to reach level 3, then log in with it."""
+"""Root fields of CA certificate binding (E5) and login (E4)."""
 
 from __future__ import annotations
 
 import strawberry
 
-from graph.resolvers import ca
+from graph.schema.areas.ca import resolvers as ca
 
 
 @strawberry.type
