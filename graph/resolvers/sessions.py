@@ -1,40 +1,23 @@
-"""loginWithPassword (P3), loginStaff, logout and me (X5)."""
+"""What every login answers (the session cookie, LoginSuccess) and who a principal is (Viewer); used by
+every area that logs someone in."""
 
 from __future__ import annotations
-
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import auth_error, ctx, guarded, require_principal
-from graph.schema.errors import FieldError, Forbidden, LoginFailed, NotAuthenticated, result_union
-from graph.schema.inputs import LoginStaffInput, LoginWithPasswordInput
+from graph.resolvers.common import ctx
 from graph.schema.notice_types import AccountNotice
-from graph.schema.types import EntityAccount, LoggedOut, LoginSuccess, PersonAccount, StaffMember, Viewer
+from graph.schema.types import EntityAccount, LoginSuccess, PersonAccount, StaffMember
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.errors import DomainError, ErrorCode
-from uidp.http.auth import clear_session_cookie, set_session_cookie
-from uidp.services.auth.login import LoginOutcome, LoginService
+from uidp.http.auth import set_session_cookie
+from uidp.services.auth.login import LoginOutcome
 from uidp.services.auth.sessions import session_limits
 from uidp.services.entities.entities import EntityViews
 from uidp.services.persons.persons import PersonViews
 from uidp.services.shared.notices import Notices
 from uidp.services.shared.principal import Principal
 from uidp.services.staff.staff import StaffService
-
-LoginWithPasswordResult = Annotated[
-    LoginSuccess | LoginFailed | FieldError,
-    result_union("LoginWithPasswordResult"),
-]
-LoginStaffResult = Annotated[
-    LoginSuccess | LoginFailed | FieldError,
-    result_union("LoginStaffResult"),
-]
-LogoutResult = Annotated[
-    LoggedOut | NotAuthenticated | Forbidden,
-    result_union("LogoutResult"),
-]
 
 
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:
@@ -73,64 +56,3 @@ async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
         viewer=viewer,
         notices=[AccountNotice.of(notice) for notice in pending],
     )
-
-
-async def login_with_password(info: Info, input: LoginWithPasswordInput) -> LoginWithPasswordResult:
-    c = ctx(info)
-
-    async def call() -> LoginSuccess:
-        outcome = await LoginService(c.rt).login_with_password(
-            input.identifier,
-            input.password,
-            c.client,
-            captcha_id=input.captcha_id,
-            captcha_answer=input.captcha_answer,
-        )
-        return await _success(info, outcome)
-
-    return await guarded(info, call)
-
-
-async def login_staff(info: Info, input: LoginStaffInput) -> LoginStaffResult:
-    c = ctx(info)
-
-    async def call() -> LoginSuccess:
-        if not (input.username or "").strip():
-            raise DomainError(ErrorCode.REQUIRED, "请输入用户名", "username")
-        outcome = await LoginService(c.rt).login_with_password(
-            input.username,
-            input.password,
-            c.client,
-            realm=SubjectKind.STAFF,
-            captcha_id=input.captcha_id,
-            captcha_answer=input.captcha_answer,
-            totp_code=input.totp_code,
-        )
-        return await _success(info, outcome)
-
-    return await guarded(info, call)
-
-
-async def logout(info: Info) -> LogoutResult:
-    c = ctx(info)
-    try:
-        principal = await require_principal(info)
-    except DomainError as error:
-        return auth_error(error)
-    if principal.via_token:
-        # an API token is no session: "logging out" would end nothing and leave the token alive
-        return Forbidden(
-            code=ErrorCode.API_TOKEN_NOT_A_SESSION,
-            message="API 令牌不能退出登录，请用 revokeApiToken 撤销令牌",
-            field=None,
-        )
-    await LoginService(c.rt).logout(principal.session_id, (principal.kind, principal.id), c.client)
-    clear_session_cookie(c.response, c.rt.settings)
-    return LoggedOut()
-
-
-async def me(info: Info) -> Viewer | None:
-    principal = await ctx(info).principal()
-    if principal is None:
-        return None
-    return await viewer_of(info, principal)

@@ -27,11 +27,6 @@ class AccountNotice:
         return cls(id=strawberry.ID(str(view.id)), kind=view.kind, message=view.message, created_at=view.created_at)
 
 
-@strawberry.type(description="The notice is acknowledged and no longer listed.")
-class NoticeAcknowledged:
-    notice_id: strawberry.ID
-
-
 async def own_notices(info: strawberry.Info, subject_kind: str, subject_id: uuid.UUID) -> list[AccountNotice]:
     """The account's pending notices, for its own session only (anyone else sees none)."""
     principal = await info.context.principal()

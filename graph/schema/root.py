@@ -1,7 +1,7 @@
 """The root Query and Mutation types, merged from the areas under graph.schema.areas.
 
-Each area's ``fields.py`` (a module ``areas/<area>.py`` until its area moves into a package, decision 99)
-defines ``<Area>Query``, ``<Area>Mutation`` and/or ``<Area>Subscription``; add them to the tuples below.
+Each area's ``fields.py`` (decision 99) defines ``<Area>Query``, ``<Area>Mutation`` and/or
+``<Area>Subscription``; add them to the tuples below.
 """
 
 from __future__ import annotations
@@ -13,16 +13,19 @@ from graph.schema.areas.ca.fields import CaMutation
 from graph.schema.areas.cancellation.fields import CancellationMutation, CancellationQuery
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
-from graph.schema.areas.levels import LevelsMutation
+from graph.schema.areas.levels.fields import LevelsMutation
 from graph.schema.areas.login.fields import LoginMutation
-from graph.schema.areas.onboarding import OnboardingMutation, OnboardingQuery
+from graph.schema.areas.onboarding.fields import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery.fields import RecoveryMutation
+from graph.schema.areas.registration.fields import RegistrationMutation
 from graph.schema.areas.review.fields import ReviewMutation, ReviewQuery
+from graph.schema.areas.sessions.fields import SessionsMutation, SessionsQuery
 from graph.schema.areas.staff.fields import StaffMutation, StaffQuery
 from graph.schema.areas.subscriptions.fields import SessionSubscription
-from graph.schema.areas.user_space import UserSpaceMutation
+from graph.schema.areas.user_space.fields import UserSpaceMutation
 
 QUERY_PARTS: tuple[type, ...] = (
+    SessionsQuery,
     OnboardingQuery,
     ReviewQuery,
     CancellationQuery,
@@ -31,6 +34,8 @@ QUERY_PARTS: tuple[type, ...] = (
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
+    RegistrationMutation,
+    SessionsMutation,
     LoginMutation,
     AppealsMutation,
     ReviewMutation,

@@ -164,78 +164,11 @@ Viewer = Annotated[
 ]
 
 
-@strawberry.type(description="A certificate type a person can register with, and how (P1a-P1c).")
-class CertificateTypeInfo:
-    type: CertificateType
-    label: str
-    route: str = strawberry.field(description="ID_CARD, PERMIT or MANUAL (staff review, needs uploads).")
-
-
-@strawberry.type(description="A login method offered by an installed plugin.")
-class LoginMethodInfo:
-    id: str
-    label: str
-    sandbox: bool
-    starts: bool = strawberry.field(
-        description="True: the page begins with startLogin (a redirect or a QR code); false: completeLogin (or the "
-        "method's own field) takes its parameters directly."
-    )
-    trust: list[str] = strawberry.field(
-        description="Which verified claims of this method open an account without a binding: ACCOUNT, ID_NUMBER, "
-        "CREDIT_CODE (empty: every new partner account is bound first, see BindingRequired)."
-    )
-
-
-@strawberry.type(description="Registration rules a form can show before submitting.")
-class RegistrationRules:
-    password_rule: str
-    window_opens: str
-    window_closes: str
-    home_province: str
-    upload_max_bytes: int
-    upload_types: list[str]
-    certificate_types: list[CertificateTypeInfo]
-
-
-@strawberry.type(description="An image captcha: show `imagePng` (a data URL) and send the answer with `id`.")
-class Captcha:
-    id: str
-    image_png: str
-    expires_at: datetime
-
-
 @strawberry.type(description="A code was sent (or would have been: the answer does not reveal accounts).")
 class SmsCodeSent:
     masked_phone: str | None
     expires_at: datetime
     resend_after: datetime
-
-
-@strawberry.type(
-    description="The number is well-formed and may be registered now. Whether it already has an account "
-    "(activate instead, or appeal) is answered by registerPerson once the SMS code is proven."
-)
-class CertificateAvailable:
-    certificate_type: CertificateType
-
-
-@strawberry.type(description="A stored document, waiting to be claimed by a registration or appeal.")
-class UploadedDocument:
-    id: strawberry.ID
-    kind: DocumentKind
-    content_type: str
-    size: int
-
-
-@strawberry.type(description="The registration was accepted.")
-class PersonRegistered:
-    account: PersonAccount
-    needs_review: bool = strawberry.field(description="True for manual registrations (P1c): wait for staff.")
-
-
-@strawberry.type(description="The pre-provisioned account is active now; log in with the new password.")
-class PersonActivated:
-    account: PersonAccount
 
 
 @strawberry.type(description="Logged in. The token also arrives as an HttpOnly cookie for browsers.")
@@ -246,38 +179,4 @@ class LoginSuccess:
     notices: list[AccountNotice] = strawberry.field(description="Pending notices: show, then acknowledgeNotice.")
 
 
-@strawberry.type(description="The session has ended.")
-class LoggedOut:
-    ok: bool = True
-
-
-@strawberry.type(description="A message in the sandbox SMS outbox (dev profile only).")
-class SandboxSms:
-    at: datetime
-    phone: str
-    purpose: str
-    text: str
-
-
 # --- password recovery (P8), user space (P11), cancellation (P10) ---
-
-
-@strawberry.type(description="P11: the password was changed; the other sessions have ended, this one stays.")
-class PasswordChanged:
-    sessions_ended: int
-
-
-@strawberry.type(description="P11: the account's phone was replaced.")
-class PhoneChanged:
-    account: PersonAccount
-
-
-@strawberry.type(description="The session has ended.")
-class SessionEnded:
-    session_id: strawberry.ID
-    was_current: bool
-
-
-@strawberry.type(description="The third-party login was unbound.")
-class LoginUnbound:
-    provider: str

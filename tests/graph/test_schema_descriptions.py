@@ -22,10 +22,6 @@ from uidp.config import Settings
 
 ROOTS = ("Query", "Mutation", "Subscription")
 
-# Parts another change is reshaping right now; described when it lands (issue 8, part 4).
-KNOWN_EXCEPTIONS = {
-    "PageInfo": "graph/schema/pagination.py gets the full Relay PageInfo in the schema-shape change",
-}
 SPEC_ID = re.compile(r"\b[PXEA]\d+[a-z]?\b|§[\d.]+|\bsteps?\b|\bmanual\b|\d+")
 WORD = re.compile(r"[A-Za-z]{3,}|[\u4e00-\u9fff]{2,}")
 
@@ -56,7 +52,7 @@ def undescribed(schema) -> list[str]:
 
 def test_every_root_field_type_input_enum_and_union_is_described(tmp_path):
     schema = build_schema(Settings.from_env({}, data_dir=tmp_path))._schema
-    missing = [name for name in undescribed(schema) if name not in KNOWN_EXCEPTIONS]
+    missing = undescribed(schema)
     hint = (
         "give each a plain-language description (decision 98): strawberry.type/input/enum(description=...), "
         'strawberry.field(description=...) on input fields and root fields, result_union("XResult") for unions'

@@ -26,7 +26,7 @@ from uidp.domain.errors import ErrorCode
 
 # Expressions a field is computed by, and the rule its values keep.
 COMPUTED = {
-    # documents.<kind>, the kind read from the mutation's own `documents` input (graph.resolvers.registration)
+    # documents.<kind>, the kind read from the mutation's own `documents` input (areas.registration.resolvers)
     "document_field(kind)": lambda allowed: "documents" in allowed,
 }
 

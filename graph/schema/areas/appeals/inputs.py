@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from graph.schema.inputs import DocumentsInput
+from graph.schema.areas.registration.inputs import DocumentsInput
 from graph.schema.types import CertificateType
 
 

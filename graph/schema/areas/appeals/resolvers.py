@@ -8,7 +8,6 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
-from graph.resolvers.registration import documents_of
 from graph.schema.areas.appeals.inputs import (
     BindNewPhoneInput,
     StartCertificateAppealInput,
@@ -20,6 +19,7 @@ from graph.schema.areas.appeals.types import (
     CertificateAppealStarted,
     PhoneBound,
 )
+from graph.schema.areas.registration.resolvers import documents_of
 from graph.schema.errors import (
     AccountConflict,
     AppealRedirected,

@@ -7,9 +7,9 @@ from typing import Annotated
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
-from graph.resolvers.user_space import as_person
 from graph.schema.areas.cancellation.inputs import CancelAccountInput
 from graph.schema.areas.cancellation.types import AccountCancelled, CancellationNotice
+from graph.schema.areas.user_space.resolvers import as_person
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from uidp.http.auth import clear_session_cookie
 from uidp.services.persons.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService

@@ -7,8 +7,7 @@ from typing import Annotated
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded, principal_or_error
-from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
-from graph.schema.inputs import (
+from graph.schema.areas.user_space.inputs import (
     AcknowledgeNoticeInput,
     ChangePasswordInput,
     ChangePhoneInput,
@@ -16,15 +15,15 @@ from graph.schema.inputs import (
     SendMyPhoneCodeInput,
     UnbindLoginInput,
 )
-from graph.schema.notice_types import NoticeAcknowledged
-from graph.schema.types import (
+from graph.schema.areas.user_space.types import (
     LoginUnbound,
+    NoticeAcknowledged,
     PasswordChanged,
-    PersonAccount,
     PhoneChanged,
     SessionEnded,
-    SmsCodeSent,
 )
+from graph.schema.errors import AccountConflict, FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
+from graph.schema.types import PersonAccount, SmsCodeSent
 from uidp.domain.accounts import SubjectKind
 from uidp.http.auth import clear_session_cookie
 from uidp.services.persons.persons import PersonViews

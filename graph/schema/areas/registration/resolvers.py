@@ -9,6 +9,19 @@ import strawberry
 from strawberry.types import Info
 
 from graph.resolvers.common import ctx, guarded
+from graph.schema.areas.registration.inputs import (
+    ActivatePersonInput,
+    CheckCertificateInput,
+    DocumentsInput,
+    RegisterPersonInput,
+    UploadDocumentInput,
+)
+from graph.schema.areas.registration.types import (
+    CertificateAvailable,
+    PersonActivated,
+    PersonRegistered,
+    UploadedDocument,
+)
 from graph.schema.errors import (
     AccountConflict,
     ActivationRequired,
@@ -17,20 +30,7 @@ from graph.schema.errors import (
     RegistrationWindowClosed,
     result_union,
 )
-from graph.schema.inputs import (
-    ActivatePersonInput,
-    CheckCertificateInput,
-    DocumentsInput,
-    RegisterPersonInput,
-    UploadDocumentInput,
-)
-from graph.schema.types import (
-    CertificateAvailable,
-    PersonAccount,
-    PersonActivated,
-    PersonRegistered,
-    UploadedDocument,
-)
+from graph.schema.types import PersonAccount
 from uidp.models.person import PersonStatus
 from uidp.models.upload import DocumentKind
 from uidp.services.persons.activation import ActivationService, PersonActivation
