@@ -83,19 +83,24 @@ class _BrowserBound:
         await self.rt.store.set(self._key(value or ""), json.dumps(record), lifetime)
         return now + timedelta(seconds=lifetime)
 
-    async def _take(self, value: str | None, browser: str | None, invalid: DomainError) -> tuple[dict[str, Any], str]:
+    async def _read(self, value: str | None, browser: str | None, invalid: DomainError) -> tuple[dict[str, Any], str]:
         value = (value or "").strip()
         if not value or len(value) > MAX_VALUE_LENGTH:
             raise invalid
-        key = self._key(value)
-        raw = await self.rt.store.get(key)
+        raw = await self.rt.store.get(self._key(value))
         if raw is None:
             raise invalid
         record = json.loads(raw)
         if not browser or not hmac.compare_digest(record["browser"], self._browser(browser)):
             raise invalid  # another browser's value: refused, and left for its owner
-        taken = await self.rt.store.take(key)
-        if taken != raw or self.rt.clock.now() > datetime.fromisoformat(record["expires_at"]):
+        if self.rt.clock.now() > datetime.fromisoformat(record["expires_at"]):
+            raise invalid
+        return record, raw
+
+    async def _take(self, value: str | None, browser: str | None, invalid: DomainError) -> tuple[dict[str, Any], str]:
+        record, raw = await self._read(value, browser, invalid)
+        taken = await self.rt.store.take(self._key((value or "").strip()))
+        if taken != raw:
             raise invalid
         return record, raw
 
@@ -146,19 +151,27 @@ class BindingTickets(_BrowserBound):
         expires_at = await self._issue(browser, self.rt.settings.binding_ticket_seconds, record, ticket)
         return ticket, expires_at
 
+    async def peek(self, ticket: str | None, browser: str | None) -> PendingBinding:
+        """The live ticket of this browser, left in place (BINDING_TICKET_INVALID otherwise)."""
+        record, _ = await self._read(ticket, browser, ticket_invalid())
+        return _pending(record)
+
     async def take(self, ticket: str | None, browser: str | None) -> tuple[PendingBinding, str]:
         """Use up the ticket (BINDING_TICKET_INVALID otherwise); returns it with the raw record for
         :meth:`put_back`."""
         record, raw = await self._take(ticket, browser, ticket_invalid())
-        pending = PendingBinding(
-            record["method"],
-            record["subject_kind"],
-            record["subject_index"],
-            record["binding_id"],
-            record["display_enc"],
-            record["claimed_index"],
-        )
-        return pending, raw
+        return _pending(record), raw
 
     async def put_back(self, ticket: str, raw: str) -> None:
         await self._put_back(ticket, raw)
+
+
+def _pending(record: dict[str, Any]) -> PendingBinding:
+    return PendingBinding(
+        record["method"],
+        record["subject_kind"],
+        record["subject_index"],
+        record["binding_id"],
+        record["display_enc"],
+        record["claimed_index"],
+    )

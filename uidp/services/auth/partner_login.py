@@ -5,7 +5,8 @@ single-use ``state``, bound to the starting browser, and the method builds the p
 completion the core takes the state (same method, same browser, in time) and asks the method for its
 assertion; the pipeline maps it to an account. A subject bound to nobody gets a binding ticket
 (``BindingNeeded``) that a proof of the account redeems: the identifier and password of the account, counted
-against the same lock as the login form (docs/decisions.md #92, #93). The built-in ``password`` and ``ca``
+against the same lock as the login form (docs/decisions.md #92, #93), or for a person an SMS code to the
+account's phone (``binding_proofs.py``, #112). The built-in ``password`` and ``ca``
 methods have no start; their completion is their own form's (``login.py``, ``ca_login.py``).
 """
 
@@ -17,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.hookspecs import BuiltinLoginMethod
 from uidp.ports import (
@@ -31,11 +33,13 @@ from uidp.ports import (
     StartRequest,
 )
 from uidp.runtime import Runtime
-from uidp.services.auth.bindings import BINDABLE_KINDS, DISPLAY_COLUMN, Bindings, mismatch
+from uidp.services.auth.binding_proofs import BindingSms, person_only, typed_phone
+from uidp.services.auth.bindings import BINDABLE_KINDS, DISPLAY_COLUMN, AccountRef, Bindings, mismatch
 from uidp.services.auth.ca_login import CertificateLoginService
 from uidp.services.auth.login import LoginService
+from uidp.services.auth.login_throttle import Attempt
 from uidp.services.auth.login_tickets import STATE_SECONDS, BindingTickets, LoginStates, PendingBinding
-from uidp.services.auth.pipeline import CorePorts, LoginOutcome, LoginPipeline
+from uidp.services.auth.pipeline import AccountRow, CorePorts, LoginOutcome, LoginPipeline
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
@@ -222,25 +226,71 @@ class LoginFlows:
             if error.code in (ErrorCode.CAPTCHA_REQUIRED, ErrorCode.CAPTCHA_INVALID, ErrorCode.REQUIRED):
                 await tickets.put_back(ticket, raw)
             raise
-        if pending.claimed_index and getattr(proof.row, "login_index", None) != pending.claimed_index:
-            await self.pipeline.throttle.succeeded(proof.attempt)  # the password was right: not a guess
-            await self.pipeline.failed(pending.method, client, reason="identity_mismatch", subject=proof.account)
+        return await self._bind_proven(pending, proof.account, proof.row, client, attempt=proof.attempt, via="password")
+
+    async def redeem_by_sms(
+        self, ticket: str, phone: str, sms_code: str, client: ClientInfo, browser: str | None
+    ) -> LoginOutcome:
+        """Bind a person's ticket to the account whose phone the BIND_LOGIN code proves, and log in.
+
+        The ticket is taken before the code is checked, so it allows one check (counted by SmsCodes before
+        the compare); a wrong code and a phone without an account are the same SMS_CODE_INVALID.
+        """
+        if not (ticket or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请先通过第三方登录获取绑定凭证", "ticket")
+        typed = typed_phone(phone)
+        if not (sms_code or "").strip():
+            raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", "smsCode")
+        tickets = BindingTickets(self.rt)
+        pending, raw = await tickets.take(ticket, browser)
+        try:
+            person_only(pending)
+        except DomainError:
+            await tickets.put_back(ticket, raw)  # nothing was checked
+            raise
+        try:
+            person = await BindingSms(self.rt).prove(typed, sms_code)
+        except DomainError:
+            await self.pipeline.failed(pending.method, client, reason="sms_code")
+            raise
+        account = AccountRef(SubjectKind.PERSON, person.id)
+        row = await self.pipeline.admit(account, client, method_id=pending.method, row=person)
+        return await self._bind_proven(pending, account, row, client, attempt=None, via="sms")
+
+    async def _bind_proven(
+        self,
+        pending: PendingBinding,
+        account: AccountRef,
+        row: AccountRow,
+        client: ClientInfo,
+        *,
+        attempt: Attempt | None,
+        via: str,
+    ) -> LoginOutcome:
+        """The proof was right: the partner's named ID number must be the account's, then bind and log in."""
+        if pending.claimed_index and getattr(row, "login_index", None) != pending.claimed_index:
+            await self._proof_was_right(attempt)
+            await self.pipeline.failed(pending.method, client, reason="identity_mismatch", subject=account)
             raise mismatch()
         try:
             await self.bindings.bind(
                 pending.method,
                 "",
-                proof.account,
+                account,
                 binding_id=uuid.UUID(pending.binding_id),
                 subject_index=pending.subject_index,
                 display_enc=pending.display_enc,
             )
         except DomainError:
-            await self.pipeline.throttle.succeeded(proof.attempt)  # the password was right: not a guess
-            await self.pipeline.failed(pending.method, client, reason="bound_elsewhere", subject=proof.account)
+            await self._proof_was_right(attempt)
+            await self.pipeline.failed(pending.method, client, reason="bound_elsewhere", subject=account)
             raise
-        await self.audit.record("binding.created", subject=(proof.account.kind, proof.account.id), client=client,
-                                provider=pending.method, via="password")  # fmt: skip
+        await self.audit.record("binding.created", subject=(account.kind, account.id), client=client,
+                                provider=pending.method, via=via)  # fmt: skip
         return await self.pipeline.open_session(
-            proof.account, pending.method, client, attempt=proof.attempt, row=proof.row, via="binding_ticket"
+            account, pending.method, client, attempt=attempt, row=row, via="binding_ticket"
         )
+
+    async def _proof_was_right(self, attempt: Attempt | None) -> None:
+        if attempt is not None:
+            await self.pipeline.throttle.succeeded(attempt)  # the password was right: not a guess

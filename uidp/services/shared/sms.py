@@ -32,6 +32,7 @@ class SmsPurpose(StrEnum):
     BIND_CERTIFICATE = "BIND_CERTIFICATE"
     ENTITY_CONTACT_PHONE = "ENTITY_CONTACT_PHONE"
     ENTITY_APPEAL = "ENTITY_APPEAL"
+    BIND_LOGIN = "BIND_LOGIN"
 
     @property
     def label(self) -> str:
@@ -51,6 +52,7 @@ _PURPOSE_LABELS = {
     SmsPurpose.BIND_CERTIFICATE: "绑定数字证书",
     SmsPurpose.ENTITY_CONTACT_PHONE: "修改法人账号联系人手机号",
     SmsPurpose.ENTITY_APPEAL: "提交法人账号申诉",
+    SmsPurpose.BIND_LOGIN: "绑定第三方登录账号",
 }
 
 

@@ -41,7 +41,7 @@ async def send_to_typed_phone(
     if not phone:
         raise DomainError(ErrorCode.REQUIRED, "请输入手机号码", "phone")
     typed = normalize_phone(phone)
-    return mask_phone(typed), await _send(rt, purpose, typed, client, field="phone")
+    return mask_phone(typed), await send_audited(rt, purpose, typed, client, field="phone")
 
 
 async def send_activation_code(
@@ -71,10 +71,13 @@ async def send_activation_code(
         digest = Pii(rt).digest("activation-decoy", f"{certificate_type.value}:{number}")
         return decoy_masked_phone(digest), await decoy_send(rt, SmsPurpose.ACTIVATE, digest, client, field=None)
     phone = activation.phone_of(person)
-    return mask_phone(phone), await _send(rt, SmsPurpose.ACTIVATE, phone, client, field=None)
+    return mask_phone(phone), await send_audited(rt, SmsPurpose.ACTIVATE, phone, client, field=None)
 
 
-async def _send(rt: Runtime, purpose: SmsPurpose, phone: str, client: ClientInfo, *, field: str | None) -> SentCode:
+async def send_audited(
+    rt: Runtime, purpose: SmsPurpose, phone: str, client: ClientInfo, *, field: str | None
+) -> SentCode:
+    """SmsCodes.send, with ``sms_code.sent`` or ``sms_code.refused`` written."""
     audit = Audit(rt)
     try:
         sent = await SmsCodes(rt).send(purpose, phone, client, field=field)

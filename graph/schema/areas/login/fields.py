@@ -1,4 +1,5 @@
-"""Root fields of the login pipeline: startLogin, completeLogin, completeBinding."""
+"""Root fields of the login pipeline: startLogin, completeLogin, completeBinding, sendBindingCode,
+completeBindingBySms."""
 
 from __future__ import annotations
 
@@ -22,4 +23,14 @@ class LoginMutation:
         resolver=login.complete_binding,
         description="Bind the partner account of a BindingRequired ticket to the account its password proves, and "
         "log in; later logins with that partner account go straight in.",
+    )
+    send_binding_code: login.SendBindingCodeResult = strawberry.mutation(
+        resolver=login.send_binding_code,
+        description="Send an SMS code to the login phone of the person account a BindingRequired ticket should be "
+        "bound to (the ticket stays usable); the answer never tells whether the phone has an account.",
+    )
+    complete_binding_by_sms: login.CompleteBindingBySmsResult = strawberry.mutation(
+        resolver=login.complete_binding_by_sms,
+        description="Bind the partner account of a person's BindingRequired ticket to the account whose phone the "
+        "SMS code proves, and log in; later logins with that partner account go straight in.",
     )

@@ -1,4 +1,4 @@
-"""Inputs of startLogin, completeLogin and completeBinding."""
+"""Inputs of startLogin, completeLogin, completeBinding, sendBindingCode and completeBindingBySms."""
 
 from __future__ import annotations
 
@@ -51,3 +51,29 @@ class CompleteBindingInput:
     captcha_answer: str | None = strawberry.field(
         default=None, description="The characters the user read from the captcha image."
     )
+
+
+@strawberry.input(
+    description="Ask for an SMS code that proves a person account, to redeem a person's binding ticket with "
+    "completeBindingBySms. The ticket is only read here, not spent."
+)
+class SendBindingCodeInput:
+    ticket: str = strawberry.field(
+        description="The ticket of BindingRequired (accountKind `person`); this browser only."
+    )
+    phone: str = strawberry.field(
+        description="The login phone of the account to bind to. The answer looks the same whether or not the phone "
+        "has an account; a code is sent only when it has."
+    )
+    captcha_id: str = strawberry.field(description="The `id` of a captcha from requestCaptcha.")
+    captcha_answer: str = strawberry.field(description="The characters the user read from the captcha image.")
+
+
+@strawberry.input(
+    description="Redeem a person's binding ticket with the SMS code sent by sendBindingCode. A wrong code spends "
+    "the ticket; wrong codes for a phone are bounded like every SMS code."
+)
+class CompleteBindingBySmsInput:
+    ticket: str = strawberry.field(description="The ticket of BindingRequired; this browser only, single use.")
+    phone: str = strawberry.field(description="The phone the code was sent to.")
+    sms_code: str = strawberry.field(description="The 6-digit code from the SMS.")

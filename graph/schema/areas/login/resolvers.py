@@ -1,4 +1,5 @@
-"""startLogin, completeLogin and completeBinding: thin over uidp.services.auth.partner_login."""
+"""startLogin, completeLogin, completeBinding, sendBindingCode and completeBindingBySms: thin over
+uidp.services.auth.partner_login and binding_proofs."""
 
 from __future__ import annotations
 
@@ -9,13 +10,21 @@ from strawberry.types import Info
 from graph.context import Context
 from graph.resolvers.common import ctx, guarded
 from graph.resolvers.sessions import _success
-from graph.schema.areas.login.inputs import CompleteBindingInput, CompleteLoginInput, LoginParamInput, StartLoginInput
+from graph.schema.areas.login.inputs import (
+    CompleteBindingBySmsInput,
+    CompleteBindingInput,
+    CompleteLoginInput,
+    LoginParamInput,
+    SendBindingCodeInput,
+    StartLoginInput,
+)
 from graph.schema.areas.login.types import BindingRequired, LoginRedirect, LoginScanTicket
 from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union
-from graph.schema.types import LoginSuccess
+from graph.schema.types import LoginSuccess, SmsCodeSent
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.ports import ScanStart
 from uidp.security.tokens import new_token
+from uidp.services.auth.binding_proofs import BindingSms
 from uidp.services.auth.partner_login import BindingNeeded, LoginFlows
 
 MAX_PARAMS = 16
@@ -29,6 +38,10 @@ CompleteLoginResult = Annotated[
     LoginSuccess | BindingRequired | LoginFailed | RateLimited | FieldError, result_union("CompleteLoginResult")
 ]
 CompleteBindingResult = Annotated[LoginSuccess | LoginFailed | FieldError, result_union("CompleteBindingResult")]
+SendBindingCodeResult = Annotated[SmsCodeSent | RateLimited | FieldError, result_union("SendBindingCodeResult")]
+CompleteBindingBySmsResult = Annotated[
+    LoginSuccess | LoginFailed | FieldError, result_union("CompleteBindingBySmsResult")
+]
 
 
 def _cookie_name(c: Context) -> str:
@@ -114,6 +127,28 @@ async def complete_binding(info: Info, input: CompleteBindingInput) -> CompleteB
             captcha_id=input.captcha_id,
             captcha_answer=input.captcha_answer,
         )
+        return await _success(info, outcome)
+
+    return await guarded(info, call)
+
+
+async def send_binding_code(info: Info, input: SendBindingCodeInput) -> SendBindingCodeResult:
+    c = ctx(info)
+
+    async def call() -> SmsCodeSent:
+        masked, sent = await BindingSms(c.rt).send(
+            input.ticket, input.phone, input.captcha_id, input.captcha_answer, c.client, _browser(c)
+        )
+        return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
+
+    return await guarded(info, call)
+
+
+async def complete_binding_by_sms(info: Info, input: CompleteBindingBySmsInput) -> CompleteBindingBySmsResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess:
+        outcome = await LoginFlows(c.rt).redeem_by_sms(input.ticket, input.phone, input.sms_code, c.client, _browser(c))
         return await _success(info, outcome)
 
     return await guarded(info, call)

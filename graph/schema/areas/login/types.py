@@ -32,10 +32,11 @@ class LoginScanTicket:
 
 @strawberry.type(
     description="The partner proved who this is, but its account is bound to no account here yet: prove the "
-    "account with completeBinding and `ticket` (single use, this browser only, before `expiresAt`), or register."
+    "account with completeBinding (password) or, for a person, sendBindingCode + completeBindingBySms (SMS code), "
+    "and `ticket` (single use, this browser only, before `expiresAt`), or register."
 )
 class BindingRequired(Error):
-    ticket: str = strawberry.field(description="For completeBinding.")
+    ticket: str = strawberry.field(description="For completeBinding or completeBindingBySms.")
     expires_at: datetime
     provider: str = strawberry.field(description="The login method's id.")
     provider_label: str = strawberry.field(description="The login method's label, for the page.")
