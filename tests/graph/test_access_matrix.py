@@ -83,6 +83,8 @@ EXPECTATIONS: dict[str, Expectation] = {
     "startLogin": Expectation(EVERYONE),
     "completeLogin": Expectation(EVERYONE),
     "completeBinding": Expectation(EVERYONE),
+    "sendBindingCode": Expectation(EVERYONE),
+    "completeBindingBySms": Expectation(EVERYONE),
     "logout": Expectation(LOGGED_IN),
     # dev sandbox readers: any staff member
     "sandboxOutbox": Expectation(STAFF, "sandbox"),
