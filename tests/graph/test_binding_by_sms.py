@@ -156,3 +156,10 @@ async def test_an_entity_ticket_is_not_redeemed_by_sms(client, plugin, person, a
     assert bind_messages(rt, PHONE) == []
     redeemed = await redeem(client, needed["ticket"], "123456")
     assert (redeemed["code"], redeemed["field"]) == ("INVALID_PURPOSE", "ticket")
+
+
+async def test_an_empty_ticket_is_required_by_both_mutations(client, api, rt):
+    """Empty is REQUIRED on ``ticket``, as in completeBinding (one situation, one code); nothing is sent."""
+    for answer in (await send(client, api, "  "), await redeem(client, "", "123456")):
+        assert (answer["code"], answer["field"]) == ("REQUIRED", "ticket"), answer
+    assert bind_messages(rt, PHONE) == []

@@ -14,7 +14,7 @@ from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_phone
 from uidp.models.person import Person
 from uidp.runtime import Runtime
-from uidp.services.auth.login_tickets import BindingTickets, PendingBinding
+from uidp.services.auth.login_tickets import BindingTickets, PendingBinding, require_ticket
 from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.principal import ClientInfo
@@ -49,6 +49,7 @@ class BindingSms:
     ) -> tuple[str, SentCode]:
         """The BIND_LOGIN code to ``phone`` when it is a person account's; a decoy otherwise. Returns the
         masked phone and the code's timings. The ticket is read, not spent."""
+        require_ticket(ticket)
         person_only(await BindingTickets(self.rt).peek(ticket, browser))
         await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
         typed = typed_phone(phone)

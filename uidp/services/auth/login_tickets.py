@@ -57,6 +57,12 @@ def ticket_invalid() -> DomainError:
     return DomainError(ErrorCode.BINDING_TICKET_INVALID, "绑定凭证无效或已过期，请重新登录", "ticket")
 
 
+def require_ticket(ticket: str | None) -> None:
+    """An empty binding ticket is REQUIRED on ``ticket`` (one situation, one code), before anything is read."""
+    if not (ticket or "").strip():
+        raise DomainError(ErrorCode.REQUIRED, "请先通过第三方登录获取绑定凭证", "ticket")
+
+
 class _BrowserBound:
     """One kind of single-use value bound to a browser."""
 

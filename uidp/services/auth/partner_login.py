@@ -38,7 +38,13 @@ from uidp.services.auth.bindings import BINDABLE_KINDS, DISPLAY_COLUMN, AccountR
 from uidp.services.auth.ca_login import CertificateLoginService
 from uidp.services.auth.login import LoginService
 from uidp.services.auth.login_throttle import Attempt
-from uidp.services.auth.login_tickets import STATE_SECONDS, BindingTickets, LoginStates, PendingBinding
+from uidp.services.auth.login_tickets import (
+    STATE_SECONDS,
+    BindingTickets,
+    LoginStates,
+    PendingBinding,
+    require_ticket,
+)
 from uidp.services.auth.pipeline import AccountRow, CorePorts, LoginOutcome, LoginPipeline
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
@@ -205,8 +211,7 @@ class LoginFlows:
         nothing (a missing or wrong captcha) puts it back. The check is the login form's: the same counters,
         captcha and lock (``LoginService.prove_password``).
         """
-        if not (ticket or "").strip():
-            raise DomainError(ErrorCode.REQUIRED, "请先通过第三方登录获取绑定凭证", "ticket")
+        require_ticket(ticket)
         if not (identifier or "").strip():
             raise DomainError(ErrorCode.REQUIRED, "请输入手机号或证件号码", "identifier")
         if not password:
@@ -236,8 +241,7 @@ class LoginFlows:
         The ticket is taken before the code is checked, so it allows one check (counted by SmsCodes before
         the compare); a wrong code and a phone without an account are the same SMS_CODE_INVALID.
         """
-        if not (ticket or "").strip():
-            raise DomainError(ErrorCode.REQUIRED, "请先通过第三方登录获取绑定凭证", "ticket")
+        require_ticket(ticket)
         typed = typed_phone(phone)
         if not (sms_code or "").strip():
             raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", "smsCode")
