@@ -19,6 +19,11 @@ class Session(Model):
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=32, null=True)
+    # A session may be opened by one person acting for its subject (an entity): the person who scanned the
+    # electronic business licence, or an agent logging in under a grant. Null when the subject acts itself.
+    actor_id = fields.UUIDField(null=True, db_index=True)
+    actor_role = fields.CharField(max_length=24, null=True)  # legal_representative, manager, agent
+    grant_id = fields.UUIDField(null=True, db_index=True)  # the grant an agent's session rests on
 
     class Meta:
         table = "session"
