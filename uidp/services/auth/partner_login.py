@@ -129,6 +129,9 @@ class LoginFlows:
         except LoginFailure:
             await self.pipeline.failed(method.id, client, reason="partner")
             raise DomainError(ErrorCode.INVALID_CREDENTIALS, PARTNER_FAILED, None, captcha_required=False) from None
+        except DomainError as error:  # the method's typed refusal (partner unreachable ...): audited, told as is
+            await self.pipeline.failed(method.id, client, reason=error.code.value)
+            raise
         try:
             match = await self.pipeline.resolve(method, assertion)
         except DomainError as error:

@@ -1,0 +1,88 @@
+"""The dev profile's Alipay sandbox, loaded as an operator would (``UIDP_PLUGINS=plugins.alipay``,
+``UIDP_ALIPAY_SANDBOX=on``), walked through HTTP as a browser does: startLogin -> the sandbox's authorize page ->
+pick a test user -> the callback -> the return page -> completeLogin. Production refuses it."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from plugins.alipay.callback import SCRIPT_HASH
+from tests.plugins.alipay.material import material
+from tests.plugins.alipay.test_login import COMPLETE, START, call
+from tests.support import production_keys
+from uidp.config import ConfigError, Settings
+from uidp.plugin_host import PluginHost
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def settings(make_settings, monkeypatch) -> Settings:
+    monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
+    return make_settings(plugins="plugins.alipay")
+
+
+@pytest.fixture
+def extra_plugins() -> list[Any]:
+    return []
+
+
+async def browse_to_alipay(client: httpx.AsyncClient, choice: str) -> tuple[str, httpx.Response]:
+    methods = (await client.post("/graphql", json={"query": "{ loginMethods { id sandbox starts } }"})).json()
+    assert {"id": "alipay", "sandbox": True, "starts": True} in methods["data"]["loginMethods"]
+    started = await call(client, START, {"method": "alipay", "params": []})
+    assert started["__typename"] == "LoginRedirect", started
+    page = await client.get(started["url"])
+    assert page.status_code == 200 and "沙箱用户甲" in page.text
+    assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    agreed = await client.post(urlsplit(started["url"]).path, data={"state": started["state"], "user": choice})
+    assert agreed.status_code == 303
+    callback = await client.get(agreed.headers["location"])
+    return started["state"], callback
+
+
+async def test_the_whole_flow_in_a_browser(client):
+    state, callback = await browse_to_alipay(client, "0")
+    assert callback.status_code == 303, callback.text
+    landing = urlsplit(callback.headers["location"])
+    back = {k: v[0] for k, v in parse_qs(landing.fragment).items()}
+    assert back["state"] == state and back["method"] == "alipay"
+    page = await client.get(landing.path)
+    assert page.status_code == 200 and "completeLogin" in page.text
+    assert f"'sha256-{SCRIPT_HASH}'" in page.headers["content-security-policy"]
+    done = await call(client, COMPLETE, {"method": "alipay", "state": state,
+                                         "params": [{"name": "auth_code", "value": back["auth_code"]}]})  # fmt: skip
+    assert done["__typename"] == "BindingRequired", done
+
+
+async def test_refusing_at_alipay_comes_back_without_a_code(client):
+    _, callback = await browse_to_alipay(client, "refuse")
+    assert callback.status_code == 400 and 'data-code="REQUIRED"' in callback.text
+
+
+async def test_the_sandbox_authorize_page_checks_its_link(client):
+    page = await client.get("/plugins/alipay/sandbox/authorize", params={"app_id": "1", "scope": "auth_user"})
+    assert page.status_code == 400 and 'data-code="INVALID_FORMAT"' in page.text
+
+
+def test_production_refuses_the_sandbox(make_settings, monkeypatch):
+    monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
+    production = make_settings(plugins="plugins.alipay", profile="production", bcrypt_rounds=12, cookie_secure=True,
+                               **production_keys())  # fmt: skip
+    with pytest.raises(ConfigError, match="alipay"):
+        PluginHost(production).check_production()
+
+
+def test_a_configured_plugin_loads_from_its_variables(make_settings, monkeypatch, tmp_path):
+    for name, value in material().files(tmp_path / "keys").items():
+        monkeypatch.setenv(name, value)
+    host = PluginHost(make_settings(plugins="plugins.alipay"))
+    method = host.login_method("alipay")
+    assert method is not None and method.sandbox is False
+    monkeypatch.setenv("UIDP_ALIPAY_KEY_MODE", "rsa")
+    with pytest.raises(ConfigError, match="UIDP_ALIPAY_KEY_MODE"):
+        PluginHost(make_settings(plugins="plugins.alipay"))
