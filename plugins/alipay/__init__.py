@@ -4,7 +4,8 @@ Not a default plugin: enable it with ``UIDP_PLUGINS=plugins.alipay`` and configu
 variables (``plugins.alipay.config``; docs/plugins.md, "Alipay login"), in public-key or public-key-certificate
 mode. ``UIDP_ALIPAY_SANDBOX=on`` runs it against the built-in sandbox gateway instead (``plugins.alipay.sandbox``).
 It registers the login method ``alipay`` and the routes ``/plugins/alipay/callback`` (Alipay's redirect) and
-``/plugins/alipay/return`` (a minimal login-return page), plus the sandbox's authorize page when it is on.
+``/plugins/alipay/return`` (a minimal login-return page), ``/plugins/alipay/qr.svg`` (the authorize URL as a
+QR code), plus the sandbox's authorize page when it is on.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import os
 
 import httpx
 
-from plugins.alipay.callback import Callback, return_page
-from plugins.alipay.config import CALLBACK_PATH, RETURN_PATH, AlipayConfig
+from plugins.alipay.callback import AuthorizeQr, Callback, return_page
+from plugins.alipay.config import CALLBACK_PATH, QR_PATH, RETURN_PATH, AlipayConfig
 from plugins.alipay.gateway import AlipayGateway, GatewayError
 from plugins.alipay.method import AlipayLogin
 from plugins.alipay.sandbox import AUTHORIZE_PATH, AuthorizePage, sandbox_setup
@@ -48,6 +49,7 @@ class AlipayPlugin:
     def register_routes(self, register: RegisterRoute) -> None:
         register(CALLBACK_PATH, Callback(self.method.config).handle, methods=["GET"])
         register(RETURN_PATH, return_page, methods=["GET"])
+        register(QR_PATH, AuthorizeQr(self.method).handle, methods=["GET"])
         if self.authorize_page is not None:
             register(AUTHORIZE_PATH, self.authorize_page.handle, methods=["GET", "POST"])
 

@@ -16,11 +16,13 @@ import html
 import re
 from urllib.parse import urlencode
 
+import qrcode  # type: ignore[import-untyped]
+import qrcode.image.svg  # type: ignore[import-untyped]
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from plugins.alipay.config import AlipayConfig
-from plugins.alipay.method import AUTH_CODE, METHOD_ID
+from plugins.alipay.method import AUTH_CODE, METHOD_ID, AlipayLogin
 from uidp.plugin_api import ErrorCode
 
 STATE = re.compile(r"[A-Za-z0-9_-]{16,128}")
@@ -55,6 +57,22 @@ class Callback:
             return refusal(ErrorCode.INVALID_FORMAT, "支付宝授权码格式不正确，请重新登录", "auth_code")
         fragment = urlencode({"method": METHOD_ID, "state": state, "auth_code": code})
         return RedirectResponse(f"{self.config.return_url}#{fragment}", status_code=303, headers=NO_STORE)
+
+
+class AuthorizeQr:
+    """``/plugins/alipay/qr.svg?state=...``: the authorize URL of a started login as a QR code (SVG), for the
+    Alipay app to scan. It encodes only what ``startLogin`` already gave the page; the state stays bound to the
+    browser that started, so a QR scanned elsewhere completes nothing."""
+
+    def __init__(self, method: AlipayLogin) -> None:
+        self.method = method
+
+    async def handle(self, request: Request) -> Response:
+        state = request.query_params.get("state", "")
+        if not STATE.fullmatch(state):
+            return refusal(ErrorCode.LOGIN_STATE_INVALID, "登录已失效，请重新发起支付宝登录", "state")
+        image = qrcode.make(self.method.authorize_url(state), image_factory=qrcode.image.svg.SvgPathImage)
+        return Response(image.to_string(), media_type="image/svg+xml", headers=NO_STORE)
 
 
 # The return page: reads the fragment, calls completeLogin, and offers the binding form on BindingRequired.

@@ -46,6 +46,7 @@ GATEWAY_URL = "https://openapi.alipay.com/gateway.do"
 AUTHORIZE_URL = "https://openauth.alipay.com/oauth2/publicAppAuthorize.htm"
 CALLBACK_PATH = "/plugins/alipay/callback"
 RETURN_PATH = "/plugins/alipay/return"
+QR_PATH = "/plugins/alipay/qr.svg"
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 KEY_MODES = ("public_key", "certificate")
 SUBJECTS = ("open_id", "user_id")

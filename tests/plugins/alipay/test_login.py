@@ -271,3 +271,34 @@ async def test_one_state_completes_once_under_concurrency(client, person, simula
     assert all(a.get("code") == "LOGIN_STATE_INVALID" for a in answers if a["__typename"] != "BindingRequired")
     token_calls = [r for r in simulated.requests if r["method"] == "alipay.system.oauth.token"]
     assert len(token_calls) == 1
+
+
+async def test_an_alipay_user_binds_by_sms_and_sees_the_binding_masked(client, person, simulated, api, rt):
+    from tests.graph.test_binding_by_sms import redeem, send
+    from tests.support import sandbox_code
+
+    needed = await login(client, simulated)
+    assert (await send(client, api, needed["ticket"]))["__typename"] == "SmsCodeSent"
+    bound = await redeem(client, needed["ticket"], sandbox_code(rt, PHONE))
+    assert bound["__typename"] == "LoginSuccess", bound
+    query = "{ me { ... on PersonAccount { bindings { provider maskedDisplay } } } }"
+    response = await client.post("/graphql", json={"query": query},
+                                 headers={"authorization": f"Bearer {bound['token']}"})  # fmt: skip
+    bindings = response.json()["data"]["me"]["bindings"]
+    assert [b["provider"] for b in bindings] == ["alipay"]
+    assert bindings[0]["maskedDisplay"] not in ("", USER.nick_name) and bindings[0]["maskedDisplay"][0] == "沙"
+    events = await AuditEvent.all()
+    assert not any(USER.open_id in str(e.details) or USER.nick_name in str(e.details) for e in events)
+
+
+async def test_the_authorize_url_as_a_qr_code(client):
+    import qrcode
+    import qrcode.image.svg
+
+    started = await start(client)
+    response = await client.get("/plugins/alipay/qr.svg", params={"state": started["state"]})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/svg+xml"
+    expected = qrcode.make(started["url"], image_factory=qrcode.image.svg.SvgPathImage).to_string()
+    assert response.content == expected  # the same URL startLogin gave, nothing else
+    refused = await client.get("/plugins/alipay/qr.svg", params={"state": "<x>"})
+    assert refused.status_code == 400 and 'data-code="LOGIN_STATE_INVALID"' in refused.text
