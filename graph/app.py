@@ -27,6 +27,7 @@ from graph.ide import ide_response, ide_routes
 from graph.input_guard import guard_schema
 from graph.limits import AnonymousMutationBudget
 from graph.media_type import MediaTypeMixin
+from graph.observe import ObserveRequest
 from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query, Subscription
 from graph.websocket import SubscriptionsOnlyOverWebSocket, WebSocketMixin, allowed_origins
@@ -37,6 +38,7 @@ from uidp.http.client import client_info
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the hardening extensions these settings ask for (factories, never instances)."""
     extensions: list[Any] = [
+        ObserveRequest,
         partial(ParserCache, maxsize=512),
         partial(ValidationCache, maxsize=512),
         document_limits(settings.max_query_depth, settings.max_aliases),

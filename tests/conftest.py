@@ -22,6 +22,7 @@ import httpx
 import pytest
 from tortoise import Tortoise, connections
 
+from tests.log_guard import pytest_configure, pytest_sessionfinish
 from tests.support import Api
 from uidp.app import create_app
 from uidp.clock import ManualClock
@@ -179,4 +180,4 @@ def api(client: httpx.AsyncClient, rt: Any) -> Api:
     return Api(client, rt)
 
 
-__all__ = ["MODEL_MODULES", "tortoise_config"]
+__all__ = ["MODEL_MODULES", "pytest_configure", "pytest_sessionfinish", "tortoise_config"]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.log_guard import SECRETS
 from uidp.domain.certificates import gb11643_check_char
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.captcha import CaptchaService
@@ -173,7 +174,10 @@ class Api:
 
     async def login(self, identifier: str, password: str = PASSWORD, **extra: Any) -> dict[str, Any]:
         variables = {"identifier": identifier, "password": password, **extra}
-        return (await self.data(LOGIN, {"i": variables}))["loginWithPassword"]
+        answer = (await self.data(LOGIN, {"i": variables}))["loginWithPassword"]
+        if answer.get("token"):
+            SECRETS.add(answer["token"])
+        return answer
 
     async def me(self, token: str | None = None) -> dict[str, Any] | None:
         return (await self.data(ME, token=token))["me"]
@@ -212,6 +216,7 @@ async def enrol_staff(
         current_password=None,
         client=client,
     )
+    SECRETS.update((setup.code, issued.token))
     return EnrolledStaff(staff, secret, issued.token)
 
 
@@ -256,6 +261,7 @@ def sandbox_code(rt: Any, phone: str) -> str:
     for message in sandbox_messages(rt, phone=phone, limit=20):
         found = re.search(r"验证码(\d{6})", message["text"])
         if found:
+            SECRETS.add(found.group(1))
             return found.group(1)
     raise AssertionError(f"no SMS code for {phone}")
 

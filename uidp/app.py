@@ -20,7 +20,10 @@ from uidp.clock import Clock
 from uidp.config import Settings
 from uidp.db import tortoise_config
 from uidp.http.guards import HttpGuards
+from uidp.http.metrics_route import metrics
+from uidp.http.request_log import RequestLog
 from uidp.http.staff_routes import staff_document
+from uidp.observability.logs import configure_logging
 from uidp.plugin_host import PluginHost
 from uidp.runtime import Runtime
 from uidp.store.base import Store
@@ -58,12 +61,14 @@ def create_app(
 ) -> Starlette:
     """The ASGI app. ``uidp serve`` calls it with settings from the environment."""
     settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
     plugins = PluginHost(settings, extra_plugins)
     plugins.check_production()
     adapter = importlib.import_module(GRAPHQL_ADAPTER)
     graphql = adapter.graphql_endpoint(settings)
     routes: list[BaseRoute] = [
         Route("/health", health, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
         Route("/staff/documents/{upload_id}", staff_document, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -87,5 +92,8 @@ def create_app(
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(HttpGuards, max_body_bytes=settings.max_body_bytes)],
+        middleware=[
+            Middleware(RequestLog, trusted_proxies=settings.list_of(settings.trusted_proxies)),
+            Middleware(HttpGuards, max_body_bytes=settings.max_body_bytes),
+        ],
     )

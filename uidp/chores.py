@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from uidp.config import Settings
+from uidp.observability.review_queue import refresh_review_queue
 from uidp.runtime import Runtime
 from uidp.services.shared.uploads import Uploads
 
@@ -35,6 +36,10 @@ def start_chores(rt: Runtime) -> list[asyncio.Task[None]]:
         sweep = Uploads(rt).sweep_unclaimed
         interval = rt.settings.upload_sweep_seconds
         tasks.append(asyncio.create_task(every(interval, "sweep-uploads", sweep), name="sweep-uploads"))
+    if rt.settings.metrics_refresh_seconds > 0:
+        interval = rt.settings.metrics_refresh_seconds
+        refresh = lambda: refresh_review_queue(rt)  # noqa: E731
+        tasks.append(asyncio.create_task(every(interval, "review-metrics", refresh), name="review-metrics"))
     return tasks
 
 

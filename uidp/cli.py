@@ -48,9 +48,19 @@ def cmd_serve(args: argparse.Namespace) -> None:
         cmd_migrate(args)
     from uidp.app import create_app
     from uidp.http.server import serve
+    from uidp.observability.multiproc import prepare_metrics_dir, serve_metrics
 
+    prepare_metrics_dir(args.workers)  # before the app and the workers import the metrics
     create_app(settings)  # fail fast, in one line, before any worker starts
-    serve(factory="uidp.app:create_app", host=args.host, port=args.port, workers=args.workers)
+    if settings.metrics_address is not None:
+        serve_metrics(settings.metrics_address)
+    serve(
+        factory="uidp.app:create_app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=settings.log_level,
+    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:

@@ -15,6 +15,7 @@ import uidp.hookspecs as hookspecs
 from uidp.config import ConfigError, Settings
 from uidp.events import Event
 from uidp.hookspecs import VERIFIER_PROTOCOLS, Endpoint, PluginError, Verifier, VerifierKind
+from uidp.observability.timed import TimedVerifier
 from uidp.ports import BankCardVerifier, BusinessRegistry, LoginMethod, SmsGateway
 
 log = logging.getLogger("uidp.plugins")
@@ -151,18 +152,23 @@ class PluginHost:
 
     def sms_gateway(self) -> SmsGateway:
         """The SMS gateway; ConfigError when no plugin registered one."""
-        gateway = self.verifiers.get(VerifierKind.SMS_GATEWAY)
+        gateway = self._timed(VerifierKind.SMS_GATEWAY)
         if gateway is None:
             raise ConfigError("no SMS gateway plugin is installed")
         return cast(SmsGateway, gateway)
 
     def bank_card_verifier(self) -> BankCardVerifier | None:
         """The bank-card four-element verifier, or None when no plugin registered one."""
-        return cast(BankCardVerifier | None, self.verifiers.get(VerifierKind.BANK_CARD))
+        return cast(BankCardVerifier | None, self._timed(VerifierKind.BANK_CARD))
 
     def business_registry(self) -> BusinessRegistry | None:
         """The business registry, or None when no plugin registered one."""
-        return cast(BusinessRegistry | None, self.verifiers.get(VerifierKind.BUSINESS_REGISTRY))
+        return cast(BusinessRegistry | None, self._timed(VerifierKind.BUSINESS_REGISTRY))
+
+    def _timed(self, kind: VerifierKind) -> TimedVerifier | None:
+        """The verifier of ``kind`` with its calls observed (uidp_verifier_call_duration_seconds), or None."""
+        verifier = self.verifiers.get(kind)
+        return None if verifier is None else TimedVerifier(kind.value, verifier)
 
     # ---- production, observers ----------------------------------------------------------------
 

@@ -34,6 +34,8 @@ from typing import Any
 
 import uvicorn
 
+from uidp.observability.multiproc import forget_worker
+
 __all__ = ["bind_reuseport", "serve"]
 
 #: Listen backlog of each worker's socket (uvicorn's default).
@@ -161,6 +163,7 @@ def _serve_workers(options: dict[str, Any], workers: int) -> None:
             for sentinel in multiprocessing.connection.wait(list(remaining)):
                 proc = remaining.pop(sentinel)
                 proc.join()
+                forget_worker(proc.pid)
                 if not stopping:
                     print(
                         f"uidp serve: worker pid={proc.pid} exited unexpectedly "

@@ -18,11 +18,17 @@ import hmac
 import os
 import re
 import secrets
+import time
 import unicodedata
-from typing import Final
+from collections.abc import Callable
+from typing import Final, TypeVar
 
 import anyio.to_thread
 import bcrypt
+
+from uidp.observability.metrics import HASH_QUEUE, HASH_WAIT
+
+T = TypeVar("T")
 
 __all__ = ["PasswordHasher"]
 
@@ -72,7 +78,7 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         """Hash ``password`` in a worker thread; returns the bcrypt string (``$2b$<cost>$...``)."""
-        return await anyio.to_thread.run_sync(self.hash_sync, password, limiter=self._limiter)
+        return await self._in_thread(self.hash_sync, password)
 
     async def verify(self, password: str, hashed: str | None) -> bool:
         """Check ``password`` against ``hashed`` in a worker thread.
@@ -80,7 +86,26 @@ class PasswordHasher:
         With ``hashed=None`` (unknown user or no password set) or a malformed hash, one bcrypt check against a
         dummy hash still runs and the result is False, so the timing matches a wrong password.
         """
-        return await anyio.to_thread.run_sync(self.verify_sync, password, hashed, limiter=self._limiter)
+        return await self._in_thread(self.verify_sync, password, hashed)
+
+    async def _in_thread(self, work: Callable[..., T], *args: object) -> T:
+        """Run ``work`` in a hashing thread; the wait for a free thread is observed and the waiting counted."""
+        queued = time.perf_counter()
+        started = False
+
+        def run() -> T:
+            nonlocal started
+            started = True
+            HASH_QUEUE.dec()
+            HASH_WAIT.observe(time.perf_counter() - queued)
+            return work(*args)
+
+        HASH_QUEUE.inc()
+        try:
+            return await anyio.to_thread.run_sync(run, limiter=self._limiter)
+        finally:
+            if not started:  # cancelled while waiting for a thread
+                HASH_QUEUE.dec()
 
     async def warm_up(self) -> None:
         """Make the dummy hash now (e.g. at startup), so the first unknown-user check costs one hash, not two."""

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from uidp.events import Event
 from uidp.models.audit import AuditEvent
+from uidp.observability.metrics import count_event
 from uidp.runtime import Runtime
 from uidp.services.shared.principal import ClientInfo, Principal
 
@@ -55,5 +56,6 @@ class Audit:
             details=dict(details),
         )
         log.info("audit %s %s subject=%s", event.type, event.outcome, event.subject_id or "-")
+        count_event(event)
         self.rt.plugins.emit(event)
         return event
