@@ -40,7 +40,7 @@ async def test_a_claimed_upload_outlives_the_ttl(api, client, clock, rt):
 
 
 async def test_each_worker_sweeps_from_its_lifespan(app, client, clock, rt):
-    assert [task.get_name() for task in app.state.chores] == ["sweep-uploads"]
+    assert "sweep-uploads" in [task.get_name() for task in app.state.chores]
     assert not any(task.done() for task in app.state.chores)
     assert (await upload(client, "SUPPORTING", PNG)).json()["data"]["uploadDocument"]["id"]
     clock.advance(rt.settings.upload_ttl_seconds + 1)
