@@ -9,10 +9,7 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
-from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from uidp.chores import start_chores, stop_chores
@@ -20,6 +17,7 @@ from uidp.clock import Clock
 from uidp.config import Settings
 from uidp.db import tortoise_config
 from uidp.http.guards import HttpGuards
+from uidp.http.health import live, ready
 from uidp.http.metrics_route import metrics
 from uidp.http.request_log import RequestLog
 from uidp.http.staff_routes import staff_document
@@ -32,24 +30,6 @@ log = logging.getLogger("uidp")
 
 # uidp never imports the GraphQL adapter; it loads it by name, as it loads plugins.
 GRAPHQL_ADAPTER = "graph.app"
-
-
-async def health(request: Request) -> JSONResponse:
-    """Liveness and readiness: the database answers a query and the store answers a read."""
-    runtime: Runtime = request.app.state.runtime
-    checks: dict[str, str] = {}
-    try:
-        await connections.get("default").execute_query("SELECT 1")
-        checks["database"] = "ok"
-    except Exception:
-        checks["database"] = "error"
-    try:
-        await runtime.store.get("health")
-        checks["store"] = "ok"
-    except Exception:
-        checks["store"] = "error"
-    healthy = all(value == "ok" for value in checks.values())
-    return JSONResponse({"status": "ok" if healthy else "degraded", **checks}, status_code=200 if healthy else 503)
 
 
 def create_app(
@@ -67,7 +47,9 @@ def create_app(
     adapter = importlib.import_module(GRAPHQL_ADAPTER)
     graphql = adapter.graphql_endpoint(settings)
     routes: list[BaseRoute] = [
-        Route("/health", health, methods=["GET"]),
+        Route("/health", ready, methods=["GET"]),  # the first probe, kept: readiness
+        Route("/health/live", live, methods=["GET"]),
+        Route("/health/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
         Route("/staff/documents/{upload_id}", staff_document, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),

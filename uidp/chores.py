@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 
 from uidp.config import Settings
 from uidp.observability.review_queue import refresh_review_queue
 from uidp.runtime import Runtime
+from uidp.services.shared.retention import Retention
 from uidp.services.shared.uploads import Uploads
 
 log = logging.getLogger("uidp.chores")
 
 Chore = Callable[[], Awaitable[object]]
+
+#: What ``uidp sweep`` (and each worker every UIDP_RETENTION_SWEEP_SECONDS) runs, in order: a label and the
+#: chore, which returns how many rows it deleted. Add yours here.
+SWEEPS: list[tuple[str, Callable[[Runtime], Awaitable[int]]]] = [
+    ("unclaimed uploads", lambda rt: Uploads(rt).sweep_unclaimed()),
+    ("audit events older than {audit_retention_days} days", lambda rt: Retention(rt).purge_audit_events()),
+    ("sessions ended over {session_retention_days} days ago", lambda rt: Retention(rt).purge_sessions()),
+    ("expired staff enrolment codes", lambda rt: Retention(rt).purge_enrolment_codes()),
+]
+SWEEP_LOCK = "sweep:lock"
+SWEEP_LOCK_SECONDS = 900  # longer than any sweep; a crashed sweeper's lock lapses by itself
 
 
 async def every(seconds: float, name: str, chore: Chore) -> None:
@@ -36,6 +49,10 @@ def start_chores(rt: Runtime) -> list[asyncio.Task[None]]:
         sweep = Uploads(rt).sweep_unclaimed
         interval = rt.settings.upload_sweep_seconds
         tasks.append(asyncio.create_task(every(interval, "sweep-uploads", sweep), name="sweep-uploads"))
+    if rt.settings.retention_sweep_seconds > 0:
+        interval = rt.settings.retention_sweep_seconds
+        sweep = lambda: sweep_once(rt)  # noqa: E731
+        tasks.append(asyncio.create_task(every(interval, "retention-sweep", sweep), name="retention-sweep"))
     if rt.settings.metrics_refresh_seconds > 0:
         interval = rt.settings.metrics_refresh_seconds
         refresh = lambda: refresh_review_queue(rt)  # noqa: E731
@@ -47,6 +64,34 @@ async def stop_chores(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def sweep_once(rt: Runtime) -> list[str]:
+    """Run every chore of :data:`SWEEPS` once, unless another worker or ``uidp sweep`` is sweeping now.
+
+    Returns one line per chore, or one line saying another sweeper holds the lock (a store key taken with one
+    atomic set-if-absent, so of several workers starting at once exactly one sweeps).
+    """
+    if not await rt.store.set_if_absent(SWEEP_LOCK, secrets.token_hex(8), SWEEP_LOCK_SECONDS):
+        return ["another worker is sweeping now; nothing done"]
+    lines = []
+    try:
+        for label, chore in SWEEPS:
+            deleted = await chore(rt)
+            lines.append(f"{label.format(**vars(rt.settings))}: {deleted} deleted")
+    finally:
+        await rt.store.delete(SWEEP_LOCK)
+    log.info("swept", extra={"fields": {"sweep": lines}})
+    return lines
+
+
+async def sweep_now(settings: Settings) -> list[str]:
+    """``uidp sweep``: :func:`sweep_once` with a runtime of its own (the database is initialised by the caller)."""
+    rt = Runtime.build(settings)
+    try:
+        return await sweep_once(rt)
+    finally:
+        await rt.close()
 
 
 async def sweep_uploads_once(settings: Settings) -> str:

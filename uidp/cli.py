@@ -12,6 +12,7 @@ from typing import Any
 
 from pluggy import PluginValidationError
 
+from uidp.cli_ops import add_operations_commands
 from uidp.commands import CommandParser, add_plugin_commands
 from uidp.config import ConfigError, Settings, settings_docs
 from uidp.domain.accounts import StaffRole
@@ -60,6 +61,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=settings.log_level,
+        drain_seconds=settings.drain_seconds,
+        shutdown_timeout=settings.shutdown_timeout_seconds,
     )
 
 
@@ -346,6 +349,7 @@ def main(argv: list[str] | None = None) -> None:
     sub.add_parser(
         "sweep-uploads", help="delete uploads nobody claimed within UIDP_UPLOAD_TTL_SECONDS (workers also do it)"
     ).set_defaults(func=cmd_sweep_uploads)
+    add_operations_commands(sub, _settings, _with_db)
     captcha = sub.add_parser("captcha-answer", help="dev: print a captcha's answer")
     captcha.add_argument("captcha_id")
     captcha.set_defaults(func=cmd_captcha_answer)

@@ -15,8 +15,10 @@ from datetime import time
 from pathlib import Path
 from typing import Any
 
+from uidp.config_ops import OperationsSettings
 from uidp.config_values import ConfigError as ConfigError
 from uidp.config_values import b64 as _b64
+from uidp.config_values import doc
 from uidp.config_values import new_key as _new_key
 from uidp.config_values import parse_value as _parse
 from uidp.domain.working_days import WorkCalendar, parse_dates
@@ -33,11 +35,11 @@ class SettingDoc:
 
 
 def _doc(default: str, meaning: str) -> dict[str, Any]:
-    return {"default_doc": default, "meaning": meaning}
+    return doc(default, meaning)
 
 
 @dataclass
-class Settings:
+class Settings(OperationsSettings):
     """Resolved settings. Build with ``Settings.from_env()``; tests may pass overrides."""
 
     profile: str = field(default="dev", metadata=_doc("dev", "`dev` or `production`"))
@@ -194,17 +196,6 @@ class Settings:
     trusted_proxies: str = field(
         default="", metadata=_doc("", "proxy addresses whose X-Forwarded-For is believed, comma list")
     )
-    log_level: str = field(default="info", metadata=_doc("info", "`debug`, `info`, `warning` or `error`"))
-    log_format: str = field(default="json", metadata=_doc("json", "`json` (one object a line) or `text`"))
-    metrics_token: str = field(
-        default="",
-        metadata=_doc("", "bearer token (>= 32 characters) a scrape of /metrics must send; empty: /metrics is off"),
-    )
-    metrics_bind: str = field(
-        default="",
-        metadata=_doc("", "HOST:PORT where `uidp serve` answers scrapes without a token (keep it off the internet)"),
-    )
-    metrics_refresh_seconds: int = field(default=30, metadata=_doc("30", "review-queue metrics recount (0: off)"))
     dev_peek: bool | None = field(
         default=None,
         metadata=_doc("on in dev, off in production", "record captcha answers for staff and the CLI"),
@@ -337,7 +328,7 @@ class Settings:
             raise ConfigError("UIDP_CA_CHALLENGES_PER_HOUR must be at least 1")
         if not all(POLICY_OID.fullmatch(item) for item in self.list_of(self.ca_policy_oids)):
             raise ConfigError("UIDP_CA_POLICY_OIDS must be dotted OIDs such as 1.2.156.112562.2.1.1.1")
-        self._check_operations()
+        self.check_operations()
         if self.pii_algorithm not in ("aes-256-gcm", "sm4-gcm"):
             raise ConfigError("UIDP_PII_ALGORITHM must be aes-256-gcm or sm4-gcm")
         for origin in self.list_of(self.allowed_origins):
@@ -371,28 +362,11 @@ class Settings:
             if refused:
                 raise ConfigError(message)
 
-    def _check_operations(self) -> None:
-        if self.log_level not in ("debug", "info", "warning", "error"):
-            raise ConfigError("UIDP_LOG_LEVEL must be debug, info, warning or error")
-        if self.log_format not in ("json", "text"):
-            raise ConfigError("UIDP_LOG_FORMAT must be json or text")
-        if self.metrics_token and len(self.metrics_token) < 32:
-            raise ConfigError("UIDP_METRICS_TOKEN must be at least 32 characters")
-        if self.metrics_bind and self.metrics_address is None:
-            raise ConfigError("UIDP_METRICS_BIND must look like 127.0.0.1:9464")
-
-    @property
-    def metrics_address(self) -> tuple[str, int] | None:
-        """UIDP_METRICS_BIND as (host, port), or None when unset or malformed."""
-        host, _, port = self.metrics_bind.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            return None
-        return host.strip("[]"), int(port)
-
 
 def settings_docs() -> list[SettingDoc]:
     """Every setting with its variable, default and meaning (for the README and `uidp settings`)."""
+    inherited = {f.name for f in fields(OperationsSettings)}
+    ordered = [f for f in fields(Settings) if f.name not in inherited] + list(fields(OperationsSettings))
     return [
-        SettingDoc(f.name, f"UIDP_{f.name.upper()}", f.metadata["default_doc"], f.metadata["meaning"])
-        for f in fields(Settings)
+        SettingDoc(f.name, f"UIDP_{f.name.upper()}", f.metadata["default_doc"], f.metadata["meaning"]) for f in ordered
     ]

@@ -12,6 +12,11 @@ class ConfigError(Exception):
     """The configuration cannot run; the message is one line that says what is wrong."""
 
 
+def doc(default: str, meaning: str) -> dict[str, Any]:
+    """A setting's field metadata: its default as the README shows it, and what it means."""
+    return {"default_doc": default, "meaning": meaning}
+
+
 def parse_value(type_name: Any, raw: str, name: str) -> Any:
     kind = str(type_name)
     if "bool" in kind:
@@ -26,6 +31,11 @@ def parse_value(type_name: Any, raw: str, name: str) -> Any:
             return int(raw)
         except ValueError as exc:
             raise ConfigError(f"UIDP_{name.upper()} must be a whole number, not {raw!r}") from exc
+    if kind == "float":
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"UIDP_{name.upper()} must be a number, not {raw!r}") from exc
     if kind == "Path":
         return Path(raw)
     return raw

@@ -74,6 +74,7 @@ class EventType(StrEnum):
     NOTICE_ACKNOWLEDGED = "notice.acknowledged"
     UPLOAD_STORED = "upload.stored"
     UPLOADS_SWEPT = "uploads.swept"
+    AUDIT_PURGED = "audit.purged"  # the retention sweep deleted audit events older than the setting
 
     # CA certificates
     CA_CERTIFICATE_BOUND = "ca.certificate_bound"

@@ -34,6 +34,7 @@ from typing import Any
 
 import uvicorn
 
+from uidp.http.drain import DrainingServer
 from uidp.observability.multiproc import forget_worker
 
 __all__ = ["bind_reuseport", "serve"]
@@ -55,6 +56,8 @@ def serve(
     port: int = 8000,
     workers: int = 1,
     log_level: str = "info",
+    drain_seconds: float = 0.0,
+    shutdown_timeout: float | None = None,
 ) -> None:
     """Serve the app built by ``factory`` ("module:callable") on ``host:port`` with ``workers`` processes.
 
@@ -74,12 +77,13 @@ def serve(
         # uvicorn would believe X-Forwarded-For from any loopback peer before the app runs; only
         # UIDP_TRUSTED_PROXIES decides who the client is (uidp.http.client.client_info).
         "proxy_headers": False,
+        "timeout_graceful_shutdown": shutdown_timeout,
     }
     options.update(WEBSOCKETS)
     if workers == 1:
-        uvicorn.Server(uvicorn.Config(**options)).run()
+        DrainingServer(uvicorn.Config(**options), drain_seconds).run()
         return
-    _serve_workers(options, workers)
+    _serve_workers(options, workers, drain_seconds)
 
 
 def bind_reuseport(host: str, port: int, count: int) -> list[socket.socket]:
@@ -117,7 +121,7 @@ def _address(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if sock.family == socket.AF_INET6 else f"http://{host}:{port}"
 
 
-def _serve_workers(options: dict[str, Any], workers: int) -> None:
+def _serve_workers(options: dict[str, Any], workers: int, drain_seconds: float = 0.0) -> None:
     """Start ``workers`` spawned uvicorn servers, one listener each, and supervise them until they end."""
     # Each worker hashes passwords on its share of the cores; more threads would starve the event loops.
     os.environ.setdefault("UIDP_HASH_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
@@ -147,7 +151,7 @@ def _serve_workers(options: dict[str, Any], workers: int) -> None:
                 break
             proc = _spawn.Process(
                 target=_worker_main,
-                args=(sock, options, os.getpid()),
+                args=(sock, options, os.getpid(), drain_seconds),
                 name=f"uidp-worker-{index}",
             )
             proc.start()  # pickles (dups) the socket for the child
@@ -197,12 +201,12 @@ def _signal_all(procs: list[multiprocessing.process.BaseProcess], sig: int) -> N
                 os.kill(proc.pid, sig)
 
 
-def _worker_main(sock: socket.socket, options: dict[str, Any], parent_pid: int) -> None:
+def _worker_main(sock: socket.socket, options: dict[str, Any], parent_pid: int, drain_seconds: float = 0.0) -> None:
     """Run one uvicorn server on ``sock`` (entry point of a spawned worker process)."""
     if sock.proto != socket.IPPROTO_TCP:  # keep TCP_NODELAY on accepted connections whatever the pickling
         sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
     config = uvicorn.Config(**options)
-    server = uvicorn.Server(config)
+    server = DrainingServer(config, drain_seconds)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         """Outside ``server.serve`` (while loading, or uvicorn's re-raise afterwards): just stop."""

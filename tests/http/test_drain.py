@@ -1,0 +1,73 @@
+"""SIGTERM against a real `uidp serve`: the request in flight gets its answer, readiness says draining."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import time
+
+import httpx
+import pytest
+
+from tests.serving import serving
+
+QUERY = json.dumps({"query": "query InFlight { loginMethods { id } }"}).encode()
+
+pytestmark = pytest.mark.slow
+
+
+def _split_request(base: str) -> tuple[socket.socket, bytes]:
+    """A POST whose headers and first half of the body are sent; the other half is returned to send later."""
+    host, port = base.removeprefix("http://").split(":")
+    sock = socket.create_connection((host, int(port)), timeout=20)
+    head = (
+        f"POST /graphql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(QUERY)}\r\n\r\n"
+    ).encode()
+    half = len(QUERY) // 2
+    sock.sendall(head + QUERY[:half])
+    return sock, QUERY[half:]
+
+
+def _read_response(sock: socket.socket) -> tuple[int, dict]:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += sock.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
+    while len(body) < length:
+        body += sock.recv(65536)
+    return int(head.split(b" ")[1]), json.loads(body)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_request_in_flight_at_sigterm_gets_its_answer(tmp_path, workers):
+    with serving(tmp_path / "data", "--workers", workers) as served:
+        sock, rest = _split_request(served.base)
+        time.sleep(0.3)  # the worker has read the headers: the request is in flight
+        served.proc.send_signal(signal.SIGTERM)
+        time.sleep(1.0)  # the shutdown has begun: the listener closes, the worker waits for this request
+        sock.sendall(rest)
+        status, body = _read_response(sock)
+        sock.close()
+        assert status == 200 and {"id": "password"} in body["data"]["loginMethods"], body
+        assert served.proc.wait(20) in (0, -signal.SIGTERM), served.output()[-2000:]
+        with pytest.raises(httpx.TransportError):
+            httpx.get(served.base + "/health/live", timeout=2)
+
+
+def test_readiness_answers_503_while_draining(tmp_path):
+    with serving(tmp_path / "data", env={"UIDP_DRAIN_SECONDS": "3"}) as served:
+        assert httpx.get(served.base + "/health/ready", timeout=5).json()["status"] == "ok"
+        served.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        ready = httpx.get(served.base + "/health/ready", timeout=5)
+        assert ready.status_code == 503 and ready.json()["status"] == "draining", ready.text
+        assert ready.json()["worker"] == "draining"
+        assert httpx.get(served.base + "/health/live", timeout=5).status_code == 200
+        answer = httpx.post(served.base + "/graphql", json={"query": "{ loginMethods { id } }"}, timeout=5)
+        assert answer.status_code == 200  # still served while the balancer notices
+        assert served.proc.wait(20) in (0, -signal.SIGTERM), served.output()[-2000:]

@@ -1,0 +1,80 @@
+"""Retention through `uidp sweep` and the workers' chore: what goes, what stays, and one sweeper at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from uidp.chores import SWEEP_LOCK, sweep_once
+from uidp.models.audit import AuditEvent
+from uidp.models.session import Session
+from uidp.models.staff import StaffEnrolment
+
+pytestmark = pytest.mark.anyio
+
+
+async def _event(at, event_type="login.failed"):
+    return await AuditEvent.create(at=at, event_type=event_type, outcome="failure", details={})
+
+
+async def _session(now, *, expires, revoked=None, seen=None):
+    return await Session.create(
+        id=uuid.uuid4(),
+        token_hash=uuid.uuid4().hex,
+        subject_kind="person",
+        subject_id=uuid.uuid4(),
+        login_method="password",
+        client_address="203.0.113.*",
+        created_at=now - timedelta(days=60),
+        last_seen_at=seen or now - timedelta(days=1),
+        expires_at=expires,
+        revoked_at=revoked,
+    )
+
+
+async def test_sweep_purges_what_is_past_its_time_and_keeps_the_rest(rt, clock):
+    now = clock.now()
+    days = rt.settings.audit_retention_days
+    old = await _event(now - timedelta(days=days, seconds=1))
+    kept = await _event(now - timedelta(days=days - 1))
+    long_expired = await _session(now, expires=now - timedelta(days=31))
+    long_revoked = await _session(now, expires=now + timedelta(hours=1), revoked=now - timedelta(days=31))
+    recently_ended = await _session(now, expires=now - timedelta(days=1))
+    live = await _session(now, expires=now + timedelta(hours=2), seen=now)
+    staff_id = uuid.uuid4()
+    await StaffEnrolment.create(
+        staff_id=staff_id, purpose="create", code_hash="x", code_expires_at=now - timedelta(days=31), created_at=now
+    )
+
+    lines = await sweep_once(rt)
+
+    assert not await AuditEvent.filter(id=old.id).exists() and await AuditEvent.filter(id=kept.id).exists()
+    remaining = set(await Session.all().values_list("id", flat=True))
+    assert long_expired.id not in remaining and long_revoked.id not in remaining
+    assert {recently_ended.id, live.id} <= remaining
+    assert not await StaffEnrolment.filter(staff_id=staff_id).exists()
+    assert "audit events older than 1095 days: 1 deleted" in lines
+    purge = await AuditEvent.filter(event_type="audit.purged").first()
+    assert purge is not None and purge.details == {"count": 1, "before": (now - timedelta(days=days)).isoformat()}
+
+
+async def test_one_sweeper_at_a_time(rt, clock):
+    now = clock.now()
+    for n in range(5):
+        await _event(now - timedelta(days=4000 + n))
+    results = await asyncio.gather(*(sweep_once(rt) for _ in range(4)))
+    ran = [lines for lines in results if lines and not lines[0].startswith("another")]
+    assert len(ran) == 1, results
+    assert await AuditEvent.filter(at__lt=now - timedelta(days=3000)).count() == 0
+    assert await rt.store.get(SWEEP_LOCK) is None  # released for the next run
+
+
+async def test_the_retention_setting_has_a_legal_minimum(make_settings):
+    from uidp.config import ConfigError
+
+    with pytest.raises(ConfigError, match="UIDP_AUDIT_RETENTION_DAYS"):
+        make_settings(audit_retention_days=90)
+    assert make_settings(audit_retention_days=183).audit_retention_days == 183

@@ -1,0 +1,21 @@
+"""`uidp sweep` end to end on a scratch SQLite data folder."""
+
+from __future__ import annotations
+
+from uidp.cli import main
+
+
+def test_sweep_prints_one_line_per_chore(tmp_path, monkeypatch, capsys):
+    for name in ("UIDP_DATABASE_URL", "UIDP_STORE_URL", "UIDP_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UIDP_DATA_DIR", str(tmp_path / "data"))
+    main(["migrate"])
+    capsys.readouterr()
+    main(["sweep"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "unclaimed uploads: 0 deleted",
+        "audit events older than 1095 days: 0 deleted",
+        "sessions ended over 30 days ago: 0 deleted",
+        "expired staff enrolment codes: 0 deleted",
+    ]

@@ -1,0 +1,51 @@
+"""The operator's commands of ``uidp``: sweep, backup, restore (and key rotation); docs/operations.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from uidp.config import Settings
+
+SettingsOf = Callable[[], Settings]
+WithDb = Callable[[Settings, Callable[[], Awaitable[Any]]], Any]
+
+
+def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> None:
+    """Add ``sweep``, ``backup`` and ``restore`` to the ``uidp`` command."""
+
+    def sweep(args: argparse.Namespace) -> None:
+        from uidp.chores import sweep_now
+
+        resolved = settings()
+        for line in with_db(resolved, lambda: sweep_now(resolved)):
+            print(line)
+
+    def backup(args: argparse.Namespace) -> None:
+        from uidp.backup import RestoreRefused, backup
+
+        try:
+            print(backup(settings(), Path(args.file)).line())
+        except (RestoreRefused, OSError) as error:
+            sys.exit(f"uidp: backup failed: {error}")
+
+    def restore(args: argparse.Namespace) -> None:
+        from uidp.backup import RestoreRefused, restore
+
+        try:
+            print(restore(settings(), Path(args.file)))
+        except (RestoreRefused, OSError) as error:
+            sys.exit(f"uidp: restore refused: {error}")
+
+    sub.add_parser(
+        "sweep", help="run every retention chore once (audit log, ended sessions, uploads; one sweeper at a time)"
+    ).set_defaults(func=sweep)
+    backup_parser = sub.add_parser("backup", help="write a consistent backup of the database while it serves")
+    backup_parser.add_argument("file")
+    backup_parser.set_defaults(func=backup)
+    restore_parser = sub.add_parser("restore", help="restore a backup into a fresh database of this schema version")
+    restore_parser.add_argument("file")
+    restore_parser.set_defaults(func=restore)

@@ -1,0 +1,70 @@
+"""The operations settings (logs, metrics, draining, retention): a part of :class:`uidp.config.Settings`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from uidp.config_values import ConfigError, doc
+
+#: The cybersecurity law keeps network logs for at least six months.
+MIN_AUDIT_RETENTION_DAYS = 183
+
+
+@dataclass
+class OperationsSettings:
+    """Fields and checks :class:`uidp.config.Settings` inherits; see docs/operations.md."""
+
+    log_level: str = field(default="info", metadata=doc("info", "`debug`, `info`, `warning` or `error`"))
+    log_format: str = field(default="json", metadata=doc("json", "`json` (one object a line) or `text`"))
+    metrics_token: str = field(
+        default="",
+        metadata=doc("", "bearer token (>= 32 characters) a scrape of /metrics must send; empty: /metrics is off"),
+    )
+    metrics_bind: str = field(
+        default="",
+        metadata=doc("", "HOST:PORT where `uidp serve` answers scrapes without a token (keep it off the internet)"),
+    )
+    metrics_refresh_seconds: int = field(default=30, metadata=doc("30", "review-queue metrics recount (0: off)"))
+    drain_seconds: float = field(
+        default=0, metadata=doc("0", "after SIGTERM, seconds readiness answers 503 before the worker stops accepting")
+    )
+    shutdown_timeout_seconds: float = field(
+        default=30, metadata=doc("30", "longest wait for requests in flight at shutdown; later ones are cancelled")
+    )
+    audit_retention_days: int = field(
+        default=1095, metadata=doc("1095", "audit events older than this are deleted by the sweep (>= 183)")
+    )
+    session_retention_days: int = field(
+        default=30, metadata=doc("30", "ended sessions and expired enrolment codes are deleted this long after")
+    )
+    retention_sweep_seconds: int = field(
+        default=3600, metadata=doc("3600", "how often a worker runs the retention sweep (0: only `uidp sweep`)")
+    )
+
+    def check_operations(self) -> None:
+        """Refuse operations settings that cannot work; one line each."""
+        if self.log_level not in ("debug", "info", "warning", "error"):
+            raise ConfigError("UIDP_LOG_LEVEL must be debug, info, warning or error")
+        if self.log_format not in ("json", "text"):
+            raise ConfigError("UIDP_LOG_FORMAT must be json or text")
+        if self.metrics_token and len(self.metrics_token) < 32:
+            raise ConfigError("UIDP_METRICS_TOKEN must be at least 32 characters")
+        if self.metrics_bind and self.metrics_address is None:
+            raise ConfigError("UIDP_METRICS_BIND must look like 127.0.0.1:9464")
+        if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
+            raise ConfigError(
+                f"UIDP_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS} (six months of logs, by law)"
+            )
+        if self.session_retention_days < 1 or self.drain_seconds < 0 or self.shutdown_timeout_seconds <= 0:
+            raise ConfigError(
+                "UIDP_SESSION_RETENTION_DAYS must be at least 1, UIDP_DRAIN_SECONDS at least 0 and "
+                "UIDP_SHUTDOWN_TIMEOUT_SECONDS more than 0"
+            )
+
+    @property
+    def metrics_address(self) -> tuple[str, int] | None:
+        """UIDP_METRICS_BIND as (host, port), or None when unset or malformed."""
+        host, _, port = self.metrics_bind.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            return None
+        return host.strip("[]"), int(port)

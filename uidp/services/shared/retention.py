@@ -1,0 +1,48 @@
+"""Retention: what is deleted once it is no longer needed, and after how long (docs/operations.md, "Retention").
+
+Each chore is one conditional delete of rows past their time, so several workers or a cron ``uidp sweep``
+running at once delete each row once and never a live one. The audit log is kept ``UIDP_AUDIT_RETENTION_DAYS``
+(3 years by default; the cybersecurity law asks for at least 6 months of logs, which the settings check
+enforces); ended sessions and expired enrolment codes ``UIDP_SESSION_RETENTION_DAYS`` after they ended.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tortoise.expressions import Q
+
+from uidp.models.audit import AuditEvent
+from uidp.models.session import Session
+from uidp.models.staff import StaffEnrolment
+from uidp.runtime import Runtime
+from uidp.services.shared.audit import Audit
+
+
+class Retention:
+    """The retention chores; each returns how many rows it deleted."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def purge_audit_events(self) -> int:
+        """Delete audit events older than ``UIDP_AUDIT_RETENTION_DAYS``."""
+        cutoff = self.rt.clock.now() - timedelta(days=self.rt.settings.audit_retention_days)
+        deleted = await AuditEvent.filter(at__lt=cutoff).delete()
+        if deleted:
+            await Audit(self.rt).record("audit.purged", count=deleted, before=cutoff.isoformat())
+        return deleted
+
+    async def purge_sessions(self) -> int:
+        """Delete sessions that ended (expired, idle too long, or ended by someone) over the retention ago."""
+        settings = self.rt.settings
+        cutoff = self.rt.clock.now() - timedelta(days=settings.session_retention_days)
+        longest_idle = timedelta(minutes=max(settings.session_idle_minutes, settings.staff_session_idle_minutes))
+        ended = Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(last_seen_at__lt=cutoff - longest_idle)
+        return await Session.filter(ended).delete()
+
+    async def purge_enrolment_codes(self) -> int:
+        """Delete staff enrolments whose setup code and enrolment token both expired over the retention ago."""
+        cutoff = self.rt.clock.now() - timedelta(days=self.rt.settings.session_retention_days)
+        spent = Q(token_expires_at__isnull=True) | Q(token_expires_at__lt=cutoff)
+        return await StaffEnrolment.filter(Q(code_expires_at__lt=cutoff) & spent).delete()
