@@ -14,8 +14,12 @@ SettingsOf = Callable[[], Settings]
 WithDb = Callable[[Settings, Callable[[], Awaitable[Any]]], Any]
 
 
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> None:
-    """Add ``sweep``, ``backup`` and ``restore`` to the ``uidp`` command."""
+    """Add ``sweep``, ``backup``, ``restore`` and ``keys rotate-pii`` to the ``uidp`` command."""
 
     def sweep(args: argparse.Namespace) -> None:
         from uidp.chores import sweep_now
@@ -40,6 +44,22 @@ def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> 
         except (RestoreRefused, OSError) as error:
             sys.exit(f"uidp: restore refused: {error}")
 
+    def rotate_pii(args: argparse.Namespace) -> None:
+        from uidp.runtime import Crypto
+        from uidp.services.shared.key_rotation import PiiRotation
+
+        resolved = settings()
+        rotation = PiiRotation(Crypto.of(resolved).cipher, batch=args.batch, progress=_progress)
+        report = with_db(resolved, rotation.run)
+        print(*report.lines(), sep="\n")
+        if not report.done:
+            sys.exit(1)
+
+    keys = sub.add_parser("keys", help="key rotation without downtime (docs/operations.md)")
+    rotations = keys.add_subparsers(dest="keys_command", required=True)
+    rotate = rotations.add_parser("rotate-pii", help="re-encrypt every sealed value under the first UIDP_PII_KEYS key")
+    rotate.add_argument("--batch", type=int, default=500, help="rows per query (default 500)")
+    rotate.set_defaults(func=rotate_pii)
     sub.add_parser(
         "sweep", help="run every retention chore once (audit log, ended sessions, uploads; one sweeper at a time)"
     ).set_defaults(func=sweep)
