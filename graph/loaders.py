@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from strawberry.dataloader import DataLoader
 
 from uidp.runtime import Runtime
+from uidp.services.entities.entities import EntityView, EntityViews
+from uidp.services.persons.persons import PersonView, PersonViews
 from uidp.services.staff.staff import StaffService
 
 
 @dataclass(frozen=True)
 class Loaders:
     staff_usernames: DataLoader[uuid.UUID, str | None]  # None: no such staff member
+    persons: DataLoader[uuid.UUID, PersonView | None]  # masked views (grantees, grantors, applicants)
+    entities: DataLoader[uuid.UUID, EntityView | None]  # masked views (the entity a grant is of)
 
     @classmethod
     def of(cls, rt: Runtime) -> Loaders:
@@ -28,4 +32,16 @@ class Loaders:
             found = await StaffService(rt).usernames(ids)
             return [found.get(staff_id) for staff_id in ids]
 
-        return cls(staff_usernames=DataLoader(load_fn=staff_usernames))
+        async def persons(ids: Sequence[uuid.UUID]) -> list[PersonView | None]:
+            found = await PersonViews(rt).many(ids)
+            return [found.get(person_id) for person_id in ids]
+
+        async def entities(ids: Sequence[uuid.UUID]) -> list[EntityView | None]:
+            found = await EntityViews(rt).many(ids)
+            return [found.get(entity_id) for entity_id in ids]
+
+        return cls(
+            staff_usernames=DataLoader(load_fn=staff_usernames),
+            persons=DataLoader(load_fn=persons),
+            entities=DataLoader(load_fn=entities),
+        )

@@ -56,6 +56,16 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
 }
 
 
+# Root fields that need a session and that a proxy session (E3, an agent acting for an entity under a grant)
+# may call; it is refused every other such field with AGENT_FORBIDDEN (deny by default, decision 201), so a
+# field added later is closed to agents until it is listed here. Public fields do not ask for a session.
+AGENT_FIELDS: frozenset[str] = frozenset(
+    {
+        "logout",  # the agent ends their own proxy session
+    }
+)
+
+
 def access_for(field_name: str) -> StaffAccess:
     try:
         return STAFF_FIELDS[field_name]

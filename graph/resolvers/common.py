@@ -10,9 +10,10 @@ from strawberry.types.base import StrawberryOptional
 from strawberry.types.union import StrawberryUnion
 
 from graph.context import Context
+from graph.permissions import AGENT_FIELDS
 from graph.schema.errors import Error, FieldError, Forbidden, NotAuthenticated, to_error
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.services.shared.principal import Principal
+from uidp.services.shared.principal import Principal, refuse_agent
 
 T = TypeVar("T")
 
@@ -49,10 +50,15 @@ async def guarded(info: Info, call: Callable[[], Awaitable[T]]) -> T | Error:
 
 
 async def require_principal(info: Info, kind: str | None = None, roles: tuple[str, ...] = ()) -> Principal:
-    """The caller's principal, or a DomainError that resolvers turn into NotAuthenticated / Forbidden."""
+    """The caller's principal, or a DomainError that resolvers turn into NotAuthenticated / Forbidden.
+
+    A proxy session is refused (AGENT_FORBIDDEN) on every root field not in ``graph.permissions.AGENT_FIELDS``.
+    """
     principal = await ctx(info).principal()
     if principal is None:
         raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+    if info.field_name not in AGENT_FIELDS:
+        refuse_agent(principal)
     if kind is not None and principal.kind != kind:
         raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
     if roles and not set(roles) & set(principal.roles):

@@ -12,7 +12,7 @@ from graph.schema.types import EntityAccount, LoginSuccess, PersonAccount, Staff
 from uidp.domain.accounts import SubjectKind
 from uidp.http.auth import set_session_cookie
 from uidp.services.auth.login import LoginOutcome
-from uidp.services.auth.sessions import session_limits
+from uidp.services.auth.sessions import principal_of, session_limits
 from uidp.services.entities.entities import EntityViews
 from uidp.services.persons.persons import PersonViews
 from uidp.services.shared.notices import Notices
@@ -23,7 +23,7 @@ from uidp.services.staff.staff import StaffService
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:
     if principal.kind == SubjectKind.ENTITY:
         entity = await EntityViews(ctx(info).rt).get(principal.id)
-        return EntityAccount.of(entity) if entity else None
+        return EntityAccount.of(entity, acting=principal) if entity else None
     if principal.kind == SubjectKind.STAFF:
         staff = await StaffService(ctx(info).rt).get(principal.id)
         if staff is None:
@@ -48,7 +48,7 @@ async def _success(info: Info, outcome: LoginOutcome) -> LoginSuccess:
             PersonViews(c.rt).view(outcome.person)
         )
     else:
-        viewer = await viewer_of(info, Principal(outcome.subject_kind, outcome.subject_id, session.id))
+        viewer = await viewer_of(info, principal_of(session))
     pending = await Notices(c.rt).pending(outcome.subject_kind, outcome.subject_id)
     return LoginSuccess(
         token=outcome.issued.token,

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 import strawberry
 
+from uidp.domain.accounts import ActorRole as DomainActorRole
 from uidp.domain.bank_cards import BankCheckStatus as DomainBankCheckStatus
 from uidp.domain.bank_cards import MismatchReason as DomainMismatchReason
 from uidp.domain.certificates import CertificateType as DomainCertificateType
@@ -59,4 +60,10 @@ BankCheckStatus = strawberry.enum(
 )
 BankCheckReason = strawberry.enum(
     DomainMismatchReason, name="BankCheckReason", description="Why a bank-card check failed."
+)
+ActorRole = strawberry.enum(
+    DomainActorRole,
+    name="ActorRole",
+    description="Who acts in an entity's session besides the entity itself: a proxy agent under a grant (E3), or "
+    "the legal representative or a manager who scanned the electronic business licence (E6).",
 )

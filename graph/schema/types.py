@@ -7,6 +7,7 @@ from typing import Annotated
 
 import strawberry
 
+from graph.schema.acting import ActingPerson, acting_person
 from graph.schema.enums import AssuranceLevel as AssuranceLevel
 from graph.schema.enums import CertificateType as CertificateType
 from graph.schema.enums import DocumentKind as DocumentKind
@@ -29,6 +30,7 @@ from uidp.domain.certificates import Gender as DomainGender
 from uidp.models.person import PersonStatus as DomainPersonStatus
 from uidp.services.entities.entities import EntityView
 from uidp.services.persons.persons import PersonView
+from uidp.services.shared.principal import Principal
 
 
 @strawberry.type(description="A natural person's own account; every piece of PII is masked (X4).")
@@ -113,10 +115,11 @@ class StaffMember:
 @strawberry.type(description="A legal person's own account (E2); names, code and contact are masked (X4).")
 class EntityAccount:
     view: strawberry.Private[EntityView]
+    acting: strawberry.Private[Principal | None] = None  # the session's principal, for its own view only
 
     @classmethod
-    def of(cls, view: EntityView) -> EntityAccount:
-        return cls(view=view)
+    def of(cls, view: EntityView, acting: Principal | None = None) -> EntityAccount:
+        return cls(view=view, acting=acting)
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -157,6 +160,13 @@ class EntityAccount:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.view.created_at
+
+    @strawberry.field(
+        description="The person acting for the entity in this session (a proxy agent, E3, or a licence scanner); "
+        "null when the entity acts itself, and for anyone but this session's own `me` or login answer."
+    )
+    async def acting_person(self, info: strawberry.Info) -> ActingPerson | None:
+        return await acting_person(info, self.view.id, self.acting)
 
 
 Viewer = Annotated[

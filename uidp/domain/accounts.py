@@ -22,3 +22,15 @@ class StaffRole(StrEnum):
     REVIEWER = "reviewer"
     OPERATOR = "operator"
     ADMINISTRATOR = "administrator"
+
+
+class ActorRole(StrEnum):
+    """Who acts in a session for its subject (an entity) when that is not the subject itself (``Session.actor_role``).
+
+    ``legal_representative`` and ``manager`` scan the electronic business licence (E6); ``agent`` logs in under
+    a grant (E3, ``loginAsAgent``) and acts only within that grant's scope and period.
+    """
+
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    MANAGER = "manager"
+    AGENT = "agent"

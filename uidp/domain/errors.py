@@ -54,6 +54,7 @@ class ErrorCode(StrEnum):
     ACCOUNT_REJECTED = "ACCOUNT_REJECTED"
     NOT_AUTHENTICATED = "NOT_AUTHENTICATED"
     FORBIDDEN = "FORBIDDEN"
+    AGENT_FORBIDDEN = "AGENT_FORBIDDEN"  # a proxy session (E3) may not do this for the entity (decision 201)
     NOT_FOUND = "NOT_FOUND"
     UNKNOWN_LOGIN_METHOD = "UNKNOWN_LOGIN_METHOD"
     LOGIN_CANNOT_START = "LOGIN_CANNOT_START"  # the method has no first step: complete it directly

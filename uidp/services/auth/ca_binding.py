@@ -34,7 +34,7 @@ from uidp.runtime import Runtime
 from uidp.services.auth.ca_challenges import CaChallenges, IssuedChallenge
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
-from uidp.services.shared.principal import ClientInfo, Principal
+from uidp.services.shared.principal import ClientInfo, Principal, refuse_agent
 from uidp.services.shared.request_limits import limit_per_key
 from uidp.services.shared.sms import SentCode, SmsCodes, SmsPurpose
 
@@ -121,8 +121,9 @@ class CertificateBindings:
         self.audit = Audit(rt)
 
     async def holder(self, principal: Principal) -> Holder:
-        """The logged-in entity or person who may bind; FORBIDDEN for others."""
+        """The logged-in entity or person who may bind; FORBIDDEN for others, AGENT_FORBIDDEN for a proxy session."""
         forbidden = DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
+        refuse_agent(principal)
         if principal.kind == SubjectKind.ENTITY:
             entity = await Entity.get_or_none(id=principal.id, status=EntityStatus.ACTIVE)
             if entity is None:

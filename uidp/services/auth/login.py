@@ -25,7 +25,7 @@ from uidp.services.auth.pipeline import AccountRow, CorePorts, LoginOutcome, Log
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.captcha import CaptchaService
 from uidp.services.shared.credentials import Passwords
-from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.principal import ClientInfo, Principal
 from uidp.services.staff.staff import StaffService
 
 FAILED_MESSAGE = "账号或密码错误"
@@ -159,9 +159,18 @@ class LoginService:
                 reason="second_factor", code=ErrorCode.SECOND_FACTOR_INVALID, message="动态口令错误", field="totpCode"
             )
 
-    async def logout(self, session_id: uuid.UUID, subject: tuple[str, uuid.UUID], client: ClientInfo) -> None:
+    async def logout(
+        self,
+        session_id: uuid.UUID,
+        subject: tuple[str, uuid.UUID],
+        client: ClientInfo,
+        *,
+        actor: Principal | None = None,
+    ) -> None:
+        """End the session; ``actor`` (the session's principal) names a proxy session's agent in the audit."""
         await self.pipeline.sessions.revoke_one(session_id, "logout")
-        await self.audit.record("logout", subject=subject, client=client, session_id=str(session_id))
+        acting = actor if actor is not None and actor.actor_id is not None else None
+        await self.audit.record("logout", actor=acting, subject=subject, client=client, session_id=str(session_id))
 
 
 class _Failure:

@@ -28,12 +28,12 @@ from uidp.ports import Assertion, LoginMethod, PasswordSubject
 from uidp.runtime import Runtime
 from uidp.services.auth.bindings import AccountRef, Bindings, Match
 from uidp.services.auth.login_throttle import Attempt, LoginThrottle
-from uidp.services.auth.sessions import IssuedSession, Sessions
+from uidp.services.auth.sessions import IssuedSession, SessionActor, Sessions
 from uidp.services.entities.entities import EntityLookup
 from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
-from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.principal import ClientInfo, Principal
 
 log = logging.getLogger("uidp.login")
 
@@ -159,14 +159,19 @@ class LoginPipeline:
         *,
         attempt: Attempt | None = None,
         row: AccountRow | None = None,
+        actor: SessionActor | None = None,
         **details: Any,
     ) -> LoginOutcome:
-        """Hand the attempt back to its counter, issue the session and write ``login.succeeded``."""
+        """Hand the attempt back to its counter, issue the session and write ``login.succeeded``.
+
+        ``actor``: the person acting for the account (an entity) in this session; the event names them too.
+        """
         if attempt is not None:
             await self.throttle.succeeded(attempt)
-        issued = await self.sessions.issue(account.kind, account.id, method_id, client)
+        issued = await self.sessions.issue(account.kind, account.id, method_id, client, actor=actor)
         await self.audit.record(
             "login.succeeded",
+            actor=_acting(actor, account, issued.session.id),
             subject=(account.kind, account.id),
             client=client,
             method=method_id,
@@ -189,6 +194,15 @@ class LoginPipeline:
         await self.audit.record(
             "login.failed", outcome="failure", subject=ref, client=client, method=method_id, reason=reason, **details
         )
+
+
+def _acting(actor: SessionActor | None, account: AccountRef, session_id: uuid.UUID) -> Principal | None:
+    """The audit's actor of a session opened by a person for an account (None when the account acts itself)."""
+    if actor is None:
+        return None
+    return Principal(
+        account.kind, account.id, session_id, actor_id=actor.person_id, actor_role=actor.role, grant_id=actor.grant_id
+    )
 
 
 # A proven account that may not log in yet: the state is told, since ownership is proven.

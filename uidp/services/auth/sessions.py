@@ -19,6 +19,15 @@ TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minut
 
 
 @dataclass(frozen=True)
+class SessionActor:
+    """The person acting for a session's subject (an entity): an agent under a grant, or a licence scanner."""
+
+    person_id: uuid.UUID
+    role: str  # uidp.domain.accounts.ActorRole
+    grant_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
 class IssuedSession:
     token: str
     session: Session
@@ -44,12 +53,33 @@ async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID |
     await rt.store.publish(ended_channel(subject_kind, subject_id), "ended")
 
 
+def principal_of(session: Session, roles: tuple[str, ...] = ()) -> Principal:
+    """The principal a session speaks for, with the person acting in it for its subject (``actor_*``)."""
+    return Principal(
+        session.subject_kind,
+        session.subject_id,
+        session.id,
+        roles,
+        actor_id=session.actor_id,
+        actor_role=session.actor_role,
+        grant_id=session.grant_id,
+    )
+
+
 class Sessions:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.idle, self.absolute = session_limits(rt.settings, SubjectKind.PERSON)
 
-    async def issue(self, subject_kind: str, subject_id: uuid.UUID, method: str, client: ClientInfo) -> IssuedSession:
+    async def issue(
+        self,
+        subject_kind: str,
+        subject_id: uuid.UUID,
+        method: str,
+        client: ClientInfo,
+        *,
+        actor: SessionActor | None = None,
+    ) -> IssuedSession:
         """A new session; the token is returned once and only its digest is stored."""
         now = self.rt.clock.now()
         token = new_token()
@@ -65,6 +95,9 @@ class Sessions:
             created_at=now,
             last_seen_at=now,
             expires_at=now + absolute,
+            actor_id=actor.person_id if actor else None,
+            actor_role=actor.role if actor else None,
+            grant_id=actor.grant_id if actor else None,
         )
         return IssuedSession(token, session)
 
@@ -126,4 +159,4 @@ class Sessions:
             if staff is None:
                 return None
             roles = tuple(staff.roles)
-        return Principal(session.subject_kind, session.subject_id, session.id, roles)
+        return principal_of(session, roles)

@@ -7,6 +7,7 @@ an entity to its own session with every identifying value masked.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 
@@ -120,3 +121,7 @@ class EntityViews:
     async def get(self, entity_id: uuid.UUID) -> EntityView | None:
         entity = await Entity.get_or_none(id=entity_id)
         return self.view(entity) if entity else None
+
+    async def many(self, entity_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, EntityView]:
+        """The views of these entities (absent ids are left out), in one query (DataLoaders)."""
+        return {entity.id: self.view(entity) for entity in await Entity.filter(id__in=list(set(entity_ids)))}

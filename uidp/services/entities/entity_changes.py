@@ -37,7 +37,7 @@ from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
 from uidp.services.shared.pii import Pii
-from uidp.services.shared.principal import ClientInfo, Principal
+from uidp.services.shared.principal import ClientInfo, Principal, refuse_agent
 from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.sms import SmsCodes, SmsPurpose
 from uidp.services.shared.step_tickets import StepTickets
@@ -295,9 +295,10 @@ class EntityChanges:
 
 
 async def acting_entity(principal: Principal) -> Entity:
-    """The entity of an entity session; any other caller is FORBIDDEN."""
+    """The entity of an entity session; any other caller is FORBIDDEN, a proxy session AGENT_FORBIDDEN."""
     if principal.kind != SubjectKind.ENTITY:
         raise DomainError(ErrorCode.FORBIDDEN, "请使用法人账号登录")
+    refuse_agent(principal)
     entity = await Entity.get_or_none(id=principal.id)
     if entity is None or entity.status != EntityStatus.ACTIVE:
         raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")

@@ -19,6 +19,7 @@ from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_id_number, mask_phone
 from uidp.models.entity import Entity
 from uidp.runtime import Runtime
+from uidp.services.auth.proxy_sessions import ProxySessions
 from uidp.services.persons.user_space import UserSpace
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.erasure import erase_person
@@ -71,6 +72,8 @@ class CancellationService:
         await self.codes.check(SmsPurpose.CANCEL_ACCOUNT, phone, sms_code)
         async with in_transaction():
             await self.codes.consume(SmsPurpose.CANCEL_ACCOUNT, phone, sms_code)
+            # The fifth consequence: every proxy session the person holds for an entity ends with the account.
+            proxy_sessions = await ProxySessions(self.rt).end_for_agent(person.id, "cancelled")
             deleted = await erase_person(person.id)
         await Audit(self.rt).record(
             "person.cancelled",
@@ -79,6 +82,7 @@ class CancellationService:
             certificate_number=mask_id_number(stored),
             phone=mask_phone(phone),
             deleted={table: count for table, count in deleted.items() if count},
+            proxy_sessions_ended=proxy_sessions,
         )
         return person.id
 

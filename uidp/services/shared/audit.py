@@ -6,6 +6,7 @@ import logging
 from typing import Any
 from uuid import UUID
 
+from uidp.domain.accounts import SubjectKind
 from uidp.events import Event
 from uidp.models.audit import AuditEvent
 from uidp.observability.metrics import count_event
@@ -33,12 +34,21 @@ class Audit:
     ) -> Event:
         if actor is not None and actor.label:
             details = {"actor": actor.label, **details}
+        actor_kind, actor_id = (actor.kind, str(actor.id)) if actor else (None, None)
+        if actor is not None and actor.actor_id is not None:
+            # A person acting for the session's subject (a proxy agent): the person is the actor, and the
+            # event names the account acted for, the role and the grant as well.
+            actor_kind, actor_id = SubjectKind.PERSON, str(actor.actor_id)
+            acting = {"acting_for": f"{actor.kind}:{actor.id}", "actor_role": actor.actor_role}
+            if actor.grant_id is not None:
+                acting["grant_id"] = str(actor.grant_id)
+            details = {**acting, **details}
         event = Event(
             type=event_type,
             outcome=outcome,
             at=self.rt.clock.now(),
-            actor_kind=actor.kind if actor else None,
-            actor_id=str(actor.id) if actor else None,
+            actor_kind=actor_kind,
+            actor_id=actor_id,
             subject_kind=subject[0] if subject else None,
             subject_id=str(subject[1]) if subject else None,
             client_address=client.masked_address if client else None,

@@ -8,7 +8,10 @@ import uuid
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from uidp.domain.accounts import SubjectKind
+from uidp.domain.accounts import ActorRole, SubjectKind
+from uidp.domain.errors import DomainError, ErrorCode
+
+AGENT_FORBIDDEN_MESSAGE = "代理登录不能办理此项业务，请使用法人账号登录"
 
 # Names a command-line operator's stable actor id: uuid5(CLI_NAMESPACE, "cli:<os user>").
 CLI_NAMESPACE = uuid.UUID("6f1c2a4e-2b0d-5c36-9a51-7d3e8f0b1c22")
@@ -61,6 +64,10 @@ class Principal:
     # None: a session, with all of its roles' rights. A tuple: an API token limited to these scopes.
     scopes: tuple[str, ...] | None = None
     label: str | None = None  # a human name for actors without an account (the CLI operator), for the audit
+    # A session opened by a person acting for its subject (Session.actor_*): the person, their role, the grant.
+    actor_id: UUID | None = None
+    actor_role: str | None = None
+    grant_id: UUID | None = None
 
     @property
     def via_token(self) -> bool:
@@ -69,6 +76,18 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.kind == SubjectKind.STAFF
+
+    @property
+    def is_agent(self) -> bool:
+        """A proxy session (E3): a person acting for an entity under a grant, within its scope and period."""
+        return self.actor_role == ActorRole.AGENT
+
+
+def refuse_agent(principal: Principal) -> None:
+    """AGENT_FORBIDDEN for a proxy session: it never changes who controls the entity (password, contact,
+    certificates, legal information), whatever its grant says (decision 201)."""
+    if principal.is_agent:
+        raise DomainError(ErrorCode.AGENT_FORBIDDEN, AGENT_FORBIDDEN_MESSAGE)
 
 
 def cli_actor(os_user: str | None = None) -> Principal:

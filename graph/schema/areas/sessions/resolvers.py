@@ -84,7 +84,7 @@ async def logout(info: Info) -> LogoutResult:
             message="API 令牌不能退出登录，请用 revokeApiToken 撤销令牌",
             field=None,
         )
-    await LoginService(c.rt).logout(principal.session_id, (principal.kind, principal.id), c.client)
+    await LoginService(c.rt).logout(principal.session_id, (principal.kind, principal.id), c.client, actor=principal)
     clear_session_cookie(c.response, c.rt.settings)
     return LoggedOut()
 
