@@ -75,9 +75,11 @@ class AuthorizeQr:
         return Response(image.to_string(), media_type="image/svg+xml", headers=NO_STORE)
 
 
-# The return page: reads the fragment, calls completeLogin, and offers the binding form on BindingRequired.
+# The return page: reads the fragment, calls completeLogin, and offers the binding form on BindingRequired;
+# opened without a fragment, it offers to start (startLogin, then on to Alipay).
 RETURN_SCRIPT = """
 const out = document.getElementById("out"), form = document.getElementById("bind");
+const start = document.getElementById("start");
 const args = new URLSearchParams(location.hash.slice(1));
 history.replaceState(null, "", location.pathname);
 async function gql(query, input) {
@@ -94,12 +96,20 @@ function show(result) {
   }
   out.textContent = result.message || "登录未成功，请重新登录";
 }
-const DONE = "__typename ... on LoginSuccess { token } ... on BindingRequired { ticket } ... on Error { code message }";
+const DONE = "__typename ... on LoginSuccess { token } ... on Error { code message }";
 if (args.get("state") && args.get("auth_code")) {
-  gql(`mutation($i: CompleteLoginInput!) { completeLogin(input: $i) { ${DONE} } }`,
+  gql(`mutation($i: CompleteLoginInput!) { completeLogin(input: $i) { ${DONE} ... on BindingRequired { ticket } } }`,
       {method: "alipay", state: args.get("state"), params: [{name: "auth_code", value: args.get("auth_code")}]})
     .then(show);
-} else { out.textContent = "缺少登录参数，请返回登录页重新发起支付宝登录"; }
+} else {
+  out.textContent = "";
+  start.hidden = false;
+}
+start.addEventListener("click", async () => {
+  const r = await gql(`mutation($i: StartLoginInput!) { startLogin(input: $i) {
+    __typename ... on LoginRedirect { url } ... on Error { message } } }`, {method: "alipay"});
+  if (r.__typename === "LoginRedirect") { location.assign(r.url); } else { out.textContent = r.message; }
+});
 form.addEventListener("submit", (event) => {
   event.preventDefault();
   gql(`mutation($i: CompleteBindingInput!) { completeBinding(input: $i) { ${DONE} } }`,
@@ -109,7 +119,7 @@ form.addEventListener("submit", (event) => {
 SCRIPT_HASH = base64.b64encode(hashlib.sha256(RETURN_SCRIPT.encode()).digest()).decode()
 RETURN_PAGE = (
     '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>支付宝登录</title>'
-    '<p id="out">正在完成支付宝登录…</p>'
+    '<p id="out">正在完成支付宝登录…</p><button id="start" hidden>使用支付宝登录</button>'
     '<form id="bind" hidden><input name="identifier" placeholder="手机号或证件号码" autocomplete="username">'
     '<input name="password" type="password" placeholder="密码" autocomplete="current-password">'
     "<button>绑定并登录</button></form>"
@@ -118,6 +128,7 @@ RETURN_PAGE = (
 
 
 async def return_page(request: Request) -> Response:
-    """Our own login-return page, for deployments (and the dev sandbox) without a front end of their own."""
+    """Our own login page, for deployments (and the dev sandbox) without a front end of their own: it starts the
+    login, completes it when Alipay's redirect comes back, and offers the binding form."""
     csp = f"default-src 'none'; script-src 'sha256-{SCRIPT_HASH}'; connect-src 'self'; form-action 'none'"
     return HTMLResponse(RETURN_PAGE, headers={**NO_STORE, "content-security-policy": csp})

@@ -98,9 +98,8 @@ async def test_a_skewed_or_utc_timestamp_is_refused(gateway, simulated):
         await gateway.call(OAUTH_TOKEN, {"grant_type": "authorization_code", "code": simulated.authorize(USER)})
 
 
+@pytest.mark.parametrize("mode", ["certificate"])
 async def test_certificate_sns_are_checked(gateway, simulated, mode):
-    if mode != "certificate":
-        pytest.skip("certificate mode only")
     assert (await post(simulated, token_params(gateway, app_cert_sn="0" * 32)))["sub_code"] == "isv.app-cert-sn-invalid"
     wrong_root = token_params(gateway, alipay_root_cert_sn="0" * 32)
     assert (await post(simulated, wrong_root))["sub_code"] == "isv.alipay-root-cert-sn-invalid"
@@ -129,9 +128,8 @@ async def test_untrusted_answers_say_why(gateway, simulated, tamper, reason):
     assert (refused.value.reason, refused.value.user_side) == (reason, False)
 
 
+@pytest.mark.parametrize("mode", ["certificate"])
 async def test_certificate_mode_answers_name_a_known_valid_certificate(gateway, simulated, keys, mode):
-    if mode != "certificate":
-        pytest.skip("certificate mode only")
     simulated.tamper = "unknown_cert_sn"
     with pytest.raises(GatewayError, match="unknown_cert_sn"):
         await gateway.call(OAUTH_TOKEN, {"grant_type": "authorization_code", "code": simulated.authorize(USER)})
@@ -142,9 +140,8 @@ async def test_certificate_mode_answers_name_a_known_valid_certificate(gateway, 
         await gateway.call(OAUTH_TOKEN, {"grant_type": "authorization_code", "code": simulated.authorize(USER)})
 
 
+@pytest.mark.parametrize("mode", ["public_key"])
 async def test_public_key_mode_refuses_an_answer_signed_by_another_key(alipay_config, simulated, keys, mode):
-    if mode != "public_key":
-        pytest.skip("public-key mode only")
     impostor = dataclasses.replace(simulated, signing_key=keys.app_key)
     gateway = AlipayGateway(alipay_config, transport=gateway_transport(impostor))
     with pytest.raises(GatewayError, match="bad_signature"):

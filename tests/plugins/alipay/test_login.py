@@ -171,18 +171,16 @@ async def test_untrusted_answer_is_refused(client, person, simulated, tamper):
     assert failed is not None and failed.details["reason"] == "VERIFIER_UNAVAILABLE"
 
 
+@pytest.mark.parametrize("mode", ["certificate"])
 async def test_unknown_alipay_cert_sn_is_refused(client, person, simulated, mode):
-    if mode != "certificate":
-        pytest.skip("alipay_cert_sn exists in certificate mode only")
     simulated.tamper = "unknown_cert_sn"
     answer = await login(client, simulated)
     assert answer["code"] == "VERIFIER_UNAVAILABLE", answer
     await nothing_stored()
 
 
+@pytest.mark.parametrize("mode", ["certificate"])
 async def test_expired_gateway_certificate_is_refused(client, person, simulated, alipay, keys, mode):
-    if mode != "certificate":
-        pytest.skip("certificate mode only")
     later = keys.gateway_cert.not_valid_after_utc.timestamp() + 3600
     simulated.clock = alipay.method.gateway.clock = lambda: later  # both sides agree on the time; the cert is old
     answer = await login(client, simulated)

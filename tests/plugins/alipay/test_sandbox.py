@@ -13,11 +13,14 @@ import pytest
 from plugins.alipay.callback import SCRIPT_HASH
 from tests.plugins.alipay.material import material
 from tests.plugins.alipay.test_login import COMPLETE, START, call
-from tests.support import production_keys
+from tests.support import PASSWORD, production_keys
+from tests.test_graphiql_offline import CHROMIUM, CHROMIUM_ARGS, base_url, browser_or_skip
 from uidp.config import ConfigError, Settings
+from uidp.models.binding import ExternalBinding
 from uidp.plugin_host import PluginHost
 
 pytestmark = pytest.mark.anyio
+__all__ = ["base_url"]  # the fixture: the app on a port of 127.0.0.1, for the browser
 
 
 @pytest.fixture
@@ -86,3 +89,39 @@ def test_a_configured_plugin_loads_from_its_variables(make_settings, monkeypatch
     monkeypatch.setenv("UIDP_ALIPAY_KEY_MODE", "rsa")
     with pytest.raises(ConfigError, match="UIDP_ALIPAY_KEY_MODE"):
         PluginHost(make_settings(plugins="plugins.alipay"))
+
+
+async def test_the_sandbox_in_a_real_browser(base_url, api, tmp_path):
+    """Headless Chromium on the dev sandbox: our login page -> the sandbox's Alipay page -> pick a user -> back,
+    BindingRequired -> the binding form with the account's phone and password -> logged in."""
+    async_api = browser_or_skip()
+    person = await api.register(api.id_card_form())
+    assert person["__typename"] == "PersonRegistered", person
+    console: list[str] = []
+    async with async_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context()).new_page()
+            page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+            page.on("pageerror", lambda error: console.append(f"pageerror: {error}"))
+            try:
+                await page.goto(f"{base_url}/plugins/alipay/return")
+                await page.click("#start", timeout=20_000)
+                await page.wait_for_url("**/plugins/alipay/sandbox/authorize?**", timeout=20_000)
+                await page.click("text=沙箱用户甲")
+                await page.wait_for_selector("#bind:not([hidden])", timeout=20_000)
+                assert "尚未绑定" in await page.inner_text("#out")
+                await page.fill("input[name=identifier]", "15012340058")
+                await page.fill("input[name=password]", PASSWORD)
+                await page.click("#bind button")
+                await page.wait_for_function("() => document.getElementById('out').innerText === '登录成功'",
+                                             timeout=20_000)  # fmt: skip
+            except async_api.Error as error:
+                await page.screenshot(path=str(tmp_path / "alipay.png"))
+                shown = await page.inner_text("body")
+                pytest.fail(f"the sandbox flow stopped: {error}; page: {shown}; console: {console}")
+            assert "auth_code" not in page.url  # the fragment was cleared
+        finally:
+            await browser.close()
+    assert not [line for line in console if "Content Security Policy" in line], console
+    assert await ExternalBinding.filter(provider="alipay").count() == 1
