@@ -103,6 +103,22 @@ class ErrorCode(StrEnum):
     CERTIFICATE_KEY_WEAK = "CERTIFICATE_KEY_WEAK"
     CERTIFICATE_REVOCATION_UNKNOWN = "CERTIFICATE_REVOCATION_UNKNOWN"
     REPRESENTS_ENTITY = "REPRESENTS_ENTITY"
+    # delegation (E9): candidates, grants, applications
+    GRANTEE_LEVEL_TOO_LOW = "GRANTEE_LEVEL_TOO_LOW"  # grantees and candidates are persons of level 2 or above
+    NOT_A_CANDIDATE = "NOT_A_CANDIDATE"  # the grantee is not on the entity's candidate list
+    SELF_GRANT = "SELF_GRANT"  # a person never grants to themselves
+    GRANT_CYCLE = "GRANT_CYCLE"  # the grantee already holds a grant in the chain above
+    GRANT_DEPTH_EXCEEDED = "GRANT_DEPTH_EXCEEDED"  # at most three levels below the entity
+    ITEM_NOT_DELEGABLE = "ITEM_NOT_DELEGABLE"  # unknown, retired or non-delegable service item
+    SCOPE_BEYOND_GRANTOR = "SCOPE_BEYOND_GRANTOR"  # an item the grantor's own grant does not cover
+    PERIOD_INVALID = "PERIOD_INVALID"  # the end is not after the start
+    PERIOD_IN_PAST = "PERIOD_IN_PAST"
+    PERIOD_BEYOND_GRANTOR = "PERIOD_BEYOND_GRANTOR"  # outside the grantor's own grant period
+    NO_ACTIVE_GRANT = "NO_ACTIVE_GRANT"  # the grantor holds no active grant that lets them do this
+    GRANT_NOT_STARTED = "GRANT_NOT_STARTED"
+    GRANT_EXPIRED = "GRANT_EXPIRED"
+    GRANT_CANCELLED = "GRANT_CANCELLED"
+    OUT_OF_SCOPE = "OUT_OF_SCOPE"  # the service item is outside the grant's scope
 
 
 class DomainError(Exception):

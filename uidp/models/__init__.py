@@ -15,4 +15,7 @@ MODEL_MODULES = [
     "uidp.models.entity",
     "uidp.models.ca_binding",
     "uidp.models.notice",
+    "uidp.models.grant",
+    "uidp.models.candidate",
+    "uidp.models.grant_application",
 ]
