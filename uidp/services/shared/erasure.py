@@ -18,7 +18,9 @@ from uidp.domain.accounts import SubjectKind
 from uidp.models.bank_check import BankCheck
 from uidp.models.binding import ExternalBinding
 from uidp.models.ca_binding import CertificateBinding
+from uidp.models.candidate import DelegationCandidate
 from uidp.models.credential import Credential
+from uidp.models.grant_application import GrantApplication
 from uidp.models.notice import AccountNotice
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
@@ -40,12 +42,16 @@ PERSON_OWNED: tuple[tuple[type[Model], Callable[[uuid.UUID], dict[str, Any]]], .
     (Upload, lambda pid: {"owner_kind": SubjectKind.PERSON, "owner_id": pid}),
     (BankCheck, lambda pid: {"person_id": pid}),  # level checks, with the encrypted card number
     (ReviewCase, lambda pid: {"person_id": pid}),  # the person's own registration and appeals
+    (DelegationCandidate, lambda pid: {"person_id": pid}),  # the person on entities' candidate lists (E9)
+    (GrantApplication, lambda pid: {"applicant_id": pid}),  # the person's applications for grants (E9)
     (Person, lambda pid: {"id": pid}),
 )
 
 # Models that name persons but are kept on purpose, with the reason.
 KEPT: dict[str, str] = {
     "audit_event": "the audit trail keeps only ids and masked values (A3)",
+    "delegation_grant": "the entity's record of who acted for it (ids, codes, periods, no PII); grants given or "
+    "held by a cancelled person end through the delegation cascade",
 }
 
 
