@@ -19,3 +19,15 @@ def test_sweep_prints_one_line_per_chore(tmp_path, monkeypatch, capsys):
         "sessions ended over 30 days ago: 0 deleted",
         "expired staff enrolment codes: 0 deleted",
     ]
+
+
+def test_the_key_commands_on_a_current_database(tmp_path, monkeypatch, capsys):
+    for name in ("UIDP_DATABASE_URL", "UIDP_STORE_URL", "UIDP_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("UIDP_DATA_DIR", str(tmp_path / "data"))
+    main(["migrate"])
+    capsys.readouterr()
+    main(["keys", "rotate-pii", "--batch", "10"])
+    assert capsys.readouterr().out.splitlines() == ["every sealed value is under the active key"]
+    main(["keys", "rotate-pepper"])
+    assert capsys.readouterr().out.startswith("no pepper rotation is configured")

@@ -19,7 +19,7 @@ def _progress(line: str) -> None:
 
 
 def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> None:
-    """Add ``sweep``, ``backup``, ``restore`` and ``keys rotate-pii`` to the ``uidp`` command."""
+    """Add ``sweep``, ``backup``, ``restore`` and ``keys rotate-pii|rotate-pepper`` to the ``uidp`` command."""
 
     def sweep(args: argparse.Namespace) -> None:
         from uidp.chores import sweep_now
@@ -55,11 +55,23 @@ def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> 
         if not report.done:
             sys.exit(1)
 
+    def rotate_pepper(args: argparse.Namespace) -> None:
+        from uidp.services.shared.pepper_rotation import passwords_under_old_pepper, report_lines
+
+        resolved = settings()
+        remaining = with_db(resolved, lambda: passwords_under_old_pepper(resolved))
+        print(*report_lines(remaining, resolved.pepper_rotation() is not None), sep="\n")
+        if any(remaining.values()):
+            sys.exit(1)
+
     keys = sub.add_parser("keys", help="key rotation without downtime (docs/operations.md)")
     rotations = keys.add_subparsers(dest="keys_command", required=True)
     rotate = rotations.add_parser("rotate-pii", help="re-encrypt every sealed value under the first UIDP_PII_KEYS key")
     rotate.add_argument("--batch", type=int, default=500, help="rows per query (default 500)")
     rotate.set_defaults(func=rotate_pii)
+    rotations.add_parser(
+        "rotate-pepper", help="how many passwords still rest on UIDP_PASSWORD_PEPPER_OLD (they move at login)"
+    ).set_defaults(func=rotate_pepper)
     sub.add_parser(
         "sweep", help="run every retention chore once (audit log, ended sessions, uploads; one sweeper at a time)"
     ).set_defaults(func=sweep)

@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from datetime import time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,15 @@ class Settings(OperationsSettings):
     )
     password_pepper: str = field(
         default="", metadata=_doc("generated in dev", "base64 pepper (>= 32 bytes) for password pre-hash")
+    )
+    password_pepper_old: str = field(
+        default="",
+        metadata=_doc(
+            "", "the previous pepper while passwords move to UIDP_PASSWORD_PEPPER (`uidp keys rotate-pepper`)"
+        ),
+    )
+    password_pepper_rotated_at: str = field(
+        default="", metadata=_doc("", "when the workers took the new pepper (ISO time; with UIDP_PASSWORD_PEPPER_OLD)")
     )
     secret_key: str = field(
         default="",
@@ -260,6 +269,21 @@ class Settings(OperationsSettings):
             raise ConfigError("UIDP_PII_KEYS is empty: set KEYID:BASE64KEY")
         return keys, next(iter(keys))
 
+    def pepper_rotation(self) -> tuple[bytes, datetime] | None:
+        """The old pepper and the moment the new one took over, during a pepper rotation; else None."""
+        if not self.password_pepper_old:
+            return None
+        old = self.key_bytes("password_pepper_old")
+        if old == self.key_bytes("password_pepper"):
+            raise ConfigError("UIDP_PASSWORD_PEPPER_OLD must differ from UIDP_PASSWORD_PEPPER")
+        try:
+            since = datetime.fromisoformat(self.password_pepper_rotated_at)
+        except ValueError as exc:
+            raise ConfigError("UIDP_PASSWORD_PEPPER_ROTATED_AT must be a time like 2026-12-02T05:00:00+08:00") from exc
+        if since.tzinfo is None:
+            raise ConfigError("UIDP_PASSWORD_PEPPER_ROTATED_AT needs its time zone (e.g. +08:00)")
+        return old, since
+
     def key_bytes(self, name: str) -> bytes:
         value = _b64(getattr(self, name), f"UIDP_{name.upper()}")
         if len(value) < 32:
@@ -324,6 +348,7 @@ class Settings(OperationsSettings):
         self.pii_key_map()
         for name in ("blind_index_key", "password_pepper", "secret_key"):
             self.key_bytes(name)
+        self.pepper_rotation()
         if self.ca_challenges_per_hour < 1:
             raise ConfigError("UIDP_CA_CHALLENGES_PER_HOUR must be at least 1")
         if not all(POLICY_OID.fullmatch(item) for item in self.list_of(self.ca_policy_oids)):

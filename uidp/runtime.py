@@ -70,7 +70,10 @@ class Runtime:
             cipher=crypto.cipher,
             blind=crypto.blind,
             hasher=PasswordHasher(
-                settings.key_bytes("password_pepper"), settings.bcrypt_rounds, settings.hash_threads or None
+                settings.key_bytes("password_pepper"),
+                settings.bcrypt_rounds,
+                settings.hash_threads or None,
+                old_pepper=rotation[0] if (rotation := settings.pepper_rotation()) else None,
             ),
             plugins=plugins,
             secret_key=settings.key_bytes("secret_key"),

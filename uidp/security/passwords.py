@@ -44,9 +44,15 @@ class PasswordHasher:
     :meth:`needs_rehash` and store a fresh :meth:`hash` when the cost setting has changed.
     """
 
-    def __init__(self, pepper: bytes, rounds: int = 12, threads: int | None = None) -> None:
+    def __init__(
+        self, pepper: bytes, rounds: int = 12, threads: int | None = None, old_pepper: bytes | None = None
+    ) -> None:
         if not isinstance(pepper, bytes) or not pepper:
             raise ValueError("password pepper must be non-empty bytes")
+        # The pepper rotation's dual period: a password that fails under the pepper is tried under the old one,
+        # and a hash it opens is remembered, so needs_rehash tells the caller to store a fresh one.
+        self._old_pepper = old_pepper or None
+        self._opened_by_old: dict[str, None] = {}
         if not _MIN_ROUNDS <= rounds <= _MAX_ROUNDS:
             raise ValueError(f"bcrypt rounds must be between {_MIN_ROUNDS} and {_MAX_ROUNDS}")
         # Hashes run in at most ``threads`` worker threads: more than the cores this process may use only
@@ -56,9 +62,9 @@ class PasswordHasher:
         self.rounds = rounds
         self._dummy_hash: bytes | None = None
 
-    def _prehash(self, password: str) -> bytes:
+    def _prehash(self, password: str, pepper: bytes | None = None) -> bytes:
         normalized = unicodedata.normalize("NFC", password).encode("utf-8")
-        return base64.b64encode(hmac.new(self._pepper, normalized, hashlib.sha256).digest())
+        return base64.b64encode(hmac.new(pepper or self._pepper, normalized, hashlib.sha256).digest())
 
     def hash_sync(self, password: str) -> str:
         """Hash ``password`` in the calling thread (for CLI and bulk imports, not the event loop)."""
@@ -68,13 +74,23 @@ class PasswordHasher:
         """Check ``password`` against ``hashed`` in the calling thread; see :meth:`verify`."""
         candidate = self._prehash(password)
         if hashed is None or not _COST_RE.fullmatch(hashed):
-            # Unknown user or unusable hash: spend the same time as a real check, then refuse.
-            bcrypt.checkpw(candidate, self._get_dummy_hash())
+            # Unknown user or unusable hash: spend the same time as a real check (two in the dual period), refuse.
+            for _ in range(2 if self._old_pepper else 1):
+                bcrypt.checkpw(candidate, self._get_dummy_hash())
             return False
         try:
-            return bcrypt.checkpw(candidate, hashed.encode("ascii"))
+            if bcrypt.checkpw(candidate, hashed.encode("ascii")):
+                return True
+            if self._old_pepper is None or not bcrypt.checkpw(
+                self._prehash(password, self._old_pepper), hashed.encode()
+            ):
+                return False
         except ValueError:
             return False
+        if len(self._opened_by_old) > 10_000:  # bounded: the caller rehashes right after the check
+            self._opened_by_old.pop(next(iter(self._opened_by_old)))
+        self._opened_by_old[hashed] = None
+        return True
 
     async def hash(self, password: str) -> str:
         """Hash ``password`` in a worker thread; returns the bcrypt string (``$2b$<cost>$...``)."""
@@ -112,8 +128,11 @@ class PasswordHasher:
         await anyio.to_thread.run_sync(self._get_dummy_hash, limiter=self._limiter)
 
     def needs_rehash(self, hashed: str) -> bool:
-        """True when ``hashed`` is not a bcrypt hash with the current cost (``self.rounds``)."""
+        """True when ``hashed`` is not a bcrypt hash with the current cost (``self.rounds``), or was opened by
+        the old pepper (the rotation's dual period)."""
         match = _COST_RE.fullmatch(hashed)
+        if hashed in self._opened_by_old:
+            return True  # made with the old pepper: store one under the pepper
         return match is None or int(match.group(1)) != self.rounds
 
     def _get_dummy_hash(self) -> bytes:

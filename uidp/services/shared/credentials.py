@@ -36,5 +36,15 @@ class Passwords:
             )
 
     async def rehash_if_needed(self, subject_kind: str, subject_id: uuid.UUID, password: str, current: str) -> None:
-        if self.rt.hasher.needs_rehash(current):
+        """After a right password: store a fresh hash when the cost changed or, during a pepper rotation, when
+        the hash was made before the new pepper took over (it moves now, at its owner's login)."""
+        if self.rt.hasher.needs_rehash(current) or await self._before_pepper_rotation(subject_kind, subject_id):
             await self.store_hash(subject_kind, subject_id, await self.rt.hasher.hash(password))
+
+    async def _before_pepper_rotation(self, subject_kind: str, subject_id: uuid.UUID) -> bool:
+        rotation = self.rt.settings.pepper_rotation()
+        if rotation is None:
+            return False
+        return await Credential.filter(
+            subject_kind=subject_kind, subject_id=subject_id, kind=CredentialKind.PASSWORD, updated_at__lt=rotation[1]
+        ).exists()
