@@ -1,11 +1,12 @@
 """Benchmark: password logins/s against the bcrypt bound, and `me` latency while logins saturate the CPU.
 
-Run: ``.venv/bin/python bench/login.py [--rounds 12] [--count 200] [--duration 10] [--clients 16]``
+Run: ``.venv/bin/python bench/login.py [--rounds 12] [--count 200] [--duration 10] [--clients 16]
+[--postgres postgres://postgres@127.0.0.1:5432/postgres --redis redis://127.0.0.1:6379/0]``
 
 Steps (all on this machine, loopback only):
 
-1. A temporary data dir; ``uidp migrate``; ``uidp seed-persons --count N --password ...`` (dev profile),
-   which prints one phone number per created person.
+1. A temporary data dir (SQLite), or a fresh PostgreSQL database and Redis prefix; ``uidp migrate``;
+   ``uidp seed-persons --count N --password ...`` (dev profile), which prints one phone number per person.
 2. ``uidp serve --workers W --port P``; wait for ``GET /health``.
 3. The bound: one process per core running ``bcrypt.checkpw`` at the same cost for a few seconds, on the
    same cores, with the server idle. bound = total checks/s.
@@ -13,8 +14,10 @@ Steps (all on this machine, loopback only):
    the benchmark process), rotating over the seeded phones, for a warm-up plus ``--duration`` seconds.
    A login's share of the measuring window is counted pro rata of its duration, so the figure does not jump
    by a whole wave of concurrent logins when one ends just after the window.
-5. Meanwhile one more keep-alive client sends ``me`` (the person's id) with a bearer token every ``--interval``
-   seconds; its latencies are compared to the 50 ms bound.
+5. Meanwhile a probe sends ``me`` (the person's id) with a bearer token on a fixed schedule, every
+   ``--interval`` seconds, each timed from its scheduled moment (a probe due while earlier ones still wait
+   goes out on another keep-alive connection), so a stall counts for every probe it held up; its latencies
+   are compared to the 50 ms bound.
 6. Prints logins/s, bound/s, their ratio (target >= 0.9), me p50/p99/max and p99/50 ms (target < 1), and
    the CPU shares of the server, the load generator and this process. The server is always stopped.
 
@@ -43,7 +46,7 @@ from typing import Any
 
 import bcrypt
 import httpx
-from _measure import free_port, machine_busy_seconds, tree_cpu_seconds
+from _measure import backend_label, free_port, machine_busy_seconds, tree_cpu_seconds, uidp_command, uidp_env
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench#Pass2026"
@@ -157,14 +160,6 @@ class RawHttp:
 
 
 # -- step 1/2: the uidp command line and the server ------------------------------------------------------
-
-
-def uidp_command() -> list[str]:
-    """The ``uidp`` console script next to this interpreter, or an equivalent ``python -c`` call."""
-    script = Path(sys.executable).with_name("uidp")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "import sys; from uidp.cli import main; sys.exit(main())"]
 
 
 def run_cli(env: dict[str, str], *args: str, timeout: float) -> str:
@@ -338,36 +333,56 @@ def _login_process(args: tuple[Any, ...], results: Any) -> None:
 async def probe_me(
     base_url: str, token: str, interval: float, window_start: float, window_end: float, server_pid: int
 ) -> dict[str, Any]:
-    """Send the ``me`` query every ``interval`` s over the window; also sample CPU of server and self."""
+    """Send the ``me`` query on a fixed schedule, every ``interval`` s over the window, each timed from its
+    scheduled moment (not from when the previous answer came: a one-second stall then counts for every probe
+    it held up). A probe due while the others are still waiting goes out on another keep-alive connection
+    (opened ahead, or on demand). Also samples the CPU of the server, this process and the machine."""
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
-    client = RawHttp(base_url)
-    await client.connect()  # open the connection before the clock starts
-    request = client.request_bytes(
+    idle: list[RawHttp] = []
+    for _ in range(4):  # open a few connections before the clock starts
+        client = RawHttp(base_url)
+        await client.connect()
+        idle.append(client)
+    opened = list(idle)
+    request = idle[0].request_bytes(
         "/graphql", json.dumps({"query": ME_QUERY}).encode(), {"Authorization": f"Bearer {token}"}
     )
+
+    async def one(due: float) -> None:
+        await sleep_until(due)
+        if idle:
+            client = idle.pop()
+        else:
+            client = RawHttp(base_url)
+            opened.append(client)
+        try:
+            if client.writer is None:
+                await client.connect()
+            status, body = await client.send(request)
+            outcomes[me_outcome(status, body)] += 1
+            idle.append(client)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            outcomes[f"failed ({type(exc).__name__})"] += 1
+        latencies.append(time.monotonic() - due)
+
+    async def sample(moment: float) -> tuple[float, float, float]:
+        await sleep_until(moment)
+        return tree_cpu_seconds(server_pid), self_cpu(), machine_busy_seconds()
+
     try:
-        await sleep_until(window_start)
-        server0, self0, busy0 = tree_cpu_seconds(server_pid), self_cpu(), machine_busy_seconds()
-        due = time.monotonic()
-        while due < window_end:
-            await sleep_until(due)
-            started = time.monotonic()
-            try:
-                status, body = await client.send(request)
-                outcomes[me_outcome(status, body)] += 1
-            except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                outcomes[f"failed ({type(exc).__name__})"] += 1
-            finished = time.monotonic()
-            latencies.append(finished - started)
-            due = max(due + interval, finished)  # never send two at once when behind
-        await sleep_until(window_end)
-        server1, self1, busy1 = tree_cpu_seconds(server_pid), self_cpu(), machine_busy_seconds()
+        count = int((window_end - window_start) / interval)
+        before, after, *_ = await asyncio.gather(
+            sample(window_start), sample(window_end), *(one(window_start + k * interval) for k in range(count))
+        )
+        (server0, self0, busy0), (server1, self1, busy1) = before, after
     finally:
-        await client.close()
+        for client in opened:
+            await client.close()
     return {
         "latencies": sorted(latencies),
         "outcomes": outcomes,
+        "connections": len(opened),
         "server_cpu": server1 - server0,
         "self_cpu": self1 - self0,
         "busy": busy1 - busy0,
@@ -457,7 +472,7 @@ def report(options: Any, bounds: list[tuple[float, list[tuple[int, float]]]], ru
     print(
         f"uidp login benchmark: rounds={options.rounds} workers={options.workers} duration={options.duration:g}s"
         f" (+{options.warmup:g}s warm-up) clients={options.clients} in {options.client_procs} processes"
-        f" persons={options.count} cores={cores}"
+        f" persons={options.count} cores={cores} on {backend_label(options.postgres, options.redis)}"
     )
     runs = "; ".join(
         f"{when} {rate:.2f} ({', '.join(f'{n} in {t:.2f}s' for n, t in samples)})"
@@ -474,7 +489,8 @@ def report(options: Any, bounds: list[tuple[float, list[tuple[int, float]]]], ru
         p99 = percentile(lat, 0.99)
         print(
             f"me latency:     p50 {percentile(lat, 0.5):.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms"
-            f" over {len(lat)} probes every {options.interval * 1000:.0f} ms; outcomes {dict(probe['outcomes'])}"
+            f" over {len(lat)} probes every {options.interval * 1000:.0f} ms, timed from their scheduled moment"
+            f" ({probe['connections']} connections); outcomes {dict(probe['outcomes'])}"
         )
         ratio_me = p99 / ME_BOUND_MS
         met = "met" if ratio_me < 1 else "NOT met"
@@ -489,19 +505,13 @@ def report(options: Any, bounds: list[tuple[float, list[tuple[int, float]]]], ru
 
 
 def run_benchmark(options: Any) -> None:
-    """Steps 1 to 6 with a temporary data dir; the server is stopped whatever happens."""
+    """Steps 1 to 6 with a temporary data dir (and database); the server is stopped whatever happens."""
     cores = os.cpu_count() or 1
-    with tempfile.TemporaryDirectory(prefix="uidp-bench-login-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="uidp-bench-login-") as tmp, contextlib.ExitStack() as stack:
         data_dir = Path(tmp, "data")
         data_dir.mkdir()
-        env = dict(os.environ)
-        env.update(
-            UIDP_PROFILE="dev",
-            UIDP_DATA_DIR=str(data_dir),
-            UIDP_BCRYPT_ROUNDS=str(options.rounds),
-            PYTHONPATH=os.pathsep.join(p for p in (str(REPO_DIR), env.get("PYTHONPATH")) if p),
-        )
-        print(f"setting up in {tmp} (bcrypt rounds {options.rounds})", flush=True)
+        env = stack.enter_context(uidp_env(data_dir, options.rounds, options.postgres, options.redis))
+        print(f"setting up in {tmp} (bcrypt rounds {options.rounds}, {backend_label(options.postgres, options.redis)})")
         run_cli(env, "migrate", timeout=600)
         phones = seed(env, options.count)
         probe_phone, load_phones = phones[0], phones[1:] or phones
@@ -545,6 +555,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between `me` probes")
     parser.add_argument("--bound-seconds", type=float, default=3.0, help="seconds of the bcrypt bound")
     parser.add_argument("--bound-only", action="store_true", help="only measure the bcrypt bound")
+    parser.add_argument("--postgres", help="PostgreSQL server URL (a database is made and dropped)")
+    parser.add_argument("--redis", help="Redis URL (a fresh key prefix)")
     options = parser.parse_args()
     if options.bound_only:
         cores = os.cpu_count() or 1

@@ -25,7 +25,7 @@ from graph.context import Context, bearer_token
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
 from graph.ide import ide_response, ide_routes
 from graph.input_guard import guard_schema
-from graph.limits import AnonymousMutationBudget
+from graph.limits import budget_mutations
 from graph.media_type import MediaTypeMixin
 from graph.observe import ObserveRequest
 from graph.request_body import RequestBodyMixin
@@ -45,8 +45,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         ProductionMaskErrors if settings.is_production else UidpMaskErrors,
         SubscriptionsOnlyOverWebSocket,
-        AnonymousMutationBudget,
     ]
+    budget_mutations(Mutation)  # AnonymousMutationBudget on each root mutation field
     if not settings.introspection_enabled:
         extensions.append(DisableIntrospection)
     schema = QuietSchema(

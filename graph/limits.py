@@ -12,8 +12,9 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from graphql import GraphQLNonNull, GraphQLResolveInfo, GraphQLUnionType, OperationType
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLNonNull, GraphQLResolveInfo, GraphQLUnionType
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
 
 from graph.context import Context
 from graph.schema.errors import FieldError, RateLimited, to_error
@@ -23,26 +24,31 @@ from uidp.services.shared.request_limits import limit_anonymous_call
 _RESULT_TYPES = {"RateLimited": RateLimited, "FieldError": FieldError}
 
 
-class AnonymousMutationBudget(SchemaExtension):
-    """Counts anonymous root mutation fields against ``UIDP_ANONYMOUS_MUTATIONS_PER_HOUR`` per address."""
+class AnonymousMutationBudget(FieldExtension):
+    """Counts an anonymous call of one root mutation field against ``UIDP_ANONYMOUS_MUTATIONS_PER_HOUR`` per
+    address. A field extension on each root mutation field (:func:`budget_mutations`), not a schema
+    extension's ``resolve``: that one becomes graphql-core middleware around every field of every query,
+    `me`'s plain fields included, to act on the root mutation fields only."""
 
-    def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
-        if info.path.prev is not None or info.operation.operation != OperationType.MUTATION:
-            return _next(root, info, *args, **kwargs)
-        return self._counted(_next, root, info, *args, **kwargs)
-
-    async def _counted(self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
+    async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
         context: Context = info.context
         if not await _anonymous(context):
-            return await _awaited(_next(root, info, *args, **kwargs))
+            return await _awaited(next_(source, info, **kwargs))
         try:
             await limit_anonymous_call(context.rt, context.client)
         except DomainError as refusal:
-            allowed = tuple(_RESULT_TYPES[name] for name in _union_members(info) if name in _RESULT_TYPES)
+            allowed = tuple(_RESULT_TYPES[name] for name in _union_members(info._raw_info) if name in _RESULT_TYPES)
             if not allowed:
                 raise
             return to_error(refusal, allowed)
-        return await _awaited(_next(root, info, *args, **kwargs))
+        return await _awaited(next_(source, info, **kwargs))
+
+
+def budget_mutations(mutation: type) -> None:
+    """Put the budget on every root field of ``mutation`` (once, however many schemas are built)."""
+    for field in mutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+        if not any(isinstance(extension, AnonymousMutationBudget) for extension in field.extensions):
+            field.extensions.append(AnonymousMutationBudget())
 
 
 async def _anonymous(context: Context) -> bool:

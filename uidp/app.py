@@ -24,6 +24,7 @@ from uidp.http.staff_routes import staff_document
 from uidp.observability.logs import configure_logging
 from uidp.plugin_host import PluginHost
 from uidp.runtime import Runtime
+from uidp.sqlite import start_checkpoints, stop_checkpoints
 from uidp.store.base import Store
 
 log = logging.getLogger("uidp")
@@ -64,11 +65,13 @@ def create_app(
             runtime = Runtime.build(settings, clock=clock, store=store, plugins=plugins)
             app.state.runtime = runtime
             await runtime.hasher.warm_up()
+            checkpoints = await start_checkpoints(settings.resolved_database_url())
             chores = app.state.chores = start_chores(runtime)
             try:
                 yield
             finally:
                 await stop_chores(chores)
+                await stop_checkpoints(checkpoints)
                 await runtime.close()
 
     return Starlette(

@@ -63,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_level=settings.log_level,
         drain_seconds=settings.drain_seconds,
         shutdown_timeout=settings.shutdown_timeout_seconds,
+        access_log=args.access_log,
     )
 
 
@@ -273,8 +274,16 @@ def cmd_seed_persons(args: argparse.Namespace) -> None:
     settings = _settings()
     if settings.is_production:
         sys.exit("uidp: seed-persons is for the dev profile only")
-    for phone in _with_db(settings, lambda: seed_persons(settings, args.count, args.password, actor=cli_actor())):
-        print(phone)
+    if args.count < 0:
+        sys.exit("uidp: --count must be 0 or more")
+
+    def progress(done: int, total: int, seconds: float) -> None:
+        rate = done / seconds if seconds > 0 else 0.0
+        print(f"seeded {done}/{total} persons ({rate:.0f}/s)", file=sys.stderr, flush=True)
+
+    work = lambda: seed_persons(settings, args.count, args.password, actor=cli_actor(), progress=progress)  # noqa: E731
+    phones = _with_db(settings, work)
+    sys.stdout.write("".join(phone + "\n" for phone in phones))
 
 
 def cmd_settings(args: argparse.Namespace) -> None:
@@ -303,6 +312,7 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-migrate", action="store_true")
+    serve.add_argument("--access-log", action="store_true", help="log one line per request (off by default)")
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)

@@ -11,6 +11,9 @@ from graph.schema.notice_types import AccountNotice
 from graph.schema.types import EntityAccount, LoginSuccess, PersonAccount, StaffMember
 from uidp.domain.accounts import SubjectKind
 from uidp.http.auth import set_session_cookie
+from uidp.models.entity import Entity
+from uidp.models.person import Person
+from uidp.models.staff import StaffAccount
 from uidp.services.auth.login import LoginOutcome
 from uidp.services.auth.sessions import principal_of, session_limits
 from uidp.services.entities.entities import EntityViews
@@ -21,11 +24,15 @@ from uidp.services.staff.staff import StaffService
 
 
 async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMember | EntityAccount | None:
+    """The Viewer of a principal, from the account row read with its session when there is one (no query)."""
+    rt, account = ctx(info).rt, principal.account
     if principal.kind == SubjectKind.ENTITY:
-        entity = await EntityViews(ctx(info).rt).get(principal.id)
+        entity = (
+            EntityViews(rt).view(account) if isinstance(account, Entity) else await EntityViews(rt).get(principal.id)
+        )
         return EntityAccount.of(entity, acting=principal) if entity else None
     if principal.kind == SubjectKind.STAFF:
-        staff = await StaffService(ctx(info).rt).get(principal.id)
+        staff = account if isinstance(account, StaffAccount) else await StaffService(rt).get(principal.id)
         if staff is None:
             return None
         return StaffMember(
@@ -34,7 +41,7 @@ async def viewer_of(info: Info, principal: Principal) -> PersonAccount | StaffMe
             display_name=staff.display_name,
             roles=list(staff.roles),
         )
-    view = await PersonViews(ctx(info).rt).get(principal.id)
+    view = PersonViews(rt).view(account) if isinstance(account, Person) else await PersonViews(rt).get(principal.id)
     return PersonAccount.of(view) if view else None
 
 

@@ -13,6 +13,7 @@ from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.api_tokens import ApiTokens, is_api_token
+from uidp.services.auth.session_lookup import SessionRow, session_with_account
 from uidp.services.shared.principal import ClientInfo, Principal
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen is written at most once a minute per session
@@ -53,8 +54,9 @@ async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID |
     await rt.store.publish(ended_channel(subject_kind, subject_id), "ended")
 
 
-def principal_of(session: Session, roles: tuple[str, ...] = ()) -> Principal:
-    """The principal a session speaks for, with the person acting in it for its subject (``actor_*``)."""
+def principal_of(session: Session, roles: tuple[str, ...] = (), account: object | None = None) -> Principal:
+    """The principal a session speaks for, with the person acting in it for its subject (``actor_*``) and the
+    account row read with the session, if any."""
     return Principal(
         session.subject_kind,
         session.subject_id,
@@ -63,6 +65,7 @@ def principal_of(session: Session, roles: tuple[str, ...] = ()) -> Principal:
         actor_id=session.actor_id,
         actor_role=session.actor_role,
         grant_id=session.grant_id,
+        account=account,
     )
 
 
@@ -103,11 +106,17 @@ class Sessions:
 
     async def resolve(self, token: str | None) -> Session | None:
         """The live session for a token, or None (unknown, revoked, idle too long, or past its end)."""
+        row = await self.resolve_with_account(token)
+        return row.session if row is not None else None
+
+    async def resolve_with_account(self, token: str | None) -> SessionRow | None:
+        """The live session for a token and its account, read in one query (uidp.services.auth.session_lookup)."""
         if not token or len(token) > 128:
             return None
-        session = await Session.get_or_none(token_hash=token_digest(token))
-        if session is None or session.revoked_at is not None:
+        row = await session_with_account(token_digest(token))
+        if row is None or row.session.revoked_at is not None:
             return None
+        session = row.session
         now = self.rt.clock.now()
         if now >= session.expires_at:
             await self.revoke(session, "expired")
@@ -119,7 +128,7 @@ class Sessions:
         if now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now
             await Session.filter(id=session.id).update(last_seen_at=now)
-        return session
+        return row
 
     async def revoke(self, session: Session, reason: str) -> None:
         await self.revoke_one(session.id, reason)
@@ -146,17 +155,18 @@ class Sessions:
         return ended
 
     async def principal(self, token: str | None) -> Principal | None:
-        """Who a token speaks for: a live session of an existing subject, with staff roles, or a staff API token
-        (with its scopes; raises TOKEN_EXPIRED for an expired one)."""
+        """Who a token speaks for: a live session of an existing subject, with staff roles and the account row it
+        was read with (one query), or a staff API token (with its scopes; raises TOKEN_EXPIRED for an expired
+        one)."""
         if is_api_token(token):
             return await ApiTokens(self.rt).principal(token)  # type: ignore[arg-type]
-        session = await self.resolve(token)
-        if session is None:
+        row = await self.resolve_with_account(token)
+        if row is None:
             return None
+        session, account = row.session, row.account
         roles: tuple[str, ...] = ()
         if session.subject_kind == SubjectKind.STAFF:
-            staff = await StaffAccount.get_or_none(id=session.subject_id, active=True)
-            if staff is None:
+            if not isinstance(account, StaffAccount) or not account.active:
                 return None
-            roles = tuple(staff.roles)
-        return principal_of(session, roles)
+            roles = tuple(account.roles)
+        return principal_of(session, roles, account)

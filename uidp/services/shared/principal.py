@@ -68,6 +68,9 @@ class Principal:
     actor_id: UUID | None = None
     actor_role: str | None = None
     grant_id: UUID | None = None
+    # The account row read with the session (uidp.services.auth.session_lookup), so the request does not read
+    # it again; None when not loaded. Never compared: two principals of one subject are equal.
+    account: object | None = field(default=None, compare=False, repr=False)
 
     @property
     def via_token(self) -> bool:
