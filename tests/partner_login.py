@@ -75,8 +75,8 @@ class ScanMethod(RedirectMethod):
     """A scan channel's start: a QR payload, a short life and a refresh."""
 
     async def start(self, request: StartRequest) -> LoginStart:
-        return ScanStart(f"partner-app://login?ticket={request.state}", lifetime_seconds=60, refresh_seconds=60,
-                         keep={"nonce": _nonce(request.state)})  # fmt: skip
+        return ScanStart(f"partner-app://login?ticket={request.ticket}", lifetime_seconds=60, refresh_seconds=60,
+                         keep={"nonce": _nonce(request.ticket)})  # fmt: skip
 
 
 class DirectMethod:

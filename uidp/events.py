@@ -39,6 +39,12 @@ class EventType(StrEnum):
     LOGIN_START_FAILED = "login.start_failed"  # the partner method could not start
     LOGIN_BINDING_REQUIRED = "login.binding_required"  # a partner subject bound to no account
     BINDING_CREATED = "binding.created"  # a partner subject bound to an account (trusted claim or password)
+    SCAN_TICKET_ISSUED = "scan_ticket.issued"  # startLogin of a scan method: a QR code to scan
+    SCAN_TICKET_SCANNED = "scan_ticket.scanned"  # the partner's app scanned it
+    SCAN_TICKET_CONFIRMED = "scan_ticket.confirmed"  # the person confirmed in the app; the partner asserted who
+    SCAN_TICKET_REJECTED = "scan_ticket.rejected"  # the person declined in the app
+    SCAN_TICKET_REFUSED = "scan_ticket.refused"  # a partner's transition refused (order, channel, expiry)
+    SCAN_TICKET_REDEEMED = "scan_ticket.redeemed"  # the creating page used the confirmed ticket to log in
     LOGOUT = "logout"
     ACCOUNT_LOCKED = "account.locked"
     ACCOUNT_UNLOCKED = "account.unlocked"

@@ -18,7 +18,9 @@ core things from here only; docs/plugins.md describes each name.
   typed refusal that the user sees, e.g. ``CERTIFICATE_REVOKED``).
 - Settings: :class:`Settings`.
 - Plugin routes: :func:`request_client` gives the caller's :class:`ClientInfo` (address and user agent) the
-  way every core route sees it, believing ``X-Forwarded-For`` only from ``UIDP_TRUSTED_PROXIES``.
+  way every core route sees it, believing ``X-Forwarded-For`` only from ``UIDP_TRUSTED_PROXIES``;
+  :func:`scan_tickets` gives a scan channel's callback the :class:`ScanTicketEngine` (``scanned``,
+  ``confirmed``, ``rejected``; each answers a :class:`ScanProgress` with a :class:`ScanStatus`).
 - Helpers for sandbox plugins: :class:`JsonLinesOutbox` and :data:`SANDBOX_SMS_OUTBOX` (the outbox the
   ``sandboxOutbox`` query reads), and the check characters that make test data valid
   (:func:`luhn_check_digit`, :func:`gb11643_check_char`, :func:`make_credit_code`).
@@ -64,13 +66,17 @@ from uidp.ports import (
     PasswordSubject,
     RedirectStart,
     RegistryRecord,
+    ScanProgress,
     ScanStart,
+    ScanStatus,
+    ScanTicketEngine,
     SmsGateway,
     StartableLoginMethod,
     StartRequest,
     Trust,
 )
 from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX, JsonLinesOutbox
+from uidp.services.auth.scan_tickets import scan_tickets
 from uidp.services.shared.principal import ClientInfo
 
 __all__ = [
@@ -107,7 +113,10 @@ __all__ = [
     "RegisterRoute",
     "RegisterVerifier",
     "RegistryRecord",
+    "ScanProgress",
     "ScanStart",
+    "ScanStatus",
+    "ScanTicketEngine",
     "Settings",
     "SmsGateway",
     "StartRequest",
@@ -120,4 +129,5 @@ __all__ = [
     "luhn_check_digit",
     "make_credit_code",
     "request_client",
+    "scan_tickets",
 ]

@@ -77,13 +77,16 @@ class StartRequest:
     """What the core hands :meth:`StartableLoginMethod.start`.
 
     ``state`` is the core's single-use value for this attempt, bound to the browser that started it: send
-    it to the partner as the OAuth ``state`` (or put it in the QR code) and expect it back. ``params`` is
-    what the page sent (hostile input).
+    it to the partner as the OAuth ``state`` and expect it back. ``ticket`` is the id of the scan ticket the
+    core makes when the method answers :class:`ScanStart`: put it in the QR payload; the partner's callback
+    names it to :class:`ScanTicketEngine` (``scan_tickets(request)``). ``params`` is what the page sent
+    (hostile input).
     """
 
     state: str
     params: Mapping[str, str]
     expires_at: datetime
+    ticket: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,12 @@ class RedirectStart:
 
 @dataclass(frozen=True)
 class ScanStart:
-    """Show a QR code with ``qr_payload`` for the partner app to scan (the scan-ticket engine, issue 9).
+    """Show a QR code with ``qr_payload`` (carrying :attr:`StartRequest.ticket`) for the partner app to scan.
 
-    ``lifetime_seconds`` is the ticket's life (120 by default); ``refresh_seconds`` asks the page to start a
-    new ticket that often (the electronic business licence refreshes every minute).
+    The core makes the scan ticket (``uidp.services.auth.scan_tickets``): ``lifetime_seconds`` is its life
+    (120 by default, 10 to 600); ``refresh_seconds`` asks the page to start a new ticket that often (the
+    electronic business licence refreshes every minute). ``keep`` is sealed in the ticket and handed back to
+    the callback (:attr:`ScanProgress.kept`).
     """
 
     qr_payload: str
@@ -153,6 +158,53 @@ class StartableLoginMethod(LoginMethod, Protocol):
 
     async def start(self, request: StartRequest) -> LoginStart:
         """Where the page goes next; raise :class:`LoginFailure` if it cannot start now."""
+        ...
+
+
+class ScanStatus(StrEnum):
+    """Where a scan ticket is: PENDING -> SCANNED -> CONFIRMED | REJECTED; EXPIRED by time; REDEEMED once its
+    page used the confirmation for a session. No other transition."""
+
+    PENDING = "PENDING"
+    SCANNED = "SCANNED"
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    REDEEMED = "REDEEMED"
+
+
+@dataclass(frozen=True)
+class ScanProgress:
+    """A scan ticket after a callback moved it: its method, new status, and what ``ScanStart.keep`` kept."""
+
+    ticket: str
+    method: str
+    status: ScanStatus
+    kept: Mapping[str, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class ScanTicketEngine(Protocol):
+    """What a scan channel's callback route moves tickets with (``uidp.plugin_api.scan_tickets(request)``).
+
+    Each call is one atomic transition in the store, pushed at once to the page's ``loginTicket``
+    subscription in any worker. Each raises :class:`~uidp.domain.errors.DomainError`:
+    ``SCAN_TICKET_INVALID`` (unknown ticket), ``SCAN_TICKET_EXPIRED``, ``SCAN_TICKET_STATE`` (out of order:
+    confirm before scan, scan twice, anything after a confirmation or rejection) and
+    ``SCAN_TICKET_OTHER_CHANNEL`` (a ticket another method issued); nothing changes then.
+    """
+
+    async def scanned(self, ticket: str, method: str) -> ScanProgress:
+        """PENDING -> SCANNED: the partner's app read the QR code."""
+        ...
+
+    async def confirmed(self, ticket: str, method: str, assertion: Assertion) -> ScanProgress:
+        """SCANNED -> CONFIRMED with who the partner says confirmed (``assertion.provider`` must be ``method``);
+        its claims ride sealed in the ticket until the page redeems it."""
+        ...
+
+    async def rejected(self, ticket: str, method: str) -> ScanProgress:
+        """SCANNED -> REJECTED: the person declined in the app."""
         ...
 
 

@@ -16,6 +16,7 @@ from uidp.domain.levels import AssuranceLevel as DomainAssuranceLevel
 from uidp.models.entity import EntityType as DomainEntityType
 from uidp.models.person import PersonStatus as DomainPersonStatus
 from uidp.models.upload import DocumentKind as DomainDocumentKind
+from uidp.ports import ScanStatus as DomainScanStatus
 from uidp.services.shared.sms import SmsPurpose as DomainSmsPurpose
 
 CertificateType = strawberry.enum(
@@ -66,4 +67,11 @@ ActorRole = strawberry.enum(
     name="ActorRole",
     description="Who acts in an entity's session besides the entity itself: a proxy agent under a grant (E3), or "
     "the legal representative or a manager who scanned the electronic business licence (E6).",
+)
+LoginTicketStatus = strawberry.enum(
+    DomainScanStatus,
+    name="LoginTicketStatus",
+    description="Where a scan login's ticket is: PENDING (show the QR code), SCANNED (the app read it), CONFIRMED "
+    "(redeem it now with redeemLoginTicket), REJECTED (declined in the app), EXPIRED (start again), REDEEMED "
+    "(used for a session).",
 )

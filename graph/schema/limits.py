@@ -59,6 +59,7 @@ BY_NAME: dict[str, Limit] = {
     "cardNumber": Limit(32),
     "captchaId": Limit(64),
     "ticket": Limit(128),
+    "secret": Limit(128),  # a scan ticket's secret: 43 characters
     "setupCode": Limit(64),  # staff first-login code: groups of letters and digits with hyphens
     "challenge": Limit(256),
     "signature": Limit(4096),  # base64 of an RSA-4096 signature is 684 characters

@@ -14,7 +14,7 @@ from graph.schema.areas.cancellation.fields import CancellationMutation, Cancell
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
 from graph.schema.areas.levels.fields import LevelsMutation
-from graph.schema.areas.login.fields import LoginMutation
+from graph.schema.areas.login.fields import LoginMutation, LoginQuery, LoginSubscription
 from graph.schema.areas.onboarding.fields import OnboardingMutation, OnboardingQuery
 from graph.schema.areas.recovery.fields import RecoveryMutation
 from graph.schema.areas.registration.fields import RegistrationMutation
@@ -31,6 +31,7 @@ QUERY_PARTS: tuple[type, ...] = (
     CancellationQuery,
     StaffQuery,
     EntitiesQuery,
+    LoginQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
@@ -49,7 +50,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     EntityChangesMutation,
 )
 
-SUBSCRIPTION_PARTS: tuple[type, ...] = (SessionSubscription,)
+SUBSCRIPTION_PARTS: tuple[type, ...] = (SessionSubscription, LoginSubscription)
 
 Query = merge_types("Query", QUERY_PARTS)
 Mutation = merge_types("Mutation", MUTATION_PARTS)

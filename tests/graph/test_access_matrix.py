@@ -85,6 +85,8 @@ EXPECTATIONS: dict[str, Expectation] = {
     "completeBinding": Expectation(EVERYONE),
     "sendBindingCode": Expectation(EVERYONE),
     "completeBindingBySms": Expectation(EVERYONE),
+    "loginTicket": Expectation(EVERYONE),  # the secret is the access: anyone may ask, only its page learns
+    "redeemLoginTicket": Expectation(EVERYONE),
     "logout": Expectation(LOGGED_IN),
     # dev sandbox readers: any staff member
     "sandboxOutbox": Expectation(STAFF, "sandbox"),

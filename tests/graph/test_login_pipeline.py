@@ -285,12 +285,13 @@ async def test_a_partner_refusal_and_a_lying_method_open_nothing(client, plugin,
 
 
 async def test_a_scan_method_starts_with_a_qr_ticket(client, plugin, person):
+    """The scan-ticket engine completes it (tests/graph/test_scan_login.py), not completeLogin."""
     started = await start(client, "scan")
     assert started["__typename"] == "LoginScanTicket", started
     assert started["qrPayload"] == f"partner-app://login?ticket={started['ticket']}"
     assert started["refreshSeconds"] == 60
     result = await complete(client, "scan", started["ticket"], code=plugin.authorize("scan", "scanner"))
-    assert result["__typename"] == "BindingRequired"
+    assert (result["code"], result["field"]) == ("LOGIN_STATE_INVALID", "state")
 
 
 async def test_password_and_direct_methods_complete_without_a_start(client, plugin, person):

@@ -199,6 +199,60 @@ async def test_replace_keeps_the_expiry_and_never_revives(harness: Harness) -> N
 
 
 @pytest.mark.anyio
+async def test_compare_and_set_moves_only_from_the_value_read(harness: Harness) -> None:
+    store = harness.store
+    assert not await store.compare_and_set("t", "a", "b")  # missing stays missing
+    assert await store.get("t") is None
+    await store.set("t", "a", 0.5)
+    assert not await store.compare_and_set("t", "other", "b")
+    assert await store.get("t") == "a"
+    assert await store.compare_and_set("t", "a", "b")
+    assert await store.get("t") == "b"
+    left = await store.ttl("t")
+    assert left is not None and 0 < left <= 0.5  # the original expiry, not a new one
+    assert not await store.compare_and_set("t", "a", "c")  # a stale read loses
+    await harness.advance(0.6)
+    assert not await store.compare_and_set("t", "b", "c")  # expired: never revived
+    assert await store.get("t") is None
+
+
+@pytest.mark.anyio
+async def test_compare_and_set_concurrent_single_winner(harness: Harness) -> None:
+    store = harness.store
+    await store.set("ticket", "SCANNED", 10)
+    wins: list[int] = []
+
+    async def confirm(i: int) -> None:
+        if await store.compare_and_set("ticket", "SCANNED", f"CONFIRMED-{i}"):
+            wins.append(i)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(50):
+            tg.start_soon(confirm, i)
+    assert len(wins) == 1
+    assert await store.get("ticket") == f"CONFIRMED-{wins[0]}"
+
+
+@pytest.mark.anyio
+async def test_compare_and_delete_only_the_value_read(harness: Harness) -> None:
+    store = harness.store
+    assert not await store.compare_and_delete("v", "a")
+    await store.set("v", "a", 10)
+    assert not await store.compare_and_delete("v", "b")
+    assert await store.get("v") == "a"
+    results: list[bool] = []
+
+    async def spend() -> None:
+        results.append(await store.compare_and_delete("v", "a"))
+
+    async with anyio.create_task_group() as tg:
+        for _ in range(20):
+            tg.start_soon(spend)
+    assert results.count(True) == 1
+    assert await store.get("v") is None
+
+
+@pytest.mark.anyio
 async def test_incr_fixed_window(harness: Harness) -> None:
     store = harness.store
     assert await store.incr("fails", 0.5) == 1

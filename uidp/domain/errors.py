@@ -61,6 +61,11 @@ class ErrorCode(StrEnum):
     LOGIN_STATE_INVALID = "LOGIN_STATE_INVALID"  # unknown, used, expired, another browser's or method's
     BINDING_REQUIRED = "BINDING_REQUIRED"  # a partner subject bound to no account yet
     BINDING_TICKET_INVALID = "BINDING_TICKET_INVALID"
+    SCAN_TICKET_INVALID = "SCAN_TICKET_INVALID"  # unknown, wrong secret or another browser's: one answer
+    SCAN_TICKET_EXPIRED = "SCAN_TICKET_EXPIRED"  # past its life (or a confirmed one not redeemed in time)
+    SCAN_TICKET_STATE = "SCAN_TICKET_STATE"  # a transition out of order: confirm before scan, redeem unconfirmed
+    SCAN_TICKET_REDEEMED = "SCAN_TICKET_REDEEMED"  # already used for a session
+    SCAN_TICKET_OTHER_CHANNEL = "SCAN_TICKET_OTHER_CHANNEL"  # a ticket of another scan method
     IDENTITY_MISMATCH = "IDENTITY_MISMATCH"  # a partner's verified identity differs from the account's
     RATE_LIMITED = "RATE_LIMITED"
     ALREADY_EXISTS = "ALREADY_EXISTS"

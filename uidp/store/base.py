@@ -1,4 +1,4 @@
-"""The ephemeral-state seam: captcha answers, SMS codes, login tickets, counters, pub/sub.
+"""The ephemeral-state seam: captcha answers, SMS codes, login tickets, counters, compare-and-set, pub/sub.
 
 Two implementations share one contract (``tests/store/test_store_contract.py``): :class:`~uidp.store.memory.
 MemoryStore` for one process and :class:`~uidp.store.redis.RedisStore` for many workers. Keys, values, channels
@@ -74,6 +74,18 @@ class Store(Protocol):
 
         A key that was taken, deleted or expired stays missing: a later step never revives a spent ticket.
         """
+        ...
+
+    async def compare_and_set(self, key: str, expected: str, value: str) -> bool:
+        """Atomically replace ``key``'s value with ``value`` only if it is still ``expected``, keeping its expiry.
+
+        False (nothing stored) if the key is missing or holds something else: of concurrent writers that read
+        the same value, exactly one moves it on (a ticket's state transition).
+        """
+        ...
+
+    async def compare_and_delete(self, key: str, expected: str) -> bool:
+        """Atomically delete ``key`` only if its value is still ``expected``; True if it was deleted."""
         ...
 
     async def delete(self, key: str) -> None:

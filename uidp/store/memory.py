@@ -83,6 +83,22 @@ class MemoryStore:
         self._data[key] = (value, entry[1])
         return True
 
+    async def compare_and_set(self, key: str, expected: str, value: str) -> bool:
+        """Replace a live ``key`` holding ``expected`` with ``value``, keeping its expiry; False otherwise."""
+        entry = self._live(key)
+        if entry is None or entry[0] != expected:
+            return False
+        self._data[key] = (value, entry[1])
+        return True
+
+    async def compare_and_delete(self, key: str, expected: str) -> bool:
+        """Delete a live ``key`` holding ``expected``; False otherwise."""
+        entry = self._live(key)
+        if entry is None or entry[0] != expected:
+            return False
+        del self._data[key]
+        return True
+
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""
         self._data.pop(key, None)

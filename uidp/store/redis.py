@@ -2,7 +2,8 @@
 
 Every key and channel is prefixed (``prefix`` argument), so deployments and test runs sharing one Redis do not
 see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL``, ``replace`` is
-``SET XX KEEPTTL``, ``incr`` and ``decr`` Lua scripts, so all are atomic across workers.
+``SET XX KEEPTTL``, ``incr``, ``decr``, ``compare_and_set`` and
+``compare_and_delete`` Lua scripts, so all are atomic across workers.
 
 Each open subscription holds its own pub/sub connection from the client's pool until it is closed.
 """
@@ -42,6 +43,24 @@ return redis.call('DECR', KEYS[1])
 """
 
 
+# SET KEEPTTL only while the key still holds the value the caller read.
+_CAS_SCRIPT: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+    return 1
+end
+return 0
+"""
+
+# DEL only while the key still holds the value the caller read.
+_CAD_SCRIPT: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
 def _ms(ttl: float) -> int:
     return max(1, math.ceil(check_ttl(ttl) * 1000))
 
@@ -54,6 +73,8 @@ class RedisStore:
         self._client: aioredis.Redis = aioredis.Redis.from_url(url, decode_responses=True, **options)
         self._incr = self._client.register_script(_INCR_SCRIPT)
         self._decr = self._client.register_script(_DECR_SCRIPT)
+        self._cas = self._client.register_script(_CAS_SCRIPT)
+        self._cad = self._client.register_script(_CAD_SCRIPT)
         self._subscriptions: set[_RedisSubscription] = set()
 
     @property
@@ -89,6 +110,14 @@ class RedisStore:
     async def replace(self, key: str, value: str) -> bool:
         """``SET XX KEEPTTL``: replace a live key's value, keeping its expiry; False if missing."""
         return bool(await self._client.set(self._key(key), value, xx=True, keepttl=True))
+
+    async def compare_and_set(self, key: str, expected: str, value: str) -> bool:
+        """A Lua script: ``SET KEEPTTL`` only while the key holds ``expected``; False otherwise."""
+        return bool(await self._cas(keys=[self._key(key)], args=[expected, value]))
+
+    async def compare_and_delete(self, key: str, expected: str) -> bool:
+        """A Lua script: ``DEL`` only while the key holds ``expected``; False otherwise."""
+        return bool(await self._cad(keys=[self._key(key)], args=[expected]))
 
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""

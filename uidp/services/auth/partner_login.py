@@ -46,22 +46,25 @@ from uidp.services.auth.login_tickets import (
     require_ticket,
 )
 from uidp.services.auth.pipeline import AccountRow, CorePorts, LoginOutcome, LoginPipeline
+from uidp.services.auth.scan_tickets import ScanTickets
+from uidp.services.auth.scan_tickets import invalid as scan_invalid
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.request_limits import limit_per_client
 
 PARTNER_FAILED = "第三方登录未通过验证，请重新登录"
-MAX_SCAN_SECONDS = 600
 
 
 @dataclass(frozen=True)
 class Started:
-    """A started login: the state the partner must send back, and what the page does next."""
+    """A started login: the state the partner must send back (a scan method: the scan ticket's id and the
+    page's ``secret``), and what the page does next."""
 
     state: str
     expires_at: datetime
     next: LoginStart
+    secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,17 +98,24 @@ class LoginFlows:
             raise DomainError(ErrorCode.LOGIN_CANNOT_START, "该登录方式无需发起，请直接提交登录信息", "method")
         await limit_per_client(self.rt, "login_start", client, per_hour=self.rt.settings.login_starts_per_hour)
         states = LoginStates(self.rt)
-        state = states.new_state()
+        state, ticket = states.new_state(), ScanTickets.new_id()
         try:
-            step = await method.start(StartRequest(state, dict(params), self.rt.clock.now()))
+            step = await method.start(StartRequest(state, dict(params), self.rt.clock.now(), ticket=ticket))
         except LoginFailure:
             await self.audit.record("login.start_failed", outcome="failure", client=client, method=method.id)
             raise DomainError(ErrorCode.VERIFIER_UNAVAILABLE, "该登录方式暂不可用，请稍后再试", "method") from None
-        lifetime = STATE_SECONDS
-        if isinstance(step, ScanStart):
-            lifetime = max(10, min(int(step.lifetime_seconds), MAX_SCAN_SECONDS))
-        expires_at = await states.issue(state, method.id, browser, lifetime, dict(step.keep))
         await self.audit.record("login.started", client=client, method=method.id)
+        if isinstance(step, ScanStart):  # the scan-ticket engine's ticket, not a state
+            issued = await ScanTickets(self.rt, client).issue(
+                ticket,
+                method.id,
+                browser,
+                lifetime=step.lifetime_seconds,
+                refresh_seconds=step.refresh_seconds,
+                kept=step.keep,
+            )
+            return Started(ticket, issued.expires_at, step, issued.secret)
+        expires_at = await states.issue(state, method.id, browser, STATE_SECONDS, dict(step.keep))
         return Started(state, expires_at, step)
 
     async def complete(
@@ -132,6 +142,24 @@ class LoginFlows:
         except DomainError as error:  # the method's typed refusal (partner unreachable ...): audited, told as is
             await self.pipeline.failed(method.id, client, reason=error.code.value)
             raise
+        return await self.conclude(method, assertion, client, browser)
+
+    async def redeem_scan(
+        self, ticket: str | None, secret: str | None, client: ClientInfo, browser: str | None
+    ) -> LoginOutcome | BindingNeeded:
+        """Log in with a confirmed scan ticket, once, from the page that created it (this browser, the secret):
+        the partner's assertion sealed in it goes through the same pipeline as every other login."""
+        method_id, assertion = await ScanTickets(self.rt, client).redeem(ticket, secret, browser)
+        method = self.rt.plugins.login_method(method_id)
+        if method is None:  # its plugin was removed since the ticket was issued
+            raise scan_invalid()
+        return await self.conclude(method, assertion, client, browser or "")
+
+    async def conclude(
+        self, method: LoginMethod, assertion: Assertion, client: ClientInfo, browser: str
+    ) -> LoginOutcome | BindingNeeded:
+        """The pipeline after a method's proof: resolve, admit, bind if the match says so, open the session;
+        a subject bound to nobody gets a binding ticket for this browser."""
         try:
             match = await self.pipeline.resolve(method, assertion)
         except DomainError as error:
@@ -220,7 +248,7 @@ class LoginFlows:
         if not password:
             raise DomainError(ErrorCode.REQUIRED, "请输入密码", "password")
         tickets = BindingTickets(self.rt)
-        pending, raw = await tickets.take(ticket, browser)
+        pending, taken = await tickets.take(ticket, browser)
         try:
             proof = await LoginService(self.rt).prove_password(
                 identifier,
@@ -232,7 +260,7 @@ class LoginFlows:
             )
         except DomainError as error:
             if error.code in (ErrorCode.CAPTCHA_REQUIRED, ErrorCode.CAPTCHA_INVALID, ErrorCode.REQUIRED):
-                await tickets.put_back(ticket, raw)
+                await tickets.put_back(taken)
             raise
         return await self._bind_proven(pending, proof.account, proof.row, client, attempt=proof.attempt, via="password")
 
@@ -249,11 +277,11 @@ class LoginFlows:
         if not (sms_code or "").strip():
             raise DomainError(ErrorCode.REQUIRED, "请输入短信验证码", "smsCode")
         tickets = BindingTickets(self.rt)
-        pending, raw = await tickets.take(ticket, browser)
+        pending, taken = await tickets.take(ticket, browser)
         try:
             person_only(pending)
         except DomainError:
-            await tickets.put_back(ticket, raw)  # nothing was checked
+            await tickets.put_back(taken)  # nothing was checked
             raise
         try:
             person = await BindingSms(self.rt).prove(typed, sms_code)

@@ -77,3 +77,9 @@ class CompleteBindingBySmsInput:
     ticket: str = strawberry.field(description="The ticket of BindingRequired; this browser only, single use.")
     phone: str = strawberry.field(description="The phone the code was sent to.")
     sms_code: str = strawberry.field(description="The 6-digit code from the SMS.")
+
+
+@strawberry.input(description="Log in with a scan ticket that the partner's app CONFIRMED; from its page only, once.")
+class RedeemLoginTicketInput:
+    id: str = strawberry.field(description="`ticket` of LoginScanTicket.")
+    secret: str = strawberry.field(description="`secret` of LoginScanTicket.")

@@ -3,6 +3,7 @@ uidp.services.auth.partner_login and binding_proofs."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 from strawberry.types import Info
@@ -15,17 +16,21 @@ from graph.schema.areas.login.inputs import (
     CompleteBindingInput,
     CompleteLoginInput,
     LoginParamInput,
+    RedeemLoginTicketInput,
     SendBindingCodeInput,
     StartLoginInput,
 )
-from graph.schema.areas.login.types import BindingRequired, LoginRedirect, LoginScanTicket
-from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union
+from graph.schema.areas.login.types import BindingRequired, LoginRedirect, LoginScanTicket, LoginTicketState
+from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union, to_error
 from graph.schema.types import LoginSuccess, SmsCodeSent
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.ports import ScanStart
 from uidp.security.tokens import new_token
 from uidp.services.auth.binding_proofs import BindingSms
 from uidp.services.auth.partner_login import BindingNeeded, LoginFlows
+from uidp.services.auth.pipeline import LoginOutcome
+from uidp.services.auth.scan_qr import qr_images
+from uidp.services.auth.scan_tickets import ScanTickets, ScanTicketView
 
 MAX_PARAMS = 16
 BROWSER_COOKIE = "uidp_login_browser"
@@ -36,6 +41,10 @@ StartLoginResult = Annotated[
 ]
 CompleteLoginResult = Annotated[
     LoginSuccess | BindingRequired | LoginFailed | RateLimited | FieldError, result_union("CompleteLoginResult")
+]
+LoginTicketResult = Annotated[LoginTicketState | FieldError, result_union("LoginTicketResult")]
+RedeemLoginTicketResult = Annotated[
+    LoginSuccess | BindingRequired | LoginFailed | FieldError, result_union("RedeemLoginTicketResult")
 ]
 CompleteBindingResult = Annotated[LoginSuccess | LoginFailed | FieldError, result_union("CompleteBindingResult")]
 SendBindingCodeResult = Annotated[SmsCodeSent | RateLimited | FieldError, result_union("SendBindingCodeResult")]
@@ -80,9 +89,13 @@ async def start_login(info: Info, input: StartLoginInput) -> StartLoginResult:
         started = await LoginFlows(c.rt).start(input.method, _params(input.params), c.client, _ensure_browser(c))
         step = started.next
         if isinstance(step, ScanStart):
+            images = qr_images(step.qr_payload)
             return LoginScanTicket(
                 ticket=started.state,
+                secret=started.secret or "",
                 qr_payload=step.qr_payload,
+                qr_svg=images.svg,
+                qr_png=images.png,
                 expires_at=started.expires_at,
                 refresh_seconds=step.refresh_seconds,
             )
@@ -98,18 +111,56 @@ async def complete_login(info: Info, input: CompleteLoginInput) -> CompleteLogin
         result = await LoginFlows(c.rt).complete(
             input.method, input.state, _params(input.params), c.client, _ensure_browser(c)
         )
-        if isinstance(result, BindingNeeded):
-            return BindingRequired(
-                code=ErrorCode.BINDING_REQUIRED,
-                message="该第三方账号尚未绑定本平台账号，请验证已有账号完成绑定，或先注册",
-                field=None,
-                ticket=result.ticket,
-                expires_at=result.expires_at,
-                provider=result.provider,
-                provider_label=result.provider_label,
-                account_kind=result.account_kind,
-            )
-        return await _success(info, result)
+        return await _logged_in(info, result)
+
+    return await guarded(info, call)
+
+
+async def _logged_in(info: Info, result: LoginOutcome | BindingNeeded) -> LoginSuccess | BindingRequired:
+    if isinstance(result, BindingNeeded):
+        return BindingRequired(
+            code=ErrorCode.BINDING_REQUIRED,
+            message="该第三方账号尚未绑定本平台账号，请验证已有账号完成绑定，或先注册",
+            field=None,
+            ticket=result.ticket,
+            expires_at=result.expires_at,
+            provider=result.provider,
+            provider_label=result.provider_label,
+            account_kind=result.account_kind,
+        )
+    return await _success(info, result)
+
+
+def _state(view: ScanTicketView) -> LoginTicketState:
+    return LoginTicketState(status=view.status, expires_at=view.expires_at, refresh_seconds=view.refresh_seconds)
+
+
+async def login_ticket(info: Info, id: str, secret: str) -> LoginTicketResult:
+    """The scan ticket's status now, for its page (the holder of the secret)."""
+    c = ctx(info)
+
+    async def call() -> LoginTicketState:
+        return _state(await ScanTickets(c.rt, c.client).status(id, secret))
+
+    return await guarded(info, call)
+
+
+async def login_ticket_events(info: Info, id: str, secret: str) -> AsyncGenerator[LoginTicketResult, None]:
+    """The status now, then each change until the ticket is done; a wrong secret gets one error, no status."""
+    c = ctx(info)
+    try:
+        async for view in ScanTickets(c.rt, c.client).watch(id, secret):
+            yield _state(view)
+    except DomainError as error:
+        yield to_error(error, (FieldError,))  # type: ignore[misc]
+
+
+async def redeem_login_ticket(info: Info, input: RedeemLoginTicketInput) -> RedeemLoginTicketResult:
+    c = ctx(info)
+
+    async def call() -> LoginSuccess | BindingRequired:
+        result = await LoginFlows(c.rt).redeem_scan(input.id, input.secret, c.client, _browser(c))
+        return await _logged_in(info, result)
 
     return await guarded(info, call)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from graph.schema.enums import LoginTicketStatus
 from graph.schema.errors import Error
 
 
@@ -20,13 +21,28 @@ class LoginRedirect:
 
 
 @strawberry.type(
-    description="Show `qrPayload` as a QR code for the partner's app to scan; complete with `ticket` as the state "
-    "from this browser before `expiresAt` (start again after `refreshSeconds`, when set)."
+    description="Show the QR code (`qrSvg` or `qrPng`) for the partner's app to scan; follow the ticket with the "
+    "`loginTicket` subscription (or query) and, once CONFIRMED, call redeemLoginTicket from this browser. Start "
+    "again after `refreshSeconds`, when set, or at `expiresAt`."
 )
 class LoginScanTicket:
-    ticket: str = strawberry.field(description="Send it as completeLogin's state.")
+    ticket: str = strawberry.field(description="The ticket's id (the QR code carries it): `id` of loginTicket.")
+    secret: str = strawberry.field(
+        description="Only this page holds it: `secret` of loginTicket and redeemLoginTicket. Never put it in a URL."
+    )
     qr_payload: str = strawberry.field(description="The text the QR code encodes.")
+    qr_svg: str = strawberry.field(description="The QR code as an `<svg>` element.")
+    qr_png: str = strawberry.field(description="The QR code as a PNG data URL.")
     expires_at: datetime
+    refresh_seconds: int | None = strawberry.field(default=None, description="Start a new ticket this often.")
+
+
+@strawberry.type(description="A scan login's ticket as its page follows it.")
+class LoginTicketState:
+    status: LoginTicketStatus
+    expires_at: datetime = strawberry.field(
+        description="When it expires unless it moves on (once CONFIRMED: redeem before this)."
+    )
     refresh_seconds: int | None = strawberry.field(default=None, description="Start a new ticket this often.")
 
 
