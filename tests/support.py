@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -307,3 +309,11 @@ async def fails(code: Any, call: Any, field: str | None = None) -> DomainError:
     if field:
         assert caught.value.field == field, caught.value.field
     return caught.value
+
+
+@asynccontextmanager
+async def browser(app: Any, address: str = "203.0.113.8") -> AsyncIterator[httpx.AsyncClient]:
+    """Another browser (its own cookie jar) on the same app."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50001))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http

@@ -3,14 +3,13 @@ trusted claims, and every refusal, with a test-only partner registered through `
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.partner_login import PartnerPlugin, params
-from tests.support import PASSWORD, Api, resident_id
+from tests.support import PASSWORD, Api, browser, resident_id
 from uidp.models.audit import AuditEvent
 from uidp.models.binding import ExternalBinding
 from uidp.models.session import Session
@@ -63,14 +62,6 @@ async def person(api: Api) -> dict[str, Any]:
     result = await api.register(api.id_card_form())
     assert result["__typename"] == "PersonRegistered", result
     return result["account"]
-
-
-@asynccontextmanager
-async def browser(app: Any, address: str = "203.0.113.8"):
-    """Another browser (its own cookie jar) on the same app."""
-    transport = httpx.ASGITransport(app=app, client=(address, 50001))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
 
 
 async def call(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:

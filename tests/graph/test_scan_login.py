@@ -4,7 +4,6 @@ through the engine (``tests.scan_partner``), the page polling it and redeeming i
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -12,7 +11,7 @@ import pytest
 
 from tests.partner_login import params
 from tests.scan_partner import CALLBACK, ScanPartnerPlugin
-from tests.support import Api
+from tests.support import Api, browser
 from uidp.models.audit import AuditEvent
 from uidp.models.session import Session
 
@@ -52,14 +51,6 @@ async def person(api: Api) -> dict[str, Any]:
     result = await api.register(form)
     assert result["__typename"] == "PersonRegistered", result
     return {**result["account"], "id_number": form["certificateNumber"]}
-
-
-@asynccontextmanager
-async def browser(app: Any, address: str = "203.0.113.9"):
-    """Another browser (its own cookie jar) on the same app."""
-    transport = httpx.ASGITransport(app=app, client=(address, 50002))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
 
 
 async def gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
