@@ -8,6 +8,7 @@ signature first (scan-channels' plugins); this one stands for "the signature was
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from starlette.requests import Request
@@ -64,8 +65,11 @@ async def callback(request: Request) -> JSONResponse:
         else:
             progress = await engine.rejected(ticket, method)
     except DomainError as error:
-        return JSONResponse({"code": error.code.value}, status_code=409)
-    return JSONResponse({"status": progress.status.value, "kept": dict(progress.kept)})
+        return JSONResponse({"code": error.code.value}, status_code=409, headers=_WORKER)
+    return JSONResponse({"status": progress.status.value, "kept": dict(progress.kept)}, headers=_WORKER)
+
+
+_WORKER = {"x-worker-pid": str(os.getpid())}  # which worker answered (the two-worker test reads it)
 
 
 class ScanPartnerPlugin:

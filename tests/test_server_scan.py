@@ -1,0 +1,198 @@
+"""A scan login's live status through a real `uidp serve` (issue 9 item 2): the page subscribes over
+graphql-transport-ws on one connection, the partner's callback (``tests.scan_partner``) lands on another, and
+the subscriber sees each state change. With Redis the server runs two workers and the test makes sure the
+callback reached the worker that does not hold the subscription (read from /proc: which worker owns the socket).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.partner_login import params
+from tests.scan_partner import CALLBACK
+from tests.test_server_subscriptions import ALLOWED_ORIGIN, free_port, init, next_message, ws_url
+
+websockets = pytest.importorskip("websockets", reason="websockets is a dependency (pyproject.toml): run make venv")
+from websockets.asyncio.client import connect  # noqa: E402
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).resolve().parent.parent
+
+START = """mutation($i: StartLoginInput!) { startLogin(input: $i) {
+  __typename ... on LoginScanTicket { ticket secret qrPayload } ... on Error { code } } }"""
+REDEEM = """mutation($i: RedeemLoginTicketInput!) { redeemLoginTicket(input: $i) {
+  __typename ... on BindingRequired { provider } ... on Error { code } } }"""
+WATCH = """subscription($id: String!, $secret: String!) { loginTicket(id: $id, secret: $secret) {
+  __typename ... on LoginTicketState { status } ... on Error { code field } } }"""
+
+
+def serve(settings: Any, workers: int) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "UIDP_DATA_DIR": str(settings.data_dir),
+        "UIDP_DATABASE_URL": settings.resolved_database_url(),
+        "UIDP_STORE_URL": settings.store_url,
+        "UIDP_STORE_PREFIX": settings.store_prefix,
+        "UIDP_BCRYPT_ROUNDS": "4",
+        "UIDP_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+        "UIDP_PLUGINS": "tests.scan_partner",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, "-m", "uidp.cli", "serve", "--no-migrate", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while (workers > 1 and len(children(proc.pid)) < workers) or not answers(base_url):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"uidp serve never answered: {proc.communicate()[0]}")
+            time.sleep(0.2)
+        yield base_url, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def answers(base_url: str) -> bool:
+    with contextlib.suppress(httpx.TransportError):
+        return httpx.get(f"{base_url}/health", timeout=1).status_code == 200
+    return False
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def worker_holding(client_port: int, workers: list[int]) -> int | None:
+    """The worker whose socket's peer is our client port (/proc/net/tcp*, then the workers' fds)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[2].rsplit(":", 1)[1], 16) == client_port:
+                    inodes.add(f"socket:[{fields[9]}]")
+    for pid in workers:
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{pid}/fd/{fd}") in inodes:
+                        return pid
+    return None
+
+
+@pytest.fixture
+def one_worker(rt, settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    yield from serve(settings, 1)
+
+
+@pytest.fixture
+def two_workers(rt, settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    if not settings.store_url.startswith("redis"):
+        pytest.skip("two workers share tickets through Redis; the embedded store is one process")
+    yield from serve(settings, 2)
+
+
+async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    body = (await http.post("/graphql", json={"query": query, "variables": variables})).json()
+    assert "errors" not in body, body
+    return next(iter(body["data"].values()))
+
+
+async def callback(base_url: str, action: str, ticket: str, **extra: Any) -> tuple[int, int]:
+    """The partner's backend on a fresh connection: (HTTP status, the pid of the worker that answered)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as partner:
+        body = {"method": "otherscan", "ticket": ticket, "action": action, **extra}
+        response = await partner.post(CALLBACK, json=body)
+    return response.status_code, int(response.headers["x-worker-pid"])
+
+
+async def status_of(ws: Any, expect_id: str = "1") -> dict[str, Any]:
+    event = await next_message(ws)
+    assert (event["id"], event["type"]) == (expect_id, "next"), event
+    return event["payload"]["data"]["loginTicket"]
+
+
+async def test_the_subscriber_sees_each_change_and_a_wrong_secret_sees_none(one_worker):
+    base_url, _ = one_worker
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as page:
+        ticket = await gql(page, START, {"i": {"method": "otherscan", "params": params({})}})
+        async with connect(ws_url(base_url), subprotocols=["graphql-transport-ws"], origin=ALLOWED_ORIGIN) as ws:
+            assert await init(ws) == {"type": "connection_ack"}
+            wrong = {"id": ticket["ticket"], "secret": "x" * 43}
+            await ws.send(json.dumps({"id": "0", "type": "subscribe", "payload": {"query": WATCH, "variables": wrong}}))
+            refused = await status_of(ws, "0")
+            assert refused == {"__typename": "FieldError", "code": "SCAN_TICKET_INVALID", "field": "id"}
+            assert await next_message(ws) == {"id": "0", "type": "complete"}
+
+            mine = {"id": ticket["ticket"], "secret": ticket["secret"]}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": WATCH, "variables": mine}}))
+            assert await status_of(ws) == {"__typename": "LoginTicketState", "status": "PENDING"}
+            assert (await callback(base_url, "scan", ticket["ticket"]))[0] == 200
+            assert await status_of(ws) == {"__typename": "LoginTicketState", "status": "SCANNED"}
+            confirmed = await callback(base_url, "confirm", ticket["ticket"], subject="app-user-9")
+            assert confirmed[0] == 200
+            assert await status_of(ws) == {"__typename": "LoginTicketState", "status": "CONFIRMED"}
+            redeemed = await gql(page, REDEEM, {"i": mine})
+            assert (redeemed["__typename"], redeemed["provider"]) == ("BindingRequired", "otherscan")
+            assert await status_of(ws) == {"__typename": "LoginTicketState", "status": "REDEEMED"}
+            assert await next_message(ws) == {"id": "1", "type": "complete"}
+
+
+async def test_a_confirmation_on_the_other_worker_reaches_the_subscriber_within_a_second(two_workers):
+    base_url, proc = two_workers
+    workers = children(proc.pid)
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as page,
+        connect(ws_url(base_url), subprotocols=["graphql-transport-ws"], origin=ALLOWED_ORIGIN) as ws,
+    ):
+        assert await init(ws) == {"type": "connection_ack"}
+        holder = worker_holding(ws.local_address[1], workers)
+        assert holder in workers, (holder, workers)
+        # Each round: a ticket watched on this connection, confirmed on a fresh one; the kernel spreads
+        # fresh connections over both workers, so a round soon confirms through the other worker.
+        for round_ in range(30):
+            sid = str(round_)
+            ticket = await gql(page, START, {"i": {"method": "otherscan", "params": params({})}})
+            mine = {"id": ticket["ticket"], "secret": ticket["secret"]}
+            subscribe = {"id": sid, "type": "subscribe", "payload": {"query": WATCH, "variables": mine}}
+            await ws.send(json.dumps(subscribe))
+            assert (await status_of(ws, sid))["status"] == "PENDING"
+            assert (await callback(base_url, "scan", ticket["ticket"]))[0] == 200
+            assert (await status_of(ws, sid))["status"] == "SCANNED"
+            sent = time.monotonic()
+            status, answered_by = await callback(base_url, "confirm", ticket["ticket"], subject=f"app-user-{sid}")
+            assert status == 200
+            assert (await status_of(ws, sid))["status"] == "CONFIRMED"
+            latency = time.monotonic() - sent
+            await ws.send(json.dumps({"id": sid, "type": "complete"}))
+            if answered_by != holder:
+                assert answered_by in workers
+                assert latency < 1.0, latency
+                return
+        pytest.fail(f"thirty confirmations all reached the subscriber's worker {holder}")
