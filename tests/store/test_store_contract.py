@@ -404,3 +404,50 @@ async def test_close_ends_waiting_subscribers(harness: Harness) -> None:
                 await anyio.sleep(0.01)
             await store.close()
     assert received == ["m", "<end>"]
+
+
+@pytest.mark.anyio
+async def test_a_channel_left_and_joined_again_still_delivers(harness: Harness) -> None:
+    store = harness.store
+    with anyio.fail_after(5):
+        async with store.subscribe("t") as first, store.subscribe("t") as second:
+            await first.aclose()  # one leaves: the other still hears
+            await store.publish("t", "one")
+            assert await anext(second) == "one"
+        async with store.subscribe("t") as again:  # the last left, a new one joins
+            await store.publish("t", "two")
+            assert await anext(again) == "two"
+
+
+@pytest.mark.anyio
+async def test_redis_subscribers_share_one_connection() -> None:
+    """Subscriptions of one process multiplex one pub/sub connection: Redis sees one subscriber a channel,
+    and the channel is dropped when the last local subscriber leaves."""
+    if await _redis_reachable() is not None:
+        if os.environ.get("UIDP_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis at {REDIS_URL} unreachable and UIDP_REQUIRE_REDIS=1")
+        pytest.skip(f"Redis at {REDIS_URL} unreachable")
+    prefix = f"uidp-test:{uuid.uuid4().hex}:"
+    store = RedisStore(REDIS_URL, prefix=prefix)
+
+    async def redis_subscribers(channel: str) -> int:
+        counts = await store.client.pubsub_numsub(prefix + channel)
+        return int(counts[0][1])
+
+    try:
+        with anyio.fail_after(10):
+            subscriptions = [store.subscribe(f"c{i % 5}") for i in range(50)]
+            for subscription in subscriptions:
+                await subscription.__aenter__()
+            assert [await redis_subscribers(f"c{i}") for i in range(5)] == [1] * 5
+            clients = await store.client.client_list(_type="pubsub")
+            ours = [c for c in clients if int(c.get("sub", 0)) >= 5]
+            assert len(ours) == 1, clients  # one connection carries all five channels
+            await store.publish("c3", "hello")
+            heard = [await anext(s) for s in subscriptions if s.channel == prefix + "c3"]
+            assert heard == ["hello"] * 10
+            for subscription in subscriptions:
+                await subscription.aclose()
+            assert [await redis_subscribers(f"c{i}") for i in range(5)] == [0] * 5
+    finally:
+        await store.close()

@@ -5,19 +5,18 @@ see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is 
 ``SET XX KEEPTTL``, ``incr``, ``decr``, ``compare_and_set`` and
 ``compare_and_delete`` Lua scripts, so all are atomic across workers.
 
-Each open subscription holds its own pub/sub connection from the client's pool until it is closed.
+Subscriptions share one pub/sub connection per store (``redis_pubsub.PubSubHub``), fanned out in-process.
 """
 
 from __future__ import annotations
 
 import math
-from types import TracebackType
 from typing import Any, Final
 
 import redis.asyncio as aioredis
-from redis.asyncio.client import PubSub
 
 from uidp.store.base import check_ttl
+from uidp.store.redis_pubsub import PubSubHub, RedisSubscription
 
 __all__ = ["RedisStore"]
 
@@ -75,7 +74,7 @@ class RedisStore:
         self._decr = self._client.register_script(_DECR_SCRIPT)
         self._cas = self._client.register_script(_CAS_SCRIPT)
         self._cad = self._client.register_script(_CAD_SCRIPT)
-        self._subscriptions: set[_RedisSubscription] = set()
+        self._hub = PubSubHub(self._client)
 
     @property
     def client(self) -> aioredis.Redis:
@@ -140,83 +139,11 @@ class RedisStore:
         """``PUBLISH`` to the prefixed channel (reaches subscribers in every worker)."""
         await self._client.publish(self._key(channel), message)
 
-    def subscribe(self, channel: str) -> _RedisSubscription:
+    def subscribe(self, channel: str) -> RedisSubscription:
         """Return a subscription to ``channel`` (subscribes on enter or first iteration)."""
-        return _RedisSubscription(self, self._key(channel))
+        return RedisSubscription(self._hub, self._key(channel))
 
     async def close(self) -> None:
         """End open subscriptions and close the connection pool."""
-        for subscription in list(self._subscriptions):
-            await subscription.aclose()
+        await self._hub.close()
         await self._client.aclose()
-
-
-class _RedisSubscription:
-    """One ``SUBSCRIBE`` on a dedicated pub/sub connection."""
-
-    def __init__(self, store: RedisStore, channel: str) -> None:
-        self._store = store
-        self._channel = channel
-        self._pubsub: PubSub | None = None
-        self._closed = False
-
-    async def _open(self) -> PubSub:
-        if self._pubsub is None:
-            pubsub = self._store.client.pubsub()
-            self._pubsub = pubsub
-            self._store._subscriptions.add(self)
-            await pubsub.subscribe(self._channel)
-        return self._pubsub
-
-    def __aiter__(self) -> _RedisSubscription:
-        """Return self."""
-        return self
-
-    async def __anext__(self) -> str:
-        """Wait for the next message."""
-        if self._closed:
-            raise StopAsyncIteration
-        pubsub = await self._open()
-        while True:
-            message = await self._read(pubsub)
-            if message["type"] == "message":
-                return str(message["data"])
-
-    async def __aenter__(self) -> _RedisSubscription:
-        """Subscribe now; returns once Redis confirmed, so a publish made after this is delivered."""
-        if not self._closed:
-            pubsub = await self._open()
-            while (await self._read(pubsub))["type"] != "subscribe":
-                pass
-        return self
-
-    async def _read(self, pubsub: PubSub) -> dict[str, Any]:
-        try:
-            message: dict[str, Any] | None = None
-            while message is None:
-                message = await pubsub.get_message(timeout=None)
-        except Exception:
-            if self._closed:  # closed by another task while this one was waiting
-                raise StopAsyncIteration from None
-            raise
-        if self._closed:
-            raise StopAsyncIteration
-        return message
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Unsubscribe."""
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Unsubscribe and return the connection; idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        self._store._subscriptions.discard(self)
-        if self._pubsub is not None:
-            await self._pubsub.aclose()
