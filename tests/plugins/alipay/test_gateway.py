@@ -5,13 +5,18 @@ Requests go over HTTP (httpx's ASGI transport) to the simulator; the answers are
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import socket
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Route
 
-from plugins.alipay import AlipayGateway, GatewayError
+from plugins.alipay import AlipayConfig, AlipayGateway, GatewayError
 from plugins.alipay.gateway import OAUTH_TOKEN, USER_INFO
 from plugins.alipay.protocol import rsa2_sign, sign_content, split_answer
 from plugins.alipay.sandbox_gateway import SANDBOX_USERS, SimulatedGateway
@@ -158,3 +163,24 @@ async def test_unreachable_gateway_is_a_transport_error(alipay_config):
     broken = AlipayGateway(alipay_config, transport=httpx.MockTransport(lambda r: httpx.Response(502, text="bad")))
     with pytest.raises(GatewayError, match="http_502"):
         await broken.call(OAUTH_TOKEN, {"grant_type": "authorization_code", "code": "c" * 32})
+
+
+async def test_over_a_real_socket(alipay_env, settings, simulated):
+    """The plugin's own HTTP client (no transport given) against the simulated gateway served by uvicorn."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    app = Starlette(routes=[Route("/gateway.do", simulated.endpoint, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/gateway.do"
+        gateway = AlipayGateway(AlipayConfig.from_env(settings, {**alipay_env, "UIDP_ALIPAY_GATEWAY_URL": url}))
+        token = await gateway.call(OAUTH_TOKEN, {"grant_type": "authorization_code", "code": simulated.authorize(USER)})
+        profile = await gateway.call(USER_INFO, {"auth_token": str(token["access_token"])})
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+    assert profile["open_id"] == token["open_id"] == USER.open_id
