@@ -15,11 +15,11 @@ import os
 import httpx
 
 from plugins.alipay.callback import AuthorizeQr, Callback, return_page
-from plugins.alipay.config import CALLBACK_PATH, QR_PATH, RETURN_PATH, AlipayConfig
+from plugins.alipay.config import CALLBACK_PATH, KEY_MODES, QR_PATH, RETURN_PATH, AlipayConfig
 from plugins.alipay.gateway import AlipayGateway, GatewayError
 from plugins.alipay.method import AlipayLogin
 from plugins.alipay.sandbox import AUTHORIZE_PATH, AuthorizePage, sandbox_setup
-from uidp.plugin_api import RegisterLoginMethod, RegisterRoute, Settings, hookimpl
+from uidp.plugin_api import ConfigError, RegisterLoginMethod, RegisterRoute, Settings, hookimpl
 
 SANDBOX_SWITCH = "UIDP_ALIPAY_SANDBOX"
 
@@ -34,8 +34,8 @@ class AlipayPlugin:
         self.authorize_page: AuthorizePage | None = None
 
     @classmethod
-    def sandboxed(cls) -> AlipayPlugin:
-        config, gateway, simulated = sandbox_setup()
+    def sandboxed(cls, key_mode: str = "public_key") -> AlipayPlugin:
+        config, gateway, simulated = sandbox_setup(key_mode)
         plugin = cls(config)
         plugin.method = AlipayLogin(config, gateway)
         plugin.authorize_page = AuthorizePage(config, simulated)
@@ -63,7 +63,10 @@ def _plugin(settings: Settings) -> AlipayPlugin:
     plugin = _configured.get(key)
     if plugin is None:
         sandbox = os.environ.get(SANDBOX_SWITCH, "off").strip().lower() in ("1", "on", "true", "yes")
-        plugin = AlipayPlugin.sandboxed() if sandbox else AlipayPlugin(AlipayConfig.from_env(settings))
+        mode = os.environ.get("UIDP_ALIPAY_KEY_MODE", "public_key").strip() or "public_key"
+        if sandbox and mode not in KEY_MODES:
+            raise ConfigError("UIDP_ALIPAY_KEY_MODE must be public_key or certificate")
+        plugin = AlipayPlugin.sandboxed(mode) if sandbox else AlipayPlugin(AlipayConfig.from_env(settings))
         _configured.clear()
         _configured[key] = plugin
     return plugin

@@ -1,7 +1,8 @@
 """The dev profile's Alipay sandbox (``UIDP_ALIPAY_SANDBOX=on``): the whole login in a browser on one machine.
 
 The plugin then talks to a :class:`SimulatedGateway` living in the same process (through httpx's ASGI transport,
-so the requests are real HTTP requests, signed and checked), with keys made at start. Its "Alipay login page",
+so the requests are real HTTP requests, signed and checked), with keys made at start (and, with
+``UIDP_ALIPAY_KEY_MODE=certificate``, a certificate chain: the certificate mode end to end). Its "Alipay login page",
 ``/plugins/alipay/sandbox/authorize``, lists the test users; picking one sends the browser to the callback with a
 fresh ``auth_code``, as Alipay does (refusing sends it back without one). The method says ``sandbox = True``,
 so the production profile refuses to start with it.
@@ -10,10 +11,14 @@ so the production profile refuses to start with it.
 from __future__ import annotations
 
 import html
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -22,6 +27,7 @@ from starlette.routing import Route
 from plugins.alipay.callback import NO_STORE, STATE, refusal
 from plugins.alipay.config import CALLBACK_PATH, AlipayConfig, GatewayKeys
 from plugins.alipay.gateway import AlipayGateway
+from plugins.alipay.keys import cert_sn, root_cert_sn
 from plugins.alipay.sandbox_gateway import GatewayApp, SimulatedGateway
 from uidp.plugin_api import ErrorCode
 
@@ -30,22 +36,56 @@ AUTHORIZE_PATH = "/plugins/alipay/sandbox/authorize"
 SANDBOX_GATEWAY = "http://alipay-sandbox.invalid/gateway.do"
 
 
-def sandbox_setup() -> tuple[AlipayConfig, AlipayGateway, SimulatedGateway]:
-    """A config, its gateway client and the simulated gateway it talks to, with keys made now."""
+def sandbox_setup(key_mode: str = "public_key") -> tuple[AlipayConfig, AlipayGateway, SimulatedGateway]:
+    """A config, its gateway client and the simulated gateway it talks to, with keys made now; in certificate
+    mode also a root, an intermediate and the two public-key certificates, as Alipay issues them."""
     app_key = rsa.generate_private_key(65537, 2048)
     gateway_key = rsa.generate_private_key(65537, 2048)
-    simulated = SimulatedGateway(GatewayApp(SANDBOX_APP_ID, app_key.public_key()), gateway_key)
+    app = GatewayApp(SANDBOX_APP_ID, app_key.public_key())
+    keys = GatewayKeys(public_key=gateway_key.public_key())
+    app_sn: str | None = None
+    root_sn: str | None = None
+    simulated = SimulatedGateway(app, gateway_key)
+    if key_mode == "certificate":
+        root_key, inter_key = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
+        root = _certificate("Sandbox Root R1", root_key, "Sandbox Root R1", root_key, ca=True)
+        inter = _certificate("Sandbox Class 2 R1", inter_key, "Sandbox Root R1", root_key, ca=True)
+        gateway_cert = _certificate("沙箱支付宝", gateway_key, "Sandbox Class 2 R1", inter_key, ca=False)
+        app.app_cert = _certificate(SANDBOX_APP_ID, app_key, "Sandbox Class 2 R1", inter_key, ca=False)
+        keys = GatewayKeys(certificates={cert_sn(gateway_cert): gateway_cert}, intermediates=(inter,), roots=(root,))
+        app_sn, root_sn = cert_sn(app.app_cert), root_cert_sn([root])
+        simulated = SimulatedGateway(app, gateway_key, signing_cert=gateway_cert, roots=(root,))
     config = AlipayConfig(
         app_id=SANDBOX_APP_ID,
         private_key=app_key,
-        gateway_keys=GatewayKeys(public_key=gateway_key.public_key()),
+        gateway_keys=keys,
+        key_mode=key_mode,
         redirect_uri=CALLBACK_PATH,
         gateway_url=SANDBOX_GATEWAY,
         authorize_url=AUTHORIZE_PATH,
         sandbox=True,
+        app_cert_sn=app_sn,
+        alipay_root_cert_sn=root_sn,
     )
     transport = httpx.ASGITransport(app=Starlette(routes=[Route("/gateway.do", simulated.endpoint, methods=["POST"])]))
     return config, AlipayGateway(config, transport=transport), simulated
+
+
+def _certificate(
+    subject: str, key: rsa.RSAPrivateKey, issuer: str, issuer_key: rsa.RSAPrivateKey, *, ca: bool
+) -> x509.Certificate:
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .sign(issuer_key, hashes.SHA256())
+    )
 
 
 class AuthorizePage:

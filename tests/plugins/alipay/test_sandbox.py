@@ -15,6 +15,7 @@ from tests.plugins.alipay.material import material
 from tests.plugins.alipay.test_login import COMPLETE, START, call
 from tests.support import PASSWORD, production_keys
 from tests.test_graphiql_offline import CHROMIUM, CHROMIUM_ARGS, base_url, browser_or_skip
+from uidp.app import create_app
 from uidp.config import ConfigError, Settings
 from uidp.models.binding import ExternalBinding
 from uidp.plugin_host import PluginHost
@@ -125,3 +126,27 @@ async def test_the_sandbox_in_a_real_browser(base_url, api, tmp_path):
             await browser.close()
     assert not [line for line in console if "Content Security Policy" in line], console
     assert await ExternalBinding.filter(provider="alipay").count() == 1
+
+
+@pytest.mark.parametrize("mode", ["certificate"])
+async def test_the_sandbox_in_certificate_mode(make_settings, monkeypatch, clock, mode):
+    monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
+    monkeypatch.setenv("UIDP_ALIPAY_KEY_MODE", mode)
+    application = create_app(make_settings(plugins="plugins.alipay"), clock=clock)
+    async with application.router.lifespan_context(application):
+        method = application.state.runtime.plugins.login_method("alipay")
+        assert method.config.key_mode == "certificate" and method.config.app_cert_sn
+        transport = httpx.ASGITransport(app=application, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            state, callback = await browse_to_alipay(client, "1")
+            back = {k: v[0] for k, v in parse_qs(urlsplit(callback.headers["location"]).fragment).items()}
+            code = [{"name": "auth_code", "value": back["auth_code"]}]
+            done = await call(client, COMPLETE, {"method": "alipay", "state": state, "params": code})
+    assert done["__typename"] == "BindingRequired", done
+
+
+def test_the_sandbox_refuses_an_unknown_key_mode(make_settings, monkeypatch):
+    monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
+    monkeypatch.setenv("UIDP_ALIPAY_KEY_MODE", "rsa")
+    with pytest.raises(ConfigError, match="UIDP_ALIPAY_KEY_MODE"):
+        PluginHost(make_settings(plugins="plugins.alipay"))
