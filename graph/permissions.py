@@ -62,6 +62,18 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
 AGENT_FIELDS: frozenset[str] = frozenset(
     {
         "logout",  # the agent ends their own proxy session
+        # delegation (E9): a proxy session acts with exactly its grant's rights (uidp.services.delegation.acting,
+        # decision 183): onward grants inside it, candidates only if it allows, never the entity's own grants
+        "delegationCandidates",
+        "grant",
+        "findGrantCandidate",
+        "addGrantCandidate",
+        "removeGrantCandidate",
+        "createGrant",
+        "changeGrant",
+        "revokeGrant",
+        "approveGrantApplication",
+        "rejectGrantApplication",
     }
 )
 

@@ -142,3 +142,33 @@ def test_sweep_uploads_deletes_only_expired_unclaimed_uploads(env, capsys):
         return await Upload.all().count()
 
     assert _with_db(Settings.from_env(), count) == 2
+
+
+def test_sweep_runs_every_chore_once_and_expires_grants(env, capsys):
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from uidp.cli import _with_db
+    from uidp.config import Settings
+    from uidp.models.grant import Grant
+
+    now = datetime.now(UTC)
+    grant_id = uuid.uuid4()
+
+    async def seed() -> None:
+        await Grant.create(
+            id=grant_id, entity_id=uuid.uuid4(), root_id=grant_id, depth=1, grantor_id=uuid.uuid4(),
+            grantee_id=uuid.uuid4(), scope=["tax"], starts_at=now - timedelta(days=2),
+            ends_at=now - timedelta(minutes=1), created_at=now, updated_at=now,
+        )  # fmt: skip
+
+    _with_db(Settings.from_env(), seed)
+    main(["sweep"])
+    out = capsys.readouterr().out
+    assert "unclaimed uploads: 0 deleted" in out
+    assert "grants: expired 1 grants (0 below them ended, 0 proxy sessions ended), sent 0 expiry reminders" in out
+
+    async def state() -> str:
+        return (await Grant.get(id=grant_id)).state.value
+
+    assert _with_db(Settings.from_env(), state) == "EXPIRED"

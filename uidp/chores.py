@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from uidp.config import Settings
 from uidp.observability.review_queue import refresh_review_queue
 from uidp.runtime import Runtime
+from uidp.services.delegation.sweeper import GrantSweeper
 from uidp.services.shared.retention import Retention
 from uidp.services.shared.uploads import Uploads
 
@@ -19,12 +20,20 @@ Chore = Callable[[], Awaitable[object]]
 
 #: What ``uidp sweep`` (and each worker every UIDP_RETENTION_SWEEP_SECONDS) runs, in order: a label and the
 #: chore, which returns how many rows it deleted. Add yours here.
-SWEEPS: list[tuple[str, Callable[[Runtime], Awaitable[int]]]] = [
+#: A chore may instead return its own report line (a str).
+SWEEPS: list[tuple[str, Callable[[Runtime], Awaitable[int | str]]]] = [
     ("unclaimed uploads", lambda rt: Uploads(rt).sweep_unclaimed()),
     ("audit events older than {audit_retention_days} days", lambda rt: Retention(rt).purge_audit_events()),
     ("sessions ended over {session_retention_days} days ago", lambda rt: Retention(rt).purge_sessions()),
     ("expired staff enrolment codes", lambda rt: Retention(rt).purge_enrolment_codes()),
+    ("grants", lambda rt: _grants(rt)),  # expiry with the cascade, then the reminders (E9)
 ]
+
+
+async def _grants(rt: Runtime) -> str:
+    return (await GrantSweeper(rt).sweep()).line()
+
+
 SWEEP_LOCK = "sweep:lock"
 SWEEP_LOCK_SECONDS = 900  # longer than any sweep; a crashed sweeper's lock lapses by itself
 
@@ -77,8 +86,9 @@ async def sweep_once(rt: Runtime) -> list[str]:
     lines = []
     try:
         for label, chore in SWEEPS:
-            deleted = await chore(rt)
-            lines.append(f"{label.format(**vars(rt.settings))}: {deleted} deleted")
+            done = await chore(rt)
+            report = done if isinstance(done, str) else f"{done} deleted"
+            lines.append(f"{label.format(**vars(rt.settings))}: {report}")
     finally:
         await rt.store.delete(SWEEP_LOCK)
     log.info("swept", extra={"fields": {"sweep": lines}})

@@ -188,6 +188,9 @@ class Settings(OperationsSettings):
         default=600,
         metadata=_doc("600", "how often each worker deletes expired unclaimed uploads (0: only `uidp sweep-uploads`)"),
     )
+    grant_reminder_hours: int = field(
+        default=72, metadata=_doc("72", "hours before its end a grant's holder is sent an SMS reminder (the sweep)")
+    )
     uploads_per_client_hour: int = field(
         default=60, metadata=_doc("60", "anonymous uploads per client address per hour")
     )

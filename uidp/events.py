@@ -97,6 +97,17 @@ class EventType(StrEnum):
     ENTITY_LEGAL_CHANGE_REFUSED = "entity.legal_change_refused"
     ENTITY_APPEAL_APPLIED = "entity.appeal_applied"
 
+    # delegation (E9): candidates, grants, applications, the sweeper
+    DELEGATION_CANDIDATE_ADDED = "delegation.candidate_added"
+    DELEGATION_CANDIDATE_REMOVED = "delegation.candidate_removed"
+    DELEGATION_GRANT_CREATED = "delegation.grant_created"
+    DELEGATION_GRANT_CHANGED = "delegation.grant_changed"  # details: grants_ended below, sessions_ended
+    DELEGATION_GRANT_CANCELLED = "delegation.grant_cancelled"  # details: grants_ended (itself included)
+    DELEGATION_GRANTS_EXPIRED = "delegation.grants_expired"  # the sweeper
+    DELEGATION_GRANT_REMINDERS_SENT = "delegation.grant_reminders_sent"  # the sweeper
+    DELEGATION_APPLICATION_SUBMITTED = "delegation.application_submitted"
+    DELEGATION_APPLICATION_DECIDED = "delegation.application_decided"  # details: decision APPROVED / REJECTED
+
     # staff and their tools
     STAFF_CREATED = "staff.created"
     STAFF_SETUP_CODE_ISSUED = "staff.setup_code_issued"

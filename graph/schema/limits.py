@@ -68,6 +68,7 @@ BY_NAME: dict[str, Limit] = {
     "csv": Limit(1_000_000, multiline=True),  # bulk import (P2); the body limit still applies
     "reason": Limit(_column(ReviewCase, "decision_reason"), multiline=True),
     "code": Limit(_column(ServiceItem, "code")),
+    "scope": Limit(_column(ServiceItem, "code")),  # a grant's scope: service-item codes
     "provider": Limit(_column(ExternalBinding, "provider")),
     "method": Limit(_column(ExternalBinding, "provider")),  # a login method id, stored as the provider
     "state": Limit(128),  # startLogin's state: 43 characters

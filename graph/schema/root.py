@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from graph.schema.areas.appeals.fields import AppealsMutation
 from graph.schema.areas.ca.fields import CaMutation
 from graph.schema.areas.cancellation.fields import CancellationMutation, CancellationQuery
+from graph.schema.areas.delegation.fields import DelegationMutation, DelegationQuery
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
 from graph.schema.areas.levels.fields import LevelsMutation
@@ -32,6 +33,7 @@ QUERY_PARTS: tuple[type, ...] = (
     StaffQuery,
     EntitiesQuery,
     LoginQuery,
+    DelegationQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
@@ -48,6 +50,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     EntitiesMutation,
     CaMutation,
     EntityChangesMutation,
+    DelegationMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (SessionSubscription, LoginSubscription)

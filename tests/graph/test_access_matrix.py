@@ -149,6 +149,18 @@ EXPECTATIONS: dict[str, Expectation] = {
     "changeEntityLegalInformation": Expectation(frozenset({ENTITY})),
     "startEntityAppeal": Expectation(EVERYONE),
     "submitEntityAppeal": Expectation(EVERYONE),
+    # delegation (E9): the entity, or a person acting under a grant they hold (underGrant); staff: Forbidden
+    "delegationCandidates": Expectation(PERSONS | {ENTITY}),
+    "grant": Expectation(EVERYONE),  # null unless the caller is the grant's entity or in its chain
+    "findGrantCandidate": Expectation(PERSONS | {ENTITY}),
+    "addGrantCandidate": Expectation(PERSONS | {ENTITY}),
+    "removeGrantCandidate": Expectation(PERSONS | {ENTITY}),
+    "createGrant": Expectation(PERSONS | {ENTITY}),
+    "changeGrant": Expectation(PERSONS | {ENTITY}),
+    "revokeGrant": Expectation(PERSONS | {ENTITY}),
+    "applyForGrant": Expectation(PERSONS),
+    "approveGrantApplication": Expectation(PERSONS | {ENTITY}),
+    "rejectGrantApplication": Expectation(PERSONS | {ENTITY}),
 }
 
 # Staff fields whose resolvers do not call graph.permissions.require_staff yet, so API-token scopes are not

@@ -110,17 +110,25 @@ def status_at(grant: GrantFacts, now: datetime) -> GrantStatus:
     return GrantStatus.ACTIVE
 
 
-def check_period(period: Period, now: datetime, *, field: str = "period") -> None:
-    """A period must end after it starts, must not have ended, and may not start in the past."""
-    if period.ends_at <= period.starts_at:
-        raise DomainError(ErrorCode.PERIOD_INVALID, "授权结束时间须晚于开始时间", f"{field}.endsAt")
+def check_period(
+    period: Period,
+    now: datetime,
+    *,
+    ends_field: str | None = "period.endsAt",
+    starts_field: str | None = "period.startsAt",
+    moved_start: bool = True,
+) -> None:
+    """A period must not have ended, must end after it starts, and may not start in the past (unless its start
+    is not being moved: a change may keep a started grant's start)."""
     if period.ends_at <= now:
-        raise DomainError(ErrorCode.PERIOD_IN_PAST, "授权结束时间已过，请重新选择", f"{field}.endsAt")
-    if period.starts_at < now - START_GRACE:
-        raise DomainError(ErrorCode.PERIOD_IN_PAST, "授权开始时间不能早于当前时间", f"{field}.startsAt")
+        raise DomainError(ErrorCode.PERIOD_IN_PAST, "授权结束时间已过，请重新选择", ends_field)
+    if period.ends_at <= period.starts_at:
+        raise DomainError(ErrorCode.PERIOD_INVALID, "授权结束时间须晚于开始时间", ends_field)
+    if moved_start and period.starts_at < now - START_GRACE:
+        raise DomainError(ErrorCode.PERIOD_IN_PAST, "授权开始时间不能早于当前时间", starts_field)
 
 
-def check_scope_items(scope: frozenset[str], delegable: Mapping[str, bool], *, field: str = "scope") -> None:
+def check_scope_items(scope: frozenset[str], delegable: Mapping[str, bool], *, field: str | None = "scope") -> None:
     """Every item must be in the catalogue, active and delegable (``delegable`` maps code -> usable now)."""
     if not scope:
         raise DomainError(ErrorCode.REQUIRED, "请选择授权的服务事项", field)
@@ -131,7 +139,7 @@ def check_scope_items(scope: frozenset[str], delegable: Mapping[str, bool], *, f
             raise DomainError(ErrorCode.ITEM_NOT_DELEGABLE, "所选服务事项不存在或不可授权", field, item=code)
 
 
-def check_grantee(grantor_person: uuid.UUID | None, grantee: Grantee, *, field: str = "grantee") -> None:
+def check_grantee(grantor_person: uuid.UUID | None, grantee: Grantee, *, field: str | None = "grantee") -> None:
     """Never to oneself; a real-name person of level 2 or above on the entity's candidate list."""
     if grantor_person is not None and grantee.person_id == grantor_person:
         raise DomainError(ErrorCode.SELF_GRANT, "不能授权给自己", field)
@@ -141,11 +149,21 @@ def check_grantee(grantor_person: uuid.UUID | None, grantee: Grantee, *, field: 
         raise DomainError(ErrorCode.NOT_A_CANDIDATE, "被授权人不在本单位的可授权人列表中，请先添加", field)
 
 
-def check_link(chain_above: Sequence[GrantFacts], grant: GrantFacts) -> None:
+def check_link(
+    chain_above: Sequence[GrantFacts],
+    grant: GrantFacts,
+    *,
+    grantee_field: str | None = "grantee",
+    scope_field: str | None = "scope",
+    period_field: str | None = "period",
+    candidates_field: str | None = "mayManageCandidates",
+    onward_field: str | None = "mayGrantOnward",
+) -> None:
     """The structural rules between a grant and the chain above it (at creation, change and every use).
 
     Depth and parentage, no person twice in a chain (no cycle, never to oneself), scope and period inside the
-    parent's, and onward rights only where the parent has them.
+    parent's, and onward rights only where the parent has them. The ``*_field`` arguments name the form's
+    fields (None at use, where no form is involved).
     """
     parent = chain_above[-1] if chain_above else None
     if grant.depth != len(chain_above) + 1 or grant.depth > MAX_DEPTH:
@@ -157,24 +175,24 @@ def check_link(chain_above: Sequence[GrantFacts], grant: GrantFacts) -> None:
         if grant.parent_id != parent.id or grant.grantor_id != parent.grantee_id or grant.entity_id != parent.entity_id:
             raise DomainError(ErrorCode.NO_ACTIVE_GRANT, "您没有可以继续授权的有效授权", None)
         if grant.grantee_id == grant.grantor_id:
-            raise DomainError(ErrorCode.SELF_GRANT, "不能授权给自己", "grantee")
+            raise DomainError(ErrorCode.SELF_GRANT, "不能授权给自己", grantee_field)
         if any(above.grantee_id == grant.grantee_id for above in chain_above):
-            raise DomainError(ErrorCode.GRANT_CYCLE, "该人员已在本授权链的上级中，不能形成循环授权", "grantee")
+            raise DomainError(ErrorCode.GRANT_CYCLE, "该人员已在本授权链的上级中，不能形成循环授权", grantee_field)
         if not grant.scope <= parent.scope:
             raise DomainError(
                 ErrorCode.SCOPE_BEYOND_GRANTOR,
                 "授权的服务事项超出了您自己的授权范围",
-                "scope",
+                scope_field,
                 items=sorted(grant.scope - parent.scope),
             )
         if not grant.period.within(parent.period):
-            raise DomainError(ErrorCode.PERIOD_BEYOND_GRANTOR, "授权有效期超出了您自己的授权有效期", "period")
+            raise DomainError(ErrorCode.PERIOD_BEYOND_GRANTOR, "授权有效期超出了您自己的授权有效期", period_field)
         if grant.may_manage_candidates and not parent.may_manage_candidates:
             raise DomainError(
-                ErrorCode.SCOPE_BEYOND_GRANTOR, "您没有管理可授权人的权限，不能转授该权限", "mayManageCandidates"
+                ErrorCode.SCOPE_BEYOND_GRANTOR, "您没有管理可授权人的权限，不能转授该权限", candidates_field
             )
     if grant.may_grant_onward and grant.depth >= MAX_DEPTH:
-        raise DomainError(ErrorCode.GRANT_DEPTH_EXCEEDED, "第三级被授权人不能再向下授权", "mayGrantOnward")
+        raise DomainError(ErrorCode.GRANT_DEPTH_EXCEEDED, "第三级被授权人不能再向下授权", onward_field)
 
 
 def check_chain(chain: Sequence[GrantFacts], now: datetime) -> None:
@@ -186,7 +204,15 @@ def check_chain(chain: Sequence[GrantFacts], now: datetime) -> None:
     if not chain:
         raise DomainError(ErrorCode.NO_ACTIVE_GRANT, "没有有效的授权", None)
     for depth, grant in enumerate(chain):
-        check_link(chain[:depth], grant)
+        check_link(
+            chain[:depth],
+            grant,
+            grantee_field=None,
+            scope_field=None,
+            period_field=None,
+            candidates_field=None,
+            onward_field=None,
+        )
         status = status_at(grant, now)
         if status == GrantStatus.CANCELLED:
             raise DomainError(ErrorCode.GRANT_CANCELLED, "授权已取消", None, grant=str(grant.id))
@@ -235,16 +261,23 @@ def check_new_grant(
     grantee: Grantee,
     delegable: Mapping[str, bool],
     now: datetime,
+    *,
+    grantee_field: str | None = "grantee",
+    scope_field: str | None = "scope",
+    period_field: str | None = "period",
+    ends_field: str | None = "period.endsAt",
+    starts_field: str | None = "period.startsAt",
 ) -> None:
     """Everything a new grant must satisfy, in the order the form shows errors.
 
-    ``chain_above`` is empty when the entity grants, else the grantor's own chain (the grant they hold).
+    ``chain_above`` is empty when the entity grants, else the grantor's own chain (the grant they hold). The
+    ``*_field`` arguments name the form's fields (an approval names its application instead).
     """
     check_may_grant_onward(chain_above, now)
-    check_grantee(grant.grantor_id if chain_above else None, grantee)
-    check_scope_items(grant.scope, delegable)
-    check_period(grant.period, now)
-    check_link(chain_above, grant)
+    check_grantee(grant.grantor_id if chain_above else None, grantee, field=grantee_field)
+    check_scope_items(grant.scope, delegable, field=scope_field)
+    check_period(grant.period, now, ends_field=ends_field, starts_field=starts_field)
+    check_link(chain_above, grant, grantee_field=grantee_field, scope_field=scope_field, period_field=period_field)
 
 
 def check_change(
@@ -269,13 +302,9 @@ def check_change(
     added = after.scope - before.scope
     if added:
         check_scope_items(added, delegable)
-    if after.period.ends_at <= after.period.starts_at:
-        raise DomainError(ErrorCode.PERIOD_INVALID, "授权结束时间须晚于开始时间", "period.endsAt")
-    if after.period.ends_at <= now:
-        raise DomainError(ErrorCode.PERIOD_IN_PAST, "授权结束时间已过，请重新选择", "period.endsAt")
-    if after.period.starts_at != before.period.starts_at and after.period.starts_at < now - START_GRACE:
-        raise DomainError(ErrorCode.PERIOD_IN_PAST, "授权开始时间不能早于当前时间", "period.startsAt")
-    check_link(chain_above, after)
+    check_period(after.period, now, moved_start=after.period.starts_at != before.period.starts_at)
+    # grantee and onward rights do not change: only the fit inside the parent is in question
+    check_link(chain_above, after, grantee_field=None, candidates_field=None, onward_field=None)
 
 
 def fits_under(parent: GrantFacts, child: GrantFacts) -> bool:

@@ -154,6 +154,19 @@ class Sessions:
             await announce_ended(self.rt, subject_kind, subject_id)
         return ended
 
+    async def revoke_resting_on(
+        self, grant_ids: list[uuid.UUID], reason: str
+    ) -> tuple[int, set[tuple[str, uuid.UUID]]]:
+        """End every live session resting on one of these grants (proxy sessions, E9's cascade); joins the
+        caller's transaction. Returns how many ended and their subjects, which the caller announces
+        (``announce_ended``) after its commit."""
+        if not grant_ids:
+            return 0, set()
+        query = Session.filter(grant_id__in=grant_ids, revoked_at__isnull=True)
+        subjects = {(row.subject_kind, row.subject_id) for row in await query.only("subject_kind", "subject_id")}
+        ended = await query.update(revoked_at=self.rt.clock.now(), revoked_reason=reason) if subjects else 0
+        return ended, subjects
+
     async def principal(self, token: str | None) -> Principal | None:
         """Who a token speaks for: a live session of an existing subject, with staff roles and the account row it
         was read with (one query), or a staff API token (with its scopes; raises TOKEN_EXPIRED for an expired

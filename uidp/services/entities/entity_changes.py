@@ -23,6 +23,7 @@ from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import CertificateType, normalize_certificate_number
 from uidp.domain.contact import names_match, normalize_name, normalize_phone
 from uidp.domain.credit_code import normalize_credit_code
+from uidp.domain.delegation import EndReason
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_credit_code, mask_id_number, mask_name, mask_phone
 from uidp.models.entity import Entity, EntityStatus, EntityType
@@ -30,6 +31,7 @@ from uidp.models.person import Person, PersonStatus
 from uidp.ports import RegistryRecord
 from uidp.runtime import Runtime
 from uidp.services.auth.login_throttle import LoginThrottle
+from uidp.services.delegation.cascade import Cascade
 from uidp.services.entities.entities import EntityLookup, mask_entity_name
 from uidp.services.entities.entity_records import open_entity, seal_entity_fields
 from uidp.services.entities.entity_registration import REPRESENTATIVE_TYPES, normalize_entity_name
@@ -243,6 +245,14 @@ class EntityChanges:
             )
             if changed != 1:
                 raise DomainError(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+            ended = None
+            if representative.id != entity.representative_id:
+                # A new representative has not given the old one's delegations (E9): every grant ends.
+                ended = await Cascade(self.rt).end_all_of_entity(
+                    entity.id, EndReason.REPRESENTATIVE_CHANGED, actor=(SubjectKind.ENTITY, entity.id)
+                )
+        if ended is not None:
+            await ended.announce(self.rt)
         await self.audit.record(
             "entity.legal_information_changed",
             actor=principal,
@@ -257,6 +267,7 @@ class EntityChanges:
             else "",
             new_representative_name=mask_name(rep_name),
             representative_changed=representative.id != entity.representative_id,
+            grants_ended=len(ended.grants) if ended else 0,
         )
         return await Entity.get(id=entity.id)
 

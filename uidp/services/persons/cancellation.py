@@ -20,6 +20,7 @@ from uidp.domain.masking import mask_id_number, mask_phone
 from uidp.models.entity import Entity
 from uidp.runtime import Runtime
 from uidp.services.auth.proxy_sessions import ProxySessions
+from uidp.services.delegation.cascade import Cascade
 from uidp.services.persons.user_space import UserSpace
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.erasure import erase_person
@@ -72,9 +73,12 @@ class CancellationService:
         await self.codes.check(SmsPurpose.CANCEL_ACCOUNT, phone, sms_code)
         async with in_transaction():
             await self.codes.consume(SmsPurpose.CANCEL_ACCOUNT, phone, sms_code)
-            # The fifth consequence: every proxy session the person holds for an entity ends with the account.
+            # The fifth consequence: every proxy session the person holds for an entity ends with the account,
+            # and every grant they hold or gave, with the proxy sessions resting on those (E9).
             proxy_sessions = await ProxySessions(self.rt).end_for_agent(person.id, "cancelled")
+            ended = await Cascade(self.rt).end_for_person(person.id, actor=(SubjectKind.PERSON, person.id))
             deleted = await erase_person(person.id)
+        await ended.announce(self.rt)
         await Audit(self.rt).record(
             "person.cancelled",
             subject=(SubjectKind.PERSON, person.id),
@@ -83,6 +87,7 @@ class CancellationService:
             phone=mask_phone(phone),
             deleted={table: count for table, count in deleted.items() if count},
             proxy_sessions_ended=proxy_sessions,
+            grants_ended=len(ended.grants),
         )
         return person.id
 
