@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.graph.delegation_api import CHANGE, CREATE, READ, REVOKE, Delegation
@@ -307,3 +309,18 @@ async def test_a_proxy_session_grants_onward_within_its_grant_and_never_as_the_e
         world, proxy, tree["candidates"][zhao.id], ["tax"], under=two["id"], code="NO_ACTIVE_GRANT", field="underGrant"
     )
     assert (await world.call(REVOKE, proxy, input={"grantId": made["id"]}))["__typename"] == "GrantRevoked"
+
+
+async def test_grants_made_while_the_grant_above_is_cancelled_do_not_outlive_it(world, tree):
+    """Onward grants racing a cancel of the grantor's grant: each either lands before the cancel (and the cancel
+    ends it) or finds the grant cancelled (NO_ACTIVE_GRANT). None stays active under a cancelled grant."""
+    token, one = tree["token"], tree["one"]
+    li_token = tree["li"][1]
+    others = [await world.person("并发" + "甲乙丙丁戊己"[i]) for i in range(6)]
+    candidates = [await world.candidate(token, person) for person, _ in others]
+    racing = [world.grant(li_token, candidate, ["tax"], days=5, under=one["id"]) for candidate in candidates]
+    answers = await asyncio.gather(*racing[:3], world.call(REVOKE, token, input={"grantId": one["id"]}), *racing[3:])
+    made = [a for a in answers if a["__typename"] == "GrantCreated"]
+    refused = [a for a in answers if a.get("code") == "NO_ACTIVE_GRANT"]
+    assert len(made) + len(refused) == 6, answers
+    assert await Grant.filter(root_id=one["id"], state="ACTIVE").count() == 0

@@ -57,6 +57,9 @@ class Cascade:
         reasons: dict[uuid.UUID, EndReason] = {}
         for grant, reason in ends:
             reasons.setdefault(grant.id, reason)
+        # Lock the ended grants before reading what lies below them: a grant made under one of them
+        # concurrently either committed first (and is read here) or waits and then finds its parent ended.
+        await Grant.filter(id__in=list(reasons)).select_for_update()
         for grant, _ in ends:
             for below in await self._descendants(grant):
                 reasons.setdefault(below.id, EndReason.PARENT_ENDED)
