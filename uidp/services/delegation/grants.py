@@ -30,6 +30,7 @@ from uidp.domain.delegation import (
 )
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.candidate import DelegationCandidate
+from uidp.models.entity import Entity
 from uidp.models.grant import Grant, GrantRecord
 from uidp.models.person import Person, PersonStatus
 from uidp.models.service_item import ServiceItem
@@ -155,7 +156,9 @@ class Grants:
 
         check(who.facts)
         async with in_transaction():
-            # The grantor's chain, re-read under lock: a cancel above that committed first is seen here.
+            # The entity row, then the grantor's chain, re-read under lock: a cancel above, or a new legal
+            # representative (E8 ends every grant), that committed first is seen here; one after waits for us.
+            await Entity.filter(id=who.entity.id).select_for_update()
             locked = await _locked_chain(who.chain)
             check(chain_facts(locked))
             grant = await Grant.create(
