@@ -3,10 +3,11 @@
 Put the new key first in ``UIDP_PII_KEYS`` and keep the old ones: from then on workers seal with the new key
 and open with any listed key, so the rotation needs no downtime. This chore then walks every sealed column
 (``SEALED_COLUMNS`` and the uploads) in primary-key order, a batch at a time, and rewrites each value whose
-header names another key. Each row is one conditional update on its old value: it holds either the old token or
-the new one, and both keys are in the keyring throughout, so no row is ever readable by neither key; a
-concurrent write of a new value wins. An interrupted run simply runs again: rows already under the active key are
-skipped by their header, without being opened. When it reports nothing left, remove the old key.
+header names another key. Each batch is one transaction, and each row in it one update conditional on its old
+value: a row holds either the old token or the new one, and both keys are in the keyring throughout, so no row
+is ever readable by neither key; a concurrent write of a new value wins. An interrupted run simply runs again:
+rows already under the active key are skipped by their header, without being opened. When it reports nothing
+left, remove the old key.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
 from uidp.models.upload import Upload
 from uidp.security.cipher import CipherError, PiiCipher
@@ -75,8 +77,9 @@ class PiiRotation:
             rows = await (query.filter(**{f"{pk}__gt": last}) if last is not None else query)
             if not rows:
                 break
-            for row in rows:
-                rotated += await self._row(report, label, model, name, context(row), row, binary=binary)
+            async with in_transaction():  # one commit a batch; an interrupted batch leaves its rows as they were
+                for row in rows:
+                    rotated += await self._row(report, label, model, name, context(row), row, binary=binary)
             last = getattr(rows[-1], pk)
             self.progress(f"{label}: {rotated} re-encrypted so far")
         report.rotated[label] = rotated
