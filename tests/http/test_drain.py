@@ -47,7 +47,7 @@ def _read_response(sock: socket.socket) -> tuple[int, dict]:
 def test_a_request_in_flight_at_sigterm_gets_its_answer(tmp_path, workers):
     with serving(tmp_path / "data", "--workers", workers) as served:
         sock, rest = _split_request(served.base)
-        time.sleep(0.3)  # the worker has read the headers: the request is in flight
+        time.sleep(1.0)  # the worker has accepted the connection and read the headers: the request is in flight
         served.proc.send_signal(signal.SIGTERM)
         time.sleep(1.0)  # the shutdown has begun: the listener closes, the worker waits for this request
         sock.sendall(rest)
@@ -60,7 +60,7 @@ def test_a_request_in_flight_at_sigterm_gets_its_answer(tmp_path, workers):
 
 
 def test_readiness_answers_503_while_draining(tmp_path):
-    with serving(tmp_path / "data", env={"UIDP_DRAIN_SECONDS": "3"}) as served:
+    with serving(tmp_path / "data", env={"UIDP_DRAIN_SECONDS": "5"}) as served:
         assert httpx.get(served.base + "/health/ready", timeout=5).json()["status"] == "ok"
         served.proc.send_signal(signal.SIGTERM)
         time.sleep(0.3)
