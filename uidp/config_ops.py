@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from uidp.config_values import ConfigError, doc
+from uidp.security.tokens import DIGEST_ALGORITHMS
 
 #: The cybersecurity law keeps network logs for at least six months.
 MIN_AUDIT_RETENTION_DAYS = 183
@@ -41,6 +42,15 @@ class OperationsSettings:
         default=3600, metadata=doc("3600", "how often a worker runs the retention sweep (0: only `uidp sweep`)")
     )
 
+    digest_algorithm: str = field(
+        default="hmac-sha256",
+        metadata=doc("hmac-sha256", "one-time value digests (SMS codes, captchas, setup codes): or `hmac-sm3`"),
+    )
+    digest_algorithm_previous: str = field(
+        default="",
+        metadata=doc("", "while moving to UIDP_DIGEST_ALGORITHM: the one before, still accepted (keep it 72 h)"),
+    )
+
     def check_operations(self) -> None:
         """Refuse operations settings that cannot work; one line each."""
         if self.log_level not in ("debug", "info", "warning", "error"):
@@ -51,6 +61,11 @@ class OperationsSettings:
             raise ConfigError("UIDP_METRICS_TOKEN must be at least 32 characters")
         if self.metrics_bind and self.metrics_address is None:
             raise ConfigError("UIDP_METRICS_BIND must look like 127.0.0.1:9464")
+        if self.digest_algorithm not in DIGEST_ALGORITHMS or self.digest_algorithm_previous not in (
+            "",
+            *DIGEST_ALGORITHMS,
+        ):
+            raise ConfigError("UIDP_DIGEST_ALGORITHM and UIDP_DIGEST_ALGORITHM_PREVIOUS are hmac-sha256 or hmac-sm3")
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
             raise ConfigError(
                 f"UIDP_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS} (six months of logs, by law)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from uidp.sandbox_outbox import JsonLinesOutbox
 from uidp.security.blind_index import BlindIndex
 from uidp.security.cipher import PiiCipher
 from uidp.security.passwords import PasswordHasher
+from uidp.security.tokens import digest_secret
 from uidp.store import open_store
 from uidp.store.base import Store
 from uidp.store.memory import MemoryStore
@@ -81,6 +83,21 @@ class Runtime:
                 JsonLinesOutbox(settings.data_dir / "dev-captcha-answers.jsonl") if settings.dev_peek_enabled else None
             ),
         )
+
+    def one_time_digest(self, purpose: str, value: str) -> str:
+        """The digest a one-time value (SMS code, captcha answer, setup code) is stored as: UIDP_DIGEST_ALGORITHM."""
+        return digest_secret(self.secret_key, purpose, value, self.settings.digest_algorithm)
+
+    def one_time_digests(self, purpose: str, value: str) -> list[str]:
+        """The digests a stored one-time value may have: the current algorithm's, and while moving the previous's."""
+        algorithms = [self.settings.digest_algorithm, self.settings.digest_algorithm_previous]
+        return [digest_secret(self.secret_key, purpose, value, a) for a in dict.fromkeys(algorithms) if a]
+
+    def one_time_matches(self, stored: str | None, purpose: str, value: str) -> bool:
+        """True when ``stored`` is a digest of ``value`` for ``purpose`` (compared in constant time)."""
+        if stored is None:
+            return False
+        return any(secrets.compare_digest(stored, digest) for digest in self.one_time_digests(purpose, value))
 
     async def close(self) -> None:
         await self.store.close()

@@ -12,7 +12,6 @@ from captcha.image import ImageCaptcha
 
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.runtime import Runtime
-from uidp.security.tokens import digest_secret
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXY3456789"  # no 0/O, 1/I/L, 2/Z look-alikes
 LENGTH = 4
@@ -31,7 +30,7 @@ class CaptchaService:
         self.rt = rt
 
     def _digest(self, answer: str) -> str:
-        return digest_secret(self.rt.secret_key, "captcha", answer.strip().upper())
+        return self.rt.one_time_digest("captcha", answer.strip().upper())
 
     async def issue(self) -> IssuedCaptcha:
         """A new captcha; only a digest of the answer is kept, for captcha_ttl_seconds."""
@@ -49,7 +48,7 @@ class CaptchaService:
         if not captcha_id or not answer:
             raise DomainError(ErrorCode.CAPTCHA_REQUIRED, "请输入图形验证码", field)
         stored = await self.rt.store.take(f"captcha:{captcha_id[:64]}")
-        if stored is None or not secrets.compare_digest(stored, self._digest(answer)):
+        if not self.rt.one_time_matches(stored, "captcha", answer.strip().upper()):
             raise DomainError(ErrorCode.CAPTCHA_INVALID, "图形验证码错误或已失效，请刷新后重试", field)
 
     def peek(self, captcha_id: str) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.runtime import Runtime
-from uidp.security.tokens import digest_secret, numeric_code
+from uidp.security.tokens import numeric_code
 from uidp.services.shared.principal import ClientInfo
 from uidp.services.shared.request_limits import client_key
 
@@ -73,7 +72,10 @@ class SmsCodes:
         return f"sms:{kind}:{purpose.value}:{self.rt.blind.digest('phone', phone)}"
 
     def _digest(self, purpose: SmsPurpose, phone: str, code: str) -> str:
-        return digest_secret(self.rt.secret_key, f"sms:{purpose.value}:{phone}", code)
+        return self.rt.one_time_digest(f"sms:{purpose.value}:{phone}", code)
+
+    def _matches(self, stored: str | None, purpose: SmsPurpose, phone: str, code: str) -> bool:
+        return self.rt.one_time_matches(stored, f"sms:{purpose.value}:{phone}", code)
 
     async def send(
         self, purpose: SmsPurpose, phone: str, client: ClientInfo, *, deliver: bool = True, field: str | None = "phone"
@@ -145,7 +147,7 @@ class SmsCodes:
             await store.delete(code_key)
             raise invalid
         stored = await store.get(code_key)
-        if stored is not None and secrets.compare_digest(stored, self._digest(purpose, phone, code)):
+        if self._matches(stored, purpose, phone, code):
             await store.decr(tries_key)
             return
         if tries >= most:
@@ -155,7 +157,7 @@ class SmsCodes:
     async def consume(self, purpose: SmsPurpose, phone: str, code: str, *, field: str = "smsCode") -> None:
         """Take the code for good; exactly one concurrent caller succeeds."""
         stored = await self.rt.store.take(self._key("code", purpose, phone))
-        if stored is None or not secrets.compare_digest(stored, self._digest(purpose, phone, code.strip())):
+        if not self._matches(stored, purpose, phone, code.strip()):
             raise DomainError(ErrorCode.SMS_CODE_INVALID, "短信验证码错误或已失效", field)
 
 

@@ -28,7 +28,7 @@ from uidp.domain.password_policy import check_password
 from uidp.models.staff import StaffAccount, StaffEnrolment, StaffTotp
 from uidp.runtime import Runtime
 from uidp.security import totp
-from uidp.security.tokens import digest_secret, new_token, token_digest
+from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.sessions import IssuedSession, Sessions
 from uidp.services.persons.registration import POLICY
 from uidp.services.shared.audit import Audit
@@ -76,7 +76,11 @@ class StaffEnrolments:
         self.audit = Audit(rt)
 
     def _code_hash(self, staff_id: uuid.UUID, code: str) -> str:
-        return digest_secret(self.rt.secret_key, f"staff-setup:{staff_id}", _normalise(code))
+        return self.rt.one_time_digest(f"staff-setup:{staff_id}", _normalise(code))
+
+    def _code_hashes(self, staff_id: uuid.UUID, code: str) -> list[str]:
+        """What a stored setup code may be, while UIDP_DIGEST_ALGORITHM moves (its previous one too)."""
+        return self.rt.one_time_digests(f"staff-setup:{staff_id}", _normalise(code))
 
     async def issue(
         self, staff: StaffAccount, purpose: str, *, actor: Principal | None, client: ClientInfo | None
@@ -143,7 +147,7 @@ class StaffEnrolments:
             # Conditional update: the code is spent once, even by concurrent starts.
             spent = await StaffEnrolment.filter(
                 staff_id=staff.id,
-                code_hash=self._code_hash(staff.id, setup_code),
+                code_hash__in=self._code_hashes(staff.id, setup_code),
                 code_expires_at__gt=now,
                 token_hash__isnull=True,
             ).update(
