@@ -34,15 +34,24 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
+STARTED = "Application startup complete."  # uvicorn's line once a worker's lifespan has started
+
+
 @contextlib.contextmanager
 def serving(data_dir: Path, *args: str, env: dict[str, str] | None = None, ready: str = "/health") -> Iterator[Served]:
-    """``uidp serve --port P *args`` on a SQLite data folder until the block ends (SIGTERM, then kill)."""
+    """``uidp serve --port P *args`` on a SQLite data folder until the block ends (SIGTERM, then kill).
+
+    It yields once every worker (``--workers N``) has started, not only the first: a connection the kernel
+    queues for a worker that is still loading would otherwise wait, or be reset if the worker is stopped.
+    """
+    workers = int(args[args.index("--workers") + 1]) if "--workers" in args else 1
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("UIDP_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     clean |= {
         "UIDP_DATA_DIR": str(data_dir),
         "UIDP_BCRYPT_ROUNDS": "4",
         "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), clean.get("PYTHONPATH")) if p),
+        "UIDP_LOG_LEVEL": "info",  # uvicorn's startup lines tell when each worker is up
         **(env or {}),
     }
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -55,7 +64,10 @@ def serving(data_dir: Path, *args: str, env: dict[str, str] | None = None, ready
         deadline = time.monotonic() + 90
         while True:
             with contextlib.suppress(httpx.TransportError):
-                if httpx.get(served.base + ready, timeout=1).status_code == 200:
+                if (
+                    served.output().count(STARTED) >= workers
+                    and httpx.get(served.base + ready, timeout=1).status_code == 200
+                ):
                     break
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"uidp serve did not answer: {served.output()[-3000:]}")
