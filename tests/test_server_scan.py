@@ -9,9 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +19,7 @@ import pytest
 
 from tests.partner_login import params
 from tests.scan_partner import CALLBACK
-from tests.test_server_subscriptions import ALLOWED_ORIGIN, free_port, init, next_message, ws_url
+from tests.test_server_subscriptions import ALLOWED_ORIGIN, SERVERS, children, init, next_message, serve_uidp, ws_url
 
 websockets = pytest.importorskip("websockets", reason="websockets is a dependency (pyproject.toml): run make venv")
 from websockets.asyncio.client import connect  # noqa: E402
@@ -36,56 +33,6 @@ REDEEM = """mutation($i: RedeemLoginTicketInput!) { redeemLoginTicket(input: $i)
   __typename ... on BindingRequired { provider } ... on Error { code } } }"""
 WATCH = """subscription($id: String!, $secret: String!) { loginTicket(id: $id, secret: $secret) {
   __typename ... on LoginTicketState { status } ... on Error { code field } } }"""
-
-
-def serve(settings: Any, workers: int) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "UIDP_DATA_DIR": str(settings.data_dir),
-        "UIDP_DATABASE_URL": settings.resolved_database_url(),
-        "UIDP_STORE_URL": settings.store_url,
-        "UIDP_STORE_PREFIX": settings.store_prefix,
-        "UIDP_BCRYPT_ROUNDS": "4",
-        "UIDP_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
-        "UIDP_PLUGINS": "tests.scan_partner",
-        "PYTHONPATH": str(ROOT),
-    }
-    command = [sys.executable, "-m", "uidp.cli", "serve", "--no-migrate", "--port", str(port)]
-    command += ["--workers", str(workers)]
-    proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while (workers > 1 and len(children(proc.pid)) < workers) or not answers(base_url):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"uidp serve never answered: {proc.communicate()[0]}")
-            time.sleep(0.2)
-        yield base_url, proc
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def answers(base_url: str) -> bool:
-    with contextlib.suppress(httpx.TransportError):
-        return httpx.get(f"{base_url}/health", timeout=1).status_code == 200
-    return False
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                    found.append(int(entry))
-    return found
 
 
 def worker_holding(client_port: int, workers: list[int]) -> int | None:
@@ -106,16 +53,19 @@ def worker_holding(client_port: int, workers: list[int]) -> int | None:
     return None
 
 
-@pytest.fixture
-def one_worker(rt, settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    yield from serve(settings, 1)
+PARTNER = {"UIDP_PLUGINS": "tests.scan_partner", "PYTHONPATH": str(ROOT)}
 
 
 @pytest.fixture
-def two_workers(rt, settings) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def one_worker(rt, settings) -> Iterator[str]:
+    yield from serve_uidp(settings, env=PARTNER)
+
+
+@pytest.fixture
+def two_workers(rt, settings) -> Iterator[str]:
     if not settings.store_url.startswith("redis"):
         pytest.skip("two workers share tickets through Redis; the embedded store is one process")
-    yield from serve(settings, 2)
+    yield from serve_uidp(settings, workers=2, env=PARTNER)
 
 
 async def gql(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +89,7 @@ async def status_of(ws: Any, expect_id: str = "1") -> dict[str, Any]:
 
 
 async def test_the_subscriber_sees_each_change_and_a_wrong_secret_sees_none(one_worker):
-    base_url, _ = one_worker
+    base_url = one_worker
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as page:
         ticket = await gql(page, START, {"i": {"method": "otherscan", "params": params({})}})
         async with connect(ws_url(base_url), subprotocols=["graphql-transport-ws"], origin=ALLOWED_ORIGIN) as ws:
@@ -165,8 +115,8 @@ async def test_the_subscriber_sees_each_change_and_a_wrong_secret_sees_none(one_
 
 
 async def test_a_confirmation_on_the_other_worker_reaches_the_subscriber_within_a_second(two_workers):
-    base_url, proc = two_workers
-    workers = children(proc.pid)
+    base_url = two_workers
+    workers = children(SERVERS[base_url])
     async with (
         httpx.AsyncClient(base_url=base_url, timeout=10) as page,
         connect(ws_url(base_url), subprotocols=["graphql-transport-ws"], origin=ALLOWED_ORIGIN) as ws,

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -42,9 +43,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def served(rt, settings) -> Iterator[str]:
-    """`uidp serve` on the test's database (SQLite file or PostgreSQL) and store, in a child process."""
+def serve_uidp(settings: Any, *, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`uidp serve` on the test's database (SQLite file or PostgreSQL) and store, in a child process; yields its
+    base URL once every worker is up (``workers`` > 1 has child processes) and ``/health`` answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -54,27 +55,55 @@ def served(rt, settings) -> Iterator[str]:
         "UIDP_STORE_PREFIX": settings.store_prefix,
         "UIDP_BCRYPT_ROUNDS": "4",
         "UIDP_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+        **(env or {}),
     }
     command = [sys.executable, "-m", "uidp.cli", "serve", "--no-migrate", "--port", str(port)]
+    command += ["--workers", str(workers)] if workers > 1 else []
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     try:
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                    break
+        while (workers > 1 and len(children(proc.pid)) < workers) or not answers(base_url):
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
                 pytest.fail(f"uidp serve never answered: {proc.communicate()[0]}")
             time.sleep(0.1)
+        SERVERS[base_url] = proc.pid
         yield base_url
     finally:
+        SERVERS.pop(base_url, None)
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+SERVERS: dict[str, int] = {}  # base URL -> pid of the `uidp serve` process, while it runs
+
+
+def answers(base_url: str) -> bool:
+    with contextlib.suppress(httpx.TransportError):
+        return httpx.get(f"{base_url}/health", timeout=1).status_code == 200
+    return False
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (a multi-worker server's workers), from /proc."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError):
+                stat = Path(f"/proc/{entry}/stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def served(rt, settings) -> Iterator[str]:
+    """`uidp serve` on the test's database and store."""
+    yield from serve_uidp(settings)
 
 
 def ws_url(base_url: str) -> str:

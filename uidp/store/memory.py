@@ -6,19 +6,16 @@ other tasks on the event loop. Expired entries are dropped when touched and swep
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
-from types import TracebackType
 from typing import Final
 
 from uidp.store.base import check_ttl
+from uidp.store.fanout import QueuedSubscription
 
 __all__ = ["MemoryStore"]
 
 _MIN_SWEEP_SIZE: Final = 1024
-_QUEUE_SIZE: Final = 256
-_CLOSED: Final = object()
 
 
 class MemoryStore:
@@ -28,7 +25,8 @@ class MemoryStore:
         self._clock = clock
         self._data: dict[str, tuple[str, float]] = {}
         self._sweep_at = _MIN_SWEEP_SIZE
-        self._channels: dict[str, set[_MemorySubscription]] = {}
+        self._channels: dict[str, set[QueuedSubscription]] = {}
+        self._fanout = _Fanout(self._channels)
 
     # -- key/value -------------------------------------------------------------------------------------------
 
@@ -133,85 +131,33 @@ class MemoryStore:
     async def publish(self, channel: str, message: str) -> None:
         """Deliver ``message`` to the current subscribers of ``channel``."""
         for subscription in list(self._channels.get(channel, ())):
-            subscription._deliver(message)
+            subscription.deliver(message)
 
-    def subscribe(self, channel: str) -> _MemorySubscription:
+    def subscribe(self, channel: str) -> QueuedSubscription:
         """Return a subscription to ``channel`` (subscribes on enter or first iteration)."""
-        return _MemorySubscription(self, channel)
-
-    def _attach(self, subscription: _MemorySubscription) -> None:
-        self._channels.setdefault(subscription.channel, set()).add(subscription)
-
-    def _detach(self, subscription: _MemorySubscription) -> None:
-        subscribers = self._channels.get(subscription.channel)
-        if subscribers is not None:
-            subscribers.discard(subscription)
-            if not subscribers:
-                del self._channels[subscription.channel]
+        return QueuedSubscription(self._fanout, channel)
 
     async def close(self) -> None:
         """Drop all data and end every open subscription."""
         self._data.clear()
         for subscribers in list(self._channels.values()):
             for subscription in list(subscribers):
-                subscription._end()
+                subscription.end()
         self._channels.clear()
 
 
-class _MemorySubscription:
-    """One subscriber's bounded queue; when full, the oldest message is dropped (subscribers must keep up)."""
+class _Fanout:
+    """The memory store's channels: who listens to what, in this process."""
 
-    def __init__(self, store: MemoryStore, channel: str) -> None:
-        self._store = store
-        self.channel = channel
-        self._queue: asyncio.Queue[object] = asyncio.Queue(_QUEUE_SIZE)
-        self._state = "new"  # new -> open -> closed
+    def __init__(self, channels: dict[str, set[QueuedSubscription]]) -> None:
+        self._channels = channels
 
-    def _open(self) -> None:
-        if self._state == "new":
-            self._state = "open"
-            self._store._attach(self)
+    async def join(self, subscription: QueuedSubscription) -> None:
+        self._channels.setdefault(subscription.channel, set()).add(subscription)
 
-    def _deliver(self, message: object) -> None:
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(message)
-
-    def _end(self) -> None:
-        if self._state != "closed":
-            self._state = "closed"
-            self._store._detach(self)
-            self._deliver(_CLOSED)
-
-    def __aiter__(self) -> _MemorySubscription:
-        """Return self."""
-        return self
-
-    async def __anext__(self) -> str:
-        """Wait for the next message."""
-        self._open()
-        if self._state == "closed" and self._queue.empty():
-            raise StopAsyncIteration
-        message = await self._queue.get()
-        if message is _CLOSED:
-            raise StopAsyncIteration
-        assert isinstance(message, str)
-        return message
-
-    async def __aenter__(self) -> _MemorySubscription:
-        """Subscribe now."""
-        self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Unsubscribe."""
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Unsubscribe; pending iteration ends with StopAsyncIteration."""
-        self._end()
+    async def leave(self, subscription: QueuedSubscription) -> None:
+        subscribers = self._channels.get(subscription.channel)
+        if subscribers is not None:
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._channels[subscription.channel]

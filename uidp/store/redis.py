@@ -16,7 +16,8 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 
 from uidp.store.base import check_ttl
-from uidp.store.redis_pubsub import PubSubHub, RedisSubscription
+from uidp.store.fanout import QueuedSubscription
+from uidp.store.redis_pubsub import PubSubHub
 
 __all__ = ["RedisStore"]
 
@@ -139,9 +140,9 @@ class RedisStore:
         """``PUBLISH`` to the prefixed channel (reaches subscribers in every worker)."""
         await self._client.publish(self._key(channel), message)
 
-    def subscribe(self, channel: str) -> RedisSubscription:
+    def subscribe(self, channel: str) -> QueuedSubscription:
         """Return a subscription to ``channel`` (subscribes on enter or first iteration)."""
-        return RedisSubscription(self._hub, self._key(channel))
+        return QueuedSubscription(self._hub, self._key(channel))
 
     async def close(self) -> None:
         """End open subscriptions and close the connection pool."""

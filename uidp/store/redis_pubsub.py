@@ -4,9 +4,8 @@ A page watching its scan ticket or its session holds a subscription for minutes;
 subscription, a few thousand open pages would exhaust Redis's connections. Here each :class:`RedisStore`
 holds one pub/sub connection; a channel is ``SUBSCRIBE``\\d while at least one local subscriber listens to
 it and ``UNSUBSCRIBE``\\d when the last leaves. One reader task hands each message to that channel's
-subscribers' bounded queues (when a queue is full its oldest message is dropped: subscribers must keep up,
-and ours re-read the store on every message). If the connection fails for good, every open subscription ends
-(its iteration stops), as :meth:`close` ends them.
+subscribers' bounded queues (:mod:`uidp.store.fanout`). If the connection fails for good, every open
+subscription ends (its iteration stops), as :meth:`close` ends them.
 """
 
 from __future__ import annotations
@@ -14,17 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from types import TracebackType
 from typing import Any, Final
 
 from redis.asyncio.client import PubSub, Redis
 
-__all__ = ["PubSubHub", "RedisSubscription"]
+from uidp.store.fanout import QueuedSubscription
+
+__all__ = ["PubSubHub"]
 
 log = logging.getLogger("uidp.store")
-_QUEUE_SIZE: Final = 256
 _CONFIRM_SECONDS: Final = 10.0
-_CLOSED: Final = object()
 
 
 class PubSubHub:
@@ -33,17 +31,17 @@ class PubSubHub:
     def __init__(self, client: Redis) -> None:
         self._client = client
         self._pubsub: PubSub | None = None
-        self._channels: dict[str, set[RedisSubscription]] = {}
+        self._channels: dict[str, set[QueuedSubscription]] = {}
         self._confirmations: dict[str, asyncio.Future[None]] = {}
         self._lock = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
         self._closed = False
 
-    async def join(self, subscription: RedisSubscription) -> None:
+    async def join(self, subscription: QueuedSubscription) -> None:
         """Add a subscriber; returns once Redis confirmed the channel (at once if it already listens)."""
         async with self._lock:
             if self._closed:
-                subscription._end()
+                subscription.end()
                 return
             channel = subscription.channel
             listeners = self._channels.get(channel)
@@ -64,7 +62,7 @@ class PubSubHub:
                 self._confirmations.pop(channel, None)
                 raise
 
-    async def leave(self, subscription: RedisSubscription) -> None:
+    async def leave(self, subscription: QueuedSubscription) -> None:
         """Remove a subscriber; the channel is unsubscribed when its last local subscriber leaves."""
         async with self._lock:
             listeners = self._channels.get(subscription.channel)
@@ -90,7 +88,7 @@ class PubSubHub:
                         confirmed.set_result(None)
                 elif message["type"] == "message":
                     for subscription in list(self._channels.get(channel, ())):
-                        subscription._deliver(str(message["data"]))
+                        subscription.deliver(str(message["data"]))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -102,7 +100,7 @@ class PubSubHub:
         """End every subscription and drop the connection (the next subscriber opens a new one)."""
         for listeners in list(self._channels.values()):
             for subscription in list(listeners):
-                subscription._end()
+                subscription.end()
         self._channels.clear()
         for confirmed in self._confirmations.values():
             if not confirmed.done():
@@ -122,70 +120,3 @@ class PubSubHub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
         await self._reset()
-
-
-class RedisSubscription:
-    """One local subscriber: a bounded queue the hub fills."""
-
-    def __init__(self, hub: PubSubHub, channel: str) -> None:
-        self._hub = hub
-        self.channel = channel
-        self._queue: asyncio.Queue[object] = asyncio.Queue(_QUEUE_SIZE)
-        self._state = "new"  # new -> open -> closed
-
-    async def _open(self) -> None:
-        if self._state == "new":
-            self._state = "open"
-            try:
-                await self._hub.join(self)
-            except BaseException:
-                self._end()
-                raise
-
-    def _deliver(self, message: object) -> None:
-        if self._queue.full():
-            self._queue.get_nowait()
-        self._queue.put_nowait(message)
-
-    def _end(self) -> None:
-        if self._state != "closed":
-            self._state = "closed"
-            self._deliver(_CLOSED)
-
-    def __aiter__(self) -> RedisSubscription:
-        """Return self."""
-        return self
-
-    async def __anext__(self) -> str:
-        """Wait for the next message; StopAsyncIteration once closed."""
-        await self._open()
-        if self._state == "closed" and self._queue.empty():
-            raise StopAsyncIteration
-        message = await self._queue.get()
-        if message is _CLOSED:
-            raise StopAsyncIteration
-        assert isinstance(message, str)
-        return message
-
-    async def __aenter__(self) -> RedisSubscription:
-        """Subscribe now; returns once Redis confirmed, so a publish made after this is delivered."""
-        await self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Unsubscribe."""
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Unsubscribe; idempotent. A pending iteration ends with StopAsyncIteration."""
-        if self._state == "closed":
-            return
-        was_open = self._state == "open"
-        self._end()
-        if was_open:
-            await self._hub.leave(self)
