@@ -9,7 +9,8 @@ Steps (all on this machine, loopback only):
    migrate``; ``uidp serve --workers W`` with the test scan channel ``tests.scan_partner`` (its callback route
    stands for a partner whose signature was checked) and the per-address limits raised for one loopback
    address.
-2. ``--pages`` simulated login pages in ``--procs`` load-generator processes. Each page keeps one
+2. ``--idle`` watchers (200) on tickets nobody scans, ten subscriptions a connection, open all along; and
+   ``--pages`` simulated login pages in ``--procs`` load-generator processes. Each page keeps one
    graphql-transport-ws connection open and loops: ``startLogin`` (POST) -> ``loginTicket`` subscription ->
    PENDING; callback ``scan`` -> SCANNED; callback ``confirm`` -> CONFIRMED; ``redeemLoginTicket`` (POST; the
    test channel's subject is bound to nobody, so the pipeline answers BindingRequired). The callback latency
@@ -135,7 +136,31 @@ class Page:
         await self.http.aclose()
 
 
-async def _load(base_url: str, pages: int, times: tuple[float, float, float]) -> dict[str, Any]:
+async def _idle(base_url: str, tickets: int, until: float) -> None:
+    """Watchers that only wait: ``tickets`` PENDING tickets, ten subscriptions a connection, until ``until``."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        sockets = []
+        try:
+            for first in range(0, tickets, 10):
+                ws = await connect(base_url.replace("http://", "ws://") + "/graphql",
+                                   subprotocols=["graphql-transport-ws"], origin=ORIGIN)  # fmt: skip
+                sockets.append(ws)
+                await ws.send(json.dumps({"type": "connection_init"}))
+                await ws.recv()
+                for n in range(first, min(first + 10, tickets)):
+                    started = (await http.post("/graphql", json={"query": START})).json()["data"]["startLogin"]
+                    ids = {"id": started["ticket"], "secret": started["secret"]}
+                    payload = {"query": WATCH, "variables": ids}
+                    await ws.send(json.dumps({"id": str(n), "type": "subscribe", "payload": payload}))
+                    await ws.recv()  # PENDING: it listens
+            await sleep_until(until)
+        finally:
+            for ws in sockets:
+                with contextlib.suppress(Exception):
+                    await ws.close()
+
+
+async def _load(base_url: str, pages: int, idle: int, times: tuple[float, float, float]) -> dict[str, Any]:
     start_at, window_start, window_end = times
     records: list[tuple[float, float, float]] = []  # (started, finished, latency)
     errors: list[str] = []
@@ -166,7 +191,7 @@ async def _load(base_url: str, pages: int, times: tuple[float, float, float]) ->
             return self_cpu() - cpu0
 
         sampler = asyncio.create_task(sample_cpu())
-        await asyncio.gather(*(run_page(i) for i in range(pages)))
+        await asyncio.gather(_idle(base_url, idle, window_end), *(run_page(i) for i in range(pages)))
         return {"records": records, "errors": errors, "cpu": await sampler}
 
 
@@ -234,6 +259,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--pages", type=int, default=16, help="concurrent login pages (open subscriptions)")
+    parser.add_argument("--idle", type=int, default=200, help="more open subscriptions on tickets nobody scans")
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432")
@@ -283,14 +309,18 @@ def main() -> int:
 
 
 def drive(base_url: str, server_pid: int, options: Any) -> str:
-    start_at = time.monotonic() + 4.0  # the load processes start, import and connect
+    start_at = time.monotonic() + 4.0 + options.idle / 100  # the load processes start, connect, open idle watchers
     window_start = start_at + options.warmup
     window_end = window_start + options.duration
     results = _spawn.Queue()
-    per_proc = [options.pages // options.procs + (i < options.pages % options.procs) for i in range(options.procs)]
+
+    def share(total: int) -> list[int]:
+        return [total // options.procs + (i < total % options.procs) for i in range(options.procs)]
+
+    per_proc = list(zip(share(options.pages), share(options.idle), strict=True))
     procs = [
-        _spawn.Process(target=_load_process, args=((base_url, n, (start_at, window_start, window_end)), results))
-        for n in per_proc
+        _spawn.Process(target=_load_process, args=((base_url, n, m, (start_at, window_start, window_end)), results))
+        for n, m in per_proc
     ]
     for proc in procs:
         proc.start()
@@ -316,7 +346,8 @@ def drive(base_url: str, server_pid: int, options: Any) -> str:
     per_cycle = server_cpu / len(in_window) if in_window else float("nan")
     bound = cores / per_cycle if in_window else float("nan")
     lines = [
-        f"scan logins (start, subscribe, scan, confirm, redeem) with {options.pages} live subscriptions, "
+        f"scan logins (start, subscribe, scan, confirm, redeem) from {options.pages} pages, with "
+        f"{options.pages + options.idle} live subscriptions, "
         f"{options.workers} workers, PostgreSQL + Redis, {options.duration:.0f} s window",
         f"  cycles/s             {rate:8.1f}   ({len(in_window)} cycles, {len(errors)} errors)",
         f"  callback->subscriber p50 {percentile(latencies, 0.5) if latencies else float('nan'):6.1f} ms   "
