@@ -6,6 +6,7 @@ callback reached the worker that does not hold the subscription (read from /proc
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -146,3 +147,22 @@ async def test_a_confirmation_on_the_other_worker_reaches_the_subscriber_within_
                 assert latency < 1.0, latency
                 return
         pytest.fail(f"thirty confirmations all reached the subscriber's worker {holder}")
+
+
+async def test_the_subscriber_hears_expired_when_the_life_runs_out(one_worker):
+    base_url = one_worker
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as page,
+        connect(ws_url(base_url), subprotocols=["graphql-transport-ws"], origin=ALLOWED_ORIGIN) as ws,
+    ):
+        short = {"method": "otherscan", "params": params({"lifetime": "10"})}  # the shortest life a method gets
+        ticket = await gql(page, START, {"i": short})
+        assert await init(ws) == {"type": "connection_ack"}
+        mine = {"id": ticket["ticket"], "secret": ticket["secret"]}
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": WATCH, "variables": mine}}))
+        assert (await status_of(ws))["status"] == "PENDING"
+        started = time.monotonic()
+        expired = json.loads(await asyncio.wait_for(ws.recv(), 15))  # nobody publishes: the watcher's deadline
+        assert expired["payload"]["data"]["loginTicket"]["status"] == "EXPIRED"
+        assert 8 < time.monotonic() - started < 12
+        assert await next_message(ws) == {"id": "1", "type": "complete"}
