@@ -139,6 +139,12 @@ def settings(make_settings) -> Settings:
 
 
 @pytest.fixture
+def uidp_settings(make_settings):
+    """uidp.testing's conformance suites on this run's database and store (PostgreSQL + Redis when set)."""
+    return make_settings
+
+
+@pytest.fixture
 def extra_plugins() -> list[Any]:
     """Plugins the app is built with besides the defaults; a test module overrides this fixture."""
     return []
