@@ -52,7 +52,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from uidp.observability.multiproc import prepare_metrics_dir, serve_metrics
 
     prepare_metrics_dir(args.workers)  # before the app and the workers import the metrics
-    create_app(settings)  # fail fast, in one line, before any worker starts
+    try:
+        create_app(settings)  # fail fast, in one line, before any worker starts
+    except (ConfigError, PluginError, PluginValidationError, ImportError) as error:
+        sys.exit(f"uidp: cannot start: {error}")
     if settings.metrics_address is not None:
         serve_metrics(settings.metrics_address)
     serve(

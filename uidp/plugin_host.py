@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -31,6 +32,12 @@ class PluginRoute:
     path: str
     endpoint: Endpoint
     methods: tuple[str, ...]
+    plugin: str = ""
+
+
+def route_shape(path: str) -> str:
+    """The path with its parameters blanked: ``/plugins/a/{x}`` and ``/plugins/a/{y:int}`` are one route."""
+    return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/") or "/")
 
 
 def load_plugins(
@@ -85,6 +92,7 @@ class PluginHost:
             settings.list_of(settings.plugins), settings.list_of(settings.disabled_plugins), extra_plugins
         )
         self._login_methods: dict[str, LoginMethod] = {}
+        self._login_method_plugins: dict[str, str] = {}
         # by kind; tests may swap an implementation here
         self.verifiers: dict[VerifierKind, Verifier] = {}
         self._verifier_plugins: dict[VerifierKind, str] = {}
@@ -95,19 +103,23 @@ class PluginHost:
 
     def _collect(self) -> None:
         for impl in implementations(self.pm, "register_login_methods"):
-            call(impl, register=self._add_login_method, settings=self.settings)
+            call(impl, register=partial(self._add_login_method, plugin=plugin_label(impl)), settings=self.settings)
         for impl in implementations(self.pm, "register_verifiers"):
             call(impl, register=partial(self._add_verifier, plugin=plugin_label(impl)), settings=self.settings)
         for impl in implementations(self.pm, "register_routes"):
-            call(impl, register=self._add_route, settings=self.settings)
+            call(impl, register=partial(self._add_route, plugin=plugin_label(impl)), settings=self.settings)
         implementations(self.pm, "on_event")  # refuses a wrapper now rather than ignore it at each event
 
-    def _add_login_method(self, method: object) -> None:
+    def _add_login_method(self, method: object, *, plugin: str = "") -> None:
         if not isinstance(method, LoginMethod):
             raise PluginError(f"{method!r} is not a LoginMethod (id, label, sandbox, complete)")
         if method.id in self._login_methods:
-            raise PluginError(f"login method {method.id!r} is registered twice")
+            raise PluginError(
+                f"login method {method.id!r} is registered twice: by {self._login_method_plugins[method.id]}, "
+                f"then by {plugin}; ids are unique (leave one plugin out with UIDP_DISABLED_PLUGINS)"
+            )
         self._login_methods[method.id] = method
+        self._login_method_plugins[method.id] = plugin
 
     def _add_verifier(self, kind: VerifierKind | str, implementation: object, *, plugin: str) -> None:
         try:
@@ -133,12 +145,16 @@ class PluginHost:
         self.verifiers[kind] = implementation
         self._verifier_plugins[kind] = plugin
 
-    def _add_route(self, path: str, endpoint: Endpoint, methods: Sequence[str] = ("GET",)) -> None:
+    def _add_route(self, path: str, endpoint: Endpoint, methods: Sequence[str] = ("GET",), *, plugin: str = "") -> None:
         if not path.startswith("/plugins/"):
             raise PluginError(f"plugin route {path!r} must start with /plugins/")
-        if any(route.path == path for route in self.routes):
-            raise PluginError(f"plugin route {path!r} is registered twice")
-        self.routes.append(PluginRoute(path, endpoint, tuple(methods)))
+        for route in self.routes:
+            if route_shape(route.path) == route_shape(path):
+                raise PluginError(
+                    f"plugin route {path!r} is registered twice: {route.path!r} by {route.plugin}, then by "
+                    f"{plugin}; paths are unique (leave one plugin out with UIDP_DISABLED_PLUGINS)"
+                )
+        self.routes.append(PluginRoute(path, endpoint, tuple(methods), plugin))
 
     # ---- typed accessors ----------------------------------------------------------------------
 

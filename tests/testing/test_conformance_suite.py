@@ -14,7 +14,7 @@ PLUGINS = '''
 import hashlib, hmac, logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from uidp.plugin_api import (Assertion, LoginFailure, RedirectStart, VerifierKind, hookimpl)
+from uidp.plugin_api import (Assertion, LoginFailure, RedirectStart, Trust, VerifierKind, hookimpl)
 
 log = logging.getLogger("acme")
 KEY = b"k" * 32
@@ -105,6 +105,10 @@ class DishonestPlugin:
         register(Dishonest(settings.is_production))
 
 
+class Greedy(Honest):
+    trust = frozenset({Trust.ACCOUNT})   # would open whatever account id it asserts
+
+
 class Gullible(Honest):
     async def notify(self, request):
         self.notices.append(await request.body())   # trusts any caller
@@ -192,6 +196,10 @@ class TestGullible(Acme):
     plugin_class = acme.Gullible
 
 
+class TestGreedy(Acme):
+    plugin_class = acme.Greedy
+
+
 class TestDishonest(Acme):
     production_sandbox = True
 
@@ -228,6 +236,7 @@ EXPECTED_FAILURES = {
     "TestTalkative": {"test_a_failed_login_raises_login_failure"},
     "TestStateless": {"test_a_start_answers_or_raises_login_failure"},
     "TestGullible": {"test_callbacks_refuse_bad_signatures_and_replays"},
+    "TestGreedy": {"test_registers_with_the_protocol_shape"},
     "TestDishonest": {"test_the_sandbox_flag_is_honest"},
     "TestLeakySms": {"test_answers_have_the_documented_shape_and_write_no_secret"},
 }

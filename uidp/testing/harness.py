@@ -27,6 +27,7 @@ SettingsFactory = Callable[..., Settings]
 """``uidp_settings(**overrides)``: settings on a fresh database (the ``uidp_settings`` fixture)."""
 
 CLIENT = ("203.0.113.9", 50000)  # a documentation address (RFC 5737)
+BROWSER_URL = "http://testserver/"  # the base URL of the suite's browser on the app
 MIN_SECRET = 4  # shorter values (a "1", an "on") are too common to mean anything when found in a log
 
 
@@ -120,6 +121,8 @@ class LogCapture(logging.Handler):
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.name == "httpx" and BROWSER_URL in record.getMessage():
+            return  # the suite's own browser logging its requests, not the app
         self.records.append(record)
 
     def texts(self) -> list[str]:
@@ -138,16 +141,24 @@ _PLAIN_RECORD = set(vars(logging.LogRecord("x", logging.INFO, "x", 0, "", None, 
 
 @asynccontextmanager
 async def capture_logs() -> AsyncIterator[LogCapture]:
-    """Capture every record (root logger at DEBUG) and restore the levels afterwards."""
+    """Capture every record (root logger at DEBUG, and loggers that do not propagate) until the block ends."""
     handler = LogCapture()
     root = logging.getLogger()
     level = root.level
-    root.addHandler(handler)
+    # loggers that do not propagate (a JSON request log with its own handler) are watched directly
+    apart = [
+        logger
+        for logger in logging.root.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    for logger in [root, *apart]:
+        logger.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
         yield handler
     finally:
-        root.removeHandler(handler)
+        for logger in [root, *apart]:
+            logger.removeHandler(handler)
         root.setLevel(level)
 
 
@@ -225,7 +236,7 @@ async def running(make: SettingsFactory, plugin: object, **settings: Any) -> Asy
         async with app.router.lifespan_context(app):
             before = {str(row_id) for row_id in await AuditEvent.all().values_list("id", flat=True)}
             transport = httpx.ASGITransport(app=app, client=CLIENT)
-            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            async with httpx.AsyncClient(transport=transport, base_url=BROWSER_URL) as http:
                 yield Kit(app, http, recorder, logs, resolved, before)
 
 

@@ -38,6 +38,7 @@ import pytest
 from uidp.config import ConfigError
 from uidp.domain.errors import DomainError
 from uidp.events import EventType
+from uidp.hookspecs import BuiltinLoginMethod
 from uidp.ports import (
     Assertion,
     LoginFailure,
@@ -160,6 +161,8 @@ class LoginMethodConformance(CallbackConformance):
         trust: object = getattr(method, "trust", frozenset())
         assert isinstance(trust, (set, frozenset)), "trust must be a set of Trust"
         assert all(item in Trust.__members__.values() for item in trust), f"unknown trust in {trust!r}"
+        if method.id != BuiltinLoginMethod.PASSWORD:
+            assert Trust.ACCOUNT not in trust, "Trust.ACCOUNT opens any account id asserted: the password method's only"
         assert self.failing_logins(), "failing_logins must name at least one login that proves no one"
 
     @pytest.mark.anyio
@@ -205,7 +208,9 @@ class LoginMethodConformance(CallbackConformance):
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in step.keep.items())
         if isinstance(step, RedirectStart):
             assert state in step.url, "the redirect must carry the core's state to the partner"
-            assert step.url.startswith(("https://", "http://localhost", "http://127.0.0.1")), step.url
+            # the partner over HTTPS, a local one on the dev machine, or a page of our own (a sandbox's)
+            same_origin = step.url.startswith("/") and not step.url.startswith("//")
+            assert same_origin or step.url.startswith(("https://", "http://localhost", "http://127.0.0.1")), step.url
         else:
             assert step.qr_payload and isinstance(step.qr_payload, str)
         for params in self._hostile():
