@@ -9,6 +9,7 @@ from typing import Any
 from tests.support import Api, resident_id
 from uidp.domain.accounts import SubjectKind
 from uidp.models.entity import Entity, EntityType
+from uidp.models.grant import Grant as GrantRow
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.models.service_item import ServiceItem
 from uidp.models.session import Session
@@ -17,7 +18,7 @@ from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo
 
 CLIENT = ClientInfo("198.51.100.30")
-GRANT = """id depth parentId status scope startsAt endsAt mayGrantOnward mayManageCandidates endReason
+GRANT = """id depth: level status scope: serviceItems startsAt endsAt mayGrantOnward mayManageCandidates endReason
   entity { kind maskedName } grantor { kind id maskedName } grantee { id maskedName }"""
 ERROR = "... on Error { __typename code message field }"
 
@@ -38,8 +39,10 @@ CHANGE = f"""mutation($input: ChangeGrantInput!) {{ changeGrant(input: $input) {
 REVOKE = f"""mutation($input: RevokeGrantInput!) {{ revokeGrant(input: $input) {{ __typename
   ... on GrantRevoked {{ endedBelow grant {{ {GRANT} }} }} {ERROR} }} }}"""
 READ = f"""query($id: ID!, $underGrant: ID) {{ grant(id: $id, underGrant: $underGrant) {{ {GRANT}
-  history {{ action actorKind reason scope endsAt }} }} }}"""
-APPLICATION = "id status scope reason decisionReason grantId applicant { maskedName } entity { maskedName }"
+  history {{ action actorKind details }} }} }}"""
+APPLICATION = (
+    "id status scope: serviceItems reason decisionReason grantId applicant { maskedName } entity { maskedName }"
+)
 APPLY = f"""mutation($input: ApplyForGrantInput!) {{ applyForGrant(input: $input) {{ __typename
   ... on GrantApplicationSubmitted {{ application {{ {APPLICATION} }} }} {ERROR} }} }}"""
 APPROVE = f"""mutation($input: ApproveGrantApplicationInput!) {{ approveGrantApplication(input: $input) {{ __typename
@@ -160,6 +163,11 @@ class Delegation:
                 **extra,
             },
         )
+
+    @staticmethod
+    async def parent_of(grant: dict[str, Any]) -> str | None:
+        row = await GrantRow.get(id=grant["id"])
+        return str(row.parent_id) if row.parent_id else None
 
     async def granted(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         made = await self.grant(*args, **kwargs)

@@ -1,25 +1,17 @@
-"""Grants and applications as the user space shows them: status read at ``now``, every name masked (X4).
-
-:func:`grant_views` reads the persons and entities a list of grants names with one query each, whatever the
-length of the list.
-"""
+"""What the Grant and GrantApplication types read besides their row: masked names (one query per kind for
+any number of ids), a grant's history and the grants directly below it."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.delegation import ApplicationStatus, GrantStatus, status_at
 from uidp.domain.masking import mask_name
 from uidp.models.entity import Entity
 from uidp.models.grant import Grant, GrantRecord
-from uidp.models.grant_application import GrantApplication
 from uidp.models.person import Person
 from uidp.runtime import Runtime
-from uidp.services.delegation.chains import facts_of
 from uidp.services.entities.entities import NAME as ENTITY_NAME
 from uidp.services.entities.entities import mask_entity_name
 from uidp.services.shared.pii import Pii
@@ -30,23 +22,6 @@ class Party:
     kind: str  # entity or person
     id: uuid.UUID
     masked_name: str  # "" when the account no longer exists
-
-
-@dataclass(frozen=True)
-class GrantView:
-    grant: Grant
-    status: GrantStatus
-    entity: Party
-    grantor: Party
-    grantee: Party
-
-
-@dataclass(frozen=True)
-class ApplicationView:
-    application: GrantApplication
-    status: ApplicationStatus
-    entity: Party
-    applicant: Party
 
 
 class Names:
@@ -73,31 +48,11 @@ class Names:
         return Party(SubjectKind.ENTITY, entity_id, self.entities.get(entity_id, ""))
 
 
-async def grant_views(rt: Runtime, grants: Sequence[Grant], now: datetime) -> list[GrantView]:
-    persons = {g.grantee_id for g in grants} | {g.grantor_id for g in grants if g.depth > 1}
-    names = await Names(rt).load(persons, {g.entity_id for g in grants})
-    return [
-        GrantView(
-            grant=g,
-            status=status_at(facts_of(g), now),
-            entity=names.entity(g.entity_id),
-            grantor=names.entity(g.grantor_id) if g.depth == 1 else names.person(g.grantor_id),
-            grantee=names.person(g.grantee_id),
-        )
-        for g in grants
-    ]
-
-
-async def application_views(rt: Runtime, applications: Sequence[GrantApplication]) -> list[ApplicationView]:
-    names = await Names(rt).load({a.applicant_id for a in applications}, {a.entity_id for a in applications})
-    return [
-        ApplicationView(
-            application=a, status=a.status, entity=names.entity(a.entity_id), applicant=names.person(a.applicant_id)
-        )
-        for a in applications
-    ]
-
-
 async def history_of(grant_id: uuid.UUID) -> list[GrantRecord]:
     """The grant's history, oldest first."""
     return await GrantRecord.filter(grant_id=grant_id).order_by("at", "id")
+
+
+async def sub_grants_of(grant_id: uuid.UUID) -> list[Grant]:
+    """The grants given onward directly below this one, oldest first."""
+    return await Grant.filter(parent_id=grant_id).order_by("created_at", "id")

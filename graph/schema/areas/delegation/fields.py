@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from graph.schema.areas.delegation import resolvers as delegation
-from graph.schema.areas.delegation.types import Grant
+from graph.schema.grant_types import Grant
 
 
 @strawberry.type

@@ -21,8 +21,6 @@ from graph.schema.areas.delegation.inputs import (
     RevokeGrantInput,
 )
 from graph.schema.areas.delegation.types import (
-    Grant,
-    GrantApplication,
     GrantApplicationDecided,
     GrantApplicationSubmitted,
     GrantCandidate,
@@ -36,14 +34,13 @@ from graph.schema.areas.delegation.types import (
     GrantRevoked,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
+from graph.schema.grant_types import Grant, GrantApplication
 from graph.schema.pagination import After, Before, First, Last, PageInfo
 from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import ErrorCode
-from uidp.models.grant import Grant as GrantModel
-from uidp.services.delegation.applications import ApplicationForm, Applications, Decision
+from uidp.services.delegation.applications import ApplicationForm, Applications, Decided, Decision
 from uidp.services.delegation.candidates import Candidates
 from uidp.services.delegation.grants import GrantChange, GrantForm, Grants
-from uidp.services.delegation.views import application_views, grant_views, history_of
 from uidp.services.shared.pagination import Window, encode_cursor
 from uidp.services.shared.principal import Principal
 
@@ -109,12 +106,6 @@ def _under(raw: strawberry.ID | None) -> str | None:
     return str(raw) if raw is not None else None
 
 
-async def _grant(info: Info, grant: GrantModel, *, history: bool = False) -> Grant:
-    rt = ctx(info).rt
-    (view,) = await grant_views(rt, [grant], rt.clock.now())
-    return Grant.of(view, await history_of(grant.id) if history else None)
-
-
 # ---- queries ---------------------------------------------------------------------------------------------------
 
 
@@ -152,7 +143,7 @@ async def grant(
     if principal is None:
         return None
     found = await Grants(c.rt).visible(principal, str(id), _under(under_grant))
-    return await _grant(info, found, history=True) if found is not None else None
+    return Grant(row=found) if found is not None else None
 
 
 # ---- candidates ------------------------------------------------------------------------------------------------
@@ -206,7 +197,7 @@ async def create_grant(info: Info, input: CreateGrantInput) -> CreateGrantResult
             may_manage_candidates=input.may_manage_candidates,
         )
         made = await Grants(c.rt).create(principal, _under(input.under_grant), form, c.client)
-        return GrantCreated(grant=await _grant(info, made))
+        return GrantCreated(grant=Grant(row=made))
 
     return await _as_caller(info, call)
 
@@ -221,7 +212,7 @@ async def change_grant(info: Info, input: ChangeGrantInput) -> ChangeGrantResult
             ends_at=input.period.ends_at if input.period else None,
         )
         outcome = await Grants(c.rt).change(principal, _under(input.under_grant), str(input.grant_id), change, c.client)
-        return GrantChanged(grant=await _grant(info, outcome.grant), ended_below=outcome.ended_below)
+        return GrantChanged(grant=Grant(row=outcome.grant), ended_below=outcome.ended_below)
 
     return await _as_caller(info, call)
 
@@ -231,7 +222,7 @@ async def revoke_grant(info: Info, input: RevokeGrantInput) -> RevokeGrantResult
 
     async def call(principal: Principal) -> GrantRevoked:
         outcome = await Grants(c.rt).cancel(principal, _under(input.under_grant), str(input.grant_id), c.client)
-        return GrantRevoked(grant=await _grant(info, outcome.grant), ended_below=outcome.ended_below)
+        return GrantRevoked(grant=Grant(row=outcome.grant), ended_below=outcome.ended_below)
 
     return await _as_caller(info, call)
 
@@ -251,18 +242,15 @@ async def apply_for_grant(info: Info, input: ApplyForGrantInput) -> ApplyForGran
             reason=input.reason,
         )
         application = await Applications(c.rt).apply(principal, form, c.client)
-        (view,) = await application_views(c.rt, [application])
-        return GrantApplicationSubmitted(application=GrantApplication.of(view))
+        return GrantApplicationSubmitted(application=GrantApplication(row=application))
 
     return await _as_caller(info, call, SubjectKind.PERSON)
 
 
-async def _decided(info: Info, decided: object) -> GrantApplicationDecided:
-    rt = ctx(info).rt
-    (view,) = await application_views(rt, [decided.application])  # type: ignore[attr-defined]
-    made = decided.grant  # type: ignore[attr-defined]
+def _decided(decided: Decided) -> GrantApplicationDecided:
+    made = decided.grant
     return GrantApplicationDecided(
-        application=GrantApplication.of(view), grant=await _grant(info, made) if made is not None else None
+        application=GrantApplication(row=decided.application), grant=Grant(row=made) if made is not None else None
     )
 
 
@@ -274,7 +262,7 @@ async def approve_grant_application(info: Info, input: ApproveGrantApplicationIn
         decided = await Applications(c.rt).approve(
             principal, _under(input.under_grant), str(input.application_id), decision, c.client
         )
-        return await _decided(info, decided)
+        return _decided(decided)
 
     return await _as_caller(info, call)
 
@@ -286,6 +274,6 @@ async def reject_grant_application(info: Info, input: RejectGrantApplicationInpu
         decided = await Applications(c.rt).reject(
             principal, _under(input.under_grant), str(input.application_id), input.reason, c.client
         )
-        return await _decided(info, decided)
+        return _decided(decided)
 
     return await _as_caller(info, call)
