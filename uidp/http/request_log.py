@@ -16,7 +16,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from uidp.http.client import client_info
-from uidp.observability.metrics import REQUEST_SECONDS, bounded
+from uidp.observability.metrics import IN_FLIGHT, REQUEST_SECONDS, bounded
 from uidp.observability.request_record import REQUEST_ID_HEADER, RequestRecord, new_record
 
 log = logging.getLogger("uidp.request")
@@ -46,9 +46,11 @@ class RequestLog:
                 message = {**message, "headers": headers}
             await send(message)
 
+        IN_FLIGHT.inc()
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            IN_FLIGHT.dec()
             self._finish(scope, record, status, time.perf_counter() - started)
 
     def _finish(self, scope: Scope, record: RequestRecord, status: int, seconds: float) -> None:

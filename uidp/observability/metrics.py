@@ -42,6 +42,11 @@ REQUEST_SECONDS = Histogram(
     ["operation", "result"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+IN_FLIGHT = Gauge(
+    "uidp_http_requests_in_flight",
+    "HTTP requests being handled now (summed over live workers)",
+    multiprocess_mode="livesum",
+)
 LOGINS = Counter("uidp_logins_total", "Login attempts by login method and outcome", ["channel", "outcome"])
 LOCKOUTS = Counter("uidp_lockouts_total", "Accounts locked after repeated failed proofs")
 SMS_CODES = Counter("uidp_sms_codes_total", "SMS codes by purpose and outcome (sent / refused)", ["purpose", "outcome"])
