@@ -29,6 +29,7 @@ schema: venv
 
 bench: venv
 	$(BIN)/python bench/login.py
+	$(BIN)/python bench/me.py
 
 readme: venv
 	$(BIN)/python -c "import re,subprocess,pathlib; p=pathlib.Path('README.md'); t=subprocess.run(['$(BIN)/uidp','settings'],capture_output=True,text=True,check=True).stdout; s=p.read_text(); p.write_text(re.sub(r'(<!-- settings:start.*?-->\n).*?(<!-- settings:end -->)', lambda m: m.group(1)+t+m.group(2), s, flags=re.S))"
