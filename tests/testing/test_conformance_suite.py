@@ -99,6 +99,13 @@ class Dishonest(Honest):
         self.sandbox = not production   # claims to be real where production would refuse a sandbox
 
 
+class VanishingPlugin:
+    @hookimpl
+    def register_login_methods(self, register, settings):
+        if not settings.is_production:   # a dev-only sandbox: unconfigured production registers nothing
+            register(Honest())
+
+
 class DishonestPlugin:
     @hookimpl
     def register_login_methods(self, register, settings):
@@ -211,6 +218,21 @@ class TestDishonest(Acme):
         return acme.DishonestPlugin()
 
 
+class TestVanishing(Acme):
+    production_registers = False
+
+    @pytest.fixture
+    def uidp_plugin(self):
+        return acme.VanishingPlugin()
+
+    async def callback_case(self, kit):
+        return None
+
+
+class TestVanishingDeclaredPresent(TestVanishing):
+    production_registers = True
+
+
 class Sms(VerifierConformance):
     kind = VerifierKind.SMS_GATEWAY
     verifier_id = "acme-sms"
@@ -238,6 +260,8 @@ EXPECTED_FAILURES = {
     "TestGullible": {"test_callbacks_refuse_bad_signatures_and_replays"},
     "TestGreedy": {"test_registers_with_the_protocol_shape"},
     "TestDishonest": {"test_the_sandbox_flag_is_honest"},
+    "TestVanishing": set(),
+    "TestVanishingDeclaredPresent": {"test_the_sandbox_flag_is_honest"},
     "TestLeakySms": {"test_answers_have_the_documented_shape_and_write_no_secret"},
 }
 

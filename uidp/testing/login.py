@@ -86,6 +86,7 @@ class LoginMethodConformance(CallbackConformance):
     method_id: ClassVar[str] = ""
     sandbox: ClassVar[bool]  # what the method says on the dev profile
     production_sandbox: ClassVar[bool | None] = None  # what it says in production (default: ``sandbox``)
+    production_registers: ClassVar[bool] = True  # False: unconfigured in production it registers nothing
     param_names: ClassVar[Sequence[str]] = ()  # the params it reads (default: those of the failing logins)
 
     # ---- hooks ---------------------------------------------------------------------------------
@@ -283,6 +284,10 @@ class LoginMethodConformance(CallbackConformance):
             monkeypatch.setenv(name, value)
         host = build_host(uidp_settings, uidp_plugin, **{**self.plugin_settings, **production_overrides()})
         method = host.login_method(self.method_id)
+        if not self.production_registers:  # a sandbox that vanishes in production: nothing there to refuse
+            assert method is None, "production_registers = False, yet production registered the method"
+            assert f"login:{self.method_id}" not in host.sandbox_parts()
+            return
         assert method is not None and method.sandbox is expected, f"in production: sandbox={method and method.sandbox}"
         assert (f"login:{self.method_id}" in host.sandbox_parts()) is expected
         with pytest.raises(ConfigError) as refused:  # plugins.sandbox's SMS gateway is refused too
