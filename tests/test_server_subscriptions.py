@@ -11,11 +11,6 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +19,7 @@ import httpx
 import pytest
 
 from graph.websocket import ONLY_SUBSCRIPTIONS
+from tests.serving import serving
 from tests.support import LOGIN, PASSWORD
 
 websockets = pytest.importorskip("websockets", reason="websockets is a dependency (pyproject.toml): run make venv")
@@ -37,55 +33,26 @@ SESSION_ENDED = (
 )
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serve_uidp(settings: Any, *, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
-    """`uidp serve` on the test's database (SQLite file or PostgreSQL) and store, in a child process; yields its
-    base URL once every worker is up (``workers`` > 1 has child processes) and ``/health`` answers."""
-    port = free_port()
+    """`uidp serve` (tests/serving.py) on the test's database (SQLite file or PostgreSQL) and store; yields its
+    base URL once every worker is up. ``SERVERS`` names the serve process while it runs."""
     env = {
-        **os.environ,
-        "UIDP_DATA_DIR": str(settings.data_dir),
         "UIDP_DATABASE_URL": settings.resolved_database_url(),
         "UIDP_STORE_URL": settings.store_url,
         "UIDP_STORE_PREFIX": settings.store_prefix,
-        "UIDP_BCRYPT_ROUNDS": "4",
         "UIDP_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
         **(env or {}),
     }
-    command = [sys.executable, "-m", "uidp.cli", "serve", "--no-migrate", "--port", str(port)]
-    command += ["--workers", str(workers)] if workers > 1 else []
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while (workers > 1 and len(children(proc.pid)) < workers) or not answers(base_url):
-            if time.monotonic() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"uidp serve never answered: {proc.communicate()[0]}")
-            time.sleep(0.1)
-        SERVERS[base_url] = proc.pid
-        yield base_url
-    finally:
-        SERVERS.pop(base_url, None)
-        proc.send_signal(signal.SIGTERM)
+    args = ["--no-migrate", *(["--workers", str(workers)] if workers > 1 else [])]
+    with serving(settings.data_dir, *args, env=env) as served:
+        SERVERS[served.base] = served.proc.pid
         try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            yield served.base
+        finally:
+            SERVERS.pop(served.base, None)
 
 
 SERVERS: dict[str, int] = {}  # base URL -> pid of the `uidp serve` process, while it runs
-
-
-def answers(base_url: str) -> bool:
-    with contextlib.suppress(httpx.TransportError):
-        return httpx.get(f"{base_url}/health", timeout=1).status_code == 200
-    return False
 
 
 def children(pid: int) -> list[int]:
