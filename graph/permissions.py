@@ -50,6 +50,9 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
     "apiTokens": StaffAccess(ANY_STAFF, "staff"),
     # A3
     "auditEvents": StaffAccess(ADMINISTRATORS, "audit"),
+    # issue 11: connected systems ask whether a named person may act for an entity (persons and entities
+    # ask for themselves without staff rights)
+    "checkAuthorisation": StaffAccess(OPERATORS, "authorisation"),
     # dev profile only: the sandbox SMS outbox and captcha answers
     "sandboxOutbox": StaffAccess(ANY_STAFF, "sandbox"),
     "sandboxCaptchaAnswer": StaffAccess(ANY_STAFF, "sandbox"),
@@ -74,6 +77,7 @@ AGENT_FIELDS: frozenset[str] = frozenset(
         "revokeGrant",
         "approveGrantApplication",
         "rejectGrantApplication",
+        "checkAuthorisation",  # may this session act for the entity on a service item now (its grant's scope)
     }
 )
 

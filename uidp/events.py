@@ -126,3 +126,4 @@ class EventType(StrEnum):
     SERVICE_ITEM_SAVED = "service_item.saved"
     SERVICE_ITEM_RETIRED = "service_item.retired"
     SANDBOX_VIEWED = "sandbox.viewed"
+    AUTHORISATION_CHECKED = "authorisation.checked"  # staff asked whether a named person may act for an entity

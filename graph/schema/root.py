@@ -17,6 +17,7 @@ from graph.schema.areas.entity_changes.fields import EntityChangesMutation
 from graph.schema.areas.levels.fields import LevelsMutation
 from graph.schema.areas.login.fields import LoginMutation, LoginQuery, LoginSubscription
 from graph.schema.areas.onboarding.fields import OnboardingMutation, OnboardingQuery
+from graph.schema.areas.proxy.fields import ProxyMutation, ProxyQuery
 from graph.schema.areas.recovery.fields import RecoveryMutation
 from graph.schema.areas.registration.fields import RegistrationMutation
 from graph.schema.areas.review.fields import ReviewMutation, ReviewQuery
@@ -34,6 +35,7 @@ QUERY_PARTS: tuple[type, ...] = (
     EntitiesQuery,
     LoginQuery,
     DelegationQuery,
+    ProxyQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
@@ -51,6 +53,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     CaMutation,
     EntityChangesMutation,
     DelegationMutation,
+    ProxyMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (SessionSubscription, LoginSubscription)

@@ -161,6 +161,10 @@ EXPECTATIONS: dict[str, Expectation] = {
     "applyForGrant": Expectation(PERSONS),
     "approveGrantApplication": Expectation(PERSONS | {ENTITY}),
     "rejectGrantApplication": Expectation(PERSONS | {ENTITY}),
+    # proxy login (E3): public, proven by the agent's own password
+    "loginAsAgent": Expectation(EVERYONE),
+    # the authorisation check (issue 11): persons and entities for themselves, operators for a named person
+    "checkAuthorisation": Expectation(PERSONS | {ENTITY} | OPERATORS, "authorisation"),
 }
 
 # Staff fields whose resolvers do not call graph.permissions.require_staff yet, so API-token scopes are not

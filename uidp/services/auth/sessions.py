@@ -13,6 +13,7 @@ from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.api_tokens import ApiTokens, is_api_token
+from uidp.services.auth.grant_use import still_holds
 from uidp.services.auth.session_lookup import SessionRow, session_with_account
 from uidp.services.shared.principal import ClientInfo, Principal
 
@@ -124,6 +125,9 @@ class Sessions:
         idle, _ = session_limits(self.rt.settings, session.subject_kind)
         if now - session.last_seen_at >= idle:
             await self.revoke(session, "idle")
+            return None
+        if session.grant_id is not None and not await still_holds(self.rt, session):
+            await self.revoke(session, "grant_ended")  # E3: the grant is checked at every use
             return None
         if now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now
