@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from strawberry.dataloader import DataLoader
 
+from uidp.models.grant import Grant, GrantRecord
 from uidp.runtime import Runtime
+from uidp.services.delegation.grant_views import GrantViews
 from uidp.services.entities.entities import EntityView, EntityViews
 from uidp.services.persons.persons import PersonView, PersonViews
 from uidp.services.staff.staff import StaffService
@@ -25,6 +27,8 @@ class Loaders:
     staff_usernames: DataLoader[uuid.UUID, str | None]  # None: no such staff member
     persons: DataLoader[uuid.UUID, PersonView | None]  # masked views (grantees, grantors, applicants)
     entities: DataLoader[uuid.UUID, EntityView | None]  # masked views (the entity a grant is of)
+    sub_grants: DataLoader[uuid.UUID, list[Grant]]  # the grants directly below a grant
+    grant_history: DataLoader[uuid.UUID, list[GrantRecord]]  # a grant's history, oldest first
 
     @classmethod
     def of(cls, rt: Runtime) -> Loaders:
@@ -40,8 +44,18 @@ class Loaders:
             found = await EntityViews(rt).many(ids)
             return [found.get(entity_id) for entity_id in ids]
 
+        async def sub_grants(ids: Sequence[uuid.UUID]) -> list[list[Grant]]:
+            found = await GrantViews().children(ids)
+            return [found.get(grant_id, []) for grant_id in ids]
+
+        async def grant_history(ids: Sequence[uuid.UUID]) -> list[list[GrantRecord]]:
+            found = await GrantViews().history(ids)
+            return [found.get(grant_id, []) for grant_id in ids]
+
         return cls(
             staff_usernames=DataLoader(load_fn=staff_usernames),
             persons=DataLoader(load_fn=persons),
             entities=DataLoader(load_fn=entities),
+            sub_grants=DataLoader(load_fn=sub_grants),
+            grant_history=DataLoader(load_fn=grant_history),
         )

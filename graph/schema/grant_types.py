@@ -1,24 +1,29 @@
-"""The Grant and GrantApplication types every part of the schema answers with (delegation's mutations, the
-user-space views), built on the stored row: ``Grant(row=...)``, ``GrantApplication(row=...)``.
+"""Grants and applications as the user space shows them (issue 11 item 7), with their Relay connections.
 
-Names are masked (X4). A field that needs another record reads it when asked; lists of grants should batch
-those reads (graph.loaders) so a page costs the same queries whatever its size.
+``EntityAccount.grantsGiven`` / ``applications`` and ``PersonAccount.grantsHeld`` / ``grantsGiven`` /
+``applications`` are the account's own session's only (never a proxy session's; empty for anyone else). Every
+field that needs another record goes through a DataLoader (``graph.loaders``): a page of grants with grantee,
+grantor and sub-grants costs the same few queries whatever its size.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
+from graph.schema.pagination import PageInfo
 from uidp.domain.delegation import ApplicationStatus as DomainApplicationStatus
 from uidp.domain.delegation import GrantStatus as DomainGrantStatus
 from uidp.domain.delegation import status_at
 from uidp.models.grant import Grant as GrantRow
+from uidp.models.grant import GrantRecord
 from uidp.models.grant_application import GrantApplication as ApplicationRow
 from uidp.services.delegation.chains import facts_of
-from uidp.services.delegation.views import Names, history_of, sub_grants_of
+from uidp.services.delegation.grant_views import GrantViews, own_entity, own_person
+from uidp.services.shared.pagination import Page, Window, encode_cursor
 
 GrantStatus = strawberry.enum(
     DomainGrantStatus,
@@ -38,13 +43,13 @@ class GrantParty:
 
 
 async def _person(info: strawberry.Info, person_id: uuid.UUID) -> GrantParty:
-    names = await Names(info.context.rt).load({person_id}, set())
-    return GrantParty(id=strawberry.ID(str(person_id)), kind="person", masked_name=names.person(person_id).masked_name)
+    view = await info.context.loaders.persons.load(person_id)
+    return GrantParty(id=strawberry.ID(str(person_id)), kind="person", masked_name=view.masked_name if view else "")
 
 
 async def _entity(info: strawberry.Info, entity_id: uuid.UUID) -> GrantParty:
-    names = await Names(info.context.rt).load(set(), {entity_id})
-    return GrantParty(id=strawberry.ID(str(entity_id)), kind="entity", masked_name=names.entity(entity_id).masked_name)
+    view = await info.context.loaders.entities.load(entity_id)
+    return GrantParty(id=strawberry.ID(str(entity_id)), kind="entity", masked_name=view.masked_name if view else "")
 
 
 @strawberry.type(description="One line of a grant's history.")
@@ -118,14 +123,14 @@ class Grant:
         return self.row.end_reason
 
     @strawberry.field(description="The grants given onward directly below this one, oldest first.")
-    async def sub_grants(self) -> list[Grant]:
-        return [Grant(row=row) for row in await sub_grants_of(self.row.id)]
+    async def sub_grants(self, info: strawberry.Info) -> list[Grant]:
+        return [Grant(row=row) for row in await info.context.loaders.sub_grants.load(self.row.id)]
 
     @strawberry.field(description="What happened to this grant, oldest first.")
-    async def history(self) -> list[GrantHistoryEntry]:
+    async def history(self, info: strawberry.Info) -> list[GrantHistoryEntry]:
+        records: list[GrantRecord] = await info.context.loaders.grant_history.load(self.row.id)
         return [
-            GrantHistoryEntry(at=r.at, action=r.action, actor_kind=r.actor_kind, details=r.details)
-            for r in await history_of(self.row.id)
+            GrantHistoryEntry(at=r.at, action=r.action, actor_kind=r.actor_kind, details=r.details) for r in records
         ]
 
 
@@ -180,3 +185,72 @@ class GrantApplication:
     @strawberry.field
     def created_at(self) -> datetime:
         return self.row.created_at
+
+
+@strawberry.type(description="One grant in a page, with its cursor.")
+class GrantEdge:
+    cursor: str
+    node: Grant
+
+
+@strawberry.type(description="Grants, newest first (Relay).")
+class GrantConnection:
+    edges: list[GrantEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="One application in a page, with its cursor.")
+class GrantApplicationEdge:
+    cursor: str
+    node: GrantApplication
+
+
+@strawberry.type(description="Applications, newest first (Relay).")
+class GrantApplicationConnection:
+    edges: list[GrantApplicationEdge]
+    page_info: PageInfo
+
+
+def _grants(page: Page[GrantRow]) -> GrantConnection:
+    edges = [GrantEdge(cursor=encode_cursor(row.created_at, row.id), node=Grant(row=row)) for row in page.rows]
+    return GrantConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+
+
+def _applications(page: Page[ApplicationRow]) -> GrantApplicationConnection:
+    edges = [
+        GrantApplicationEdge(cursor=encode_cursor(row.created_at, row.id), node=GrantApplication(row=row))
+        for row in page.rows
+    ]
+    return GrantApplicationConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+
+
+_EMPTY: Page[Any] = Page([], has_next_page=False, has_previous_page=False)
+
+
+async def entity_grants_given(info: strawberry.Info, entity_id: uuid.UUID, window: Window) -> GrantConnection:
+    if not own_entity(await info.context.principal(), entity_id):
+        return _grants(_EMPTY)
+    return _grants(await GrantViews().given_by_entity(entity_id, window))
+
+
+async def entity_applications(
+    info: strawberry.Info, entity_id: uuid.UUID, window: Window
+) -> GrantApplicationConnection:
+    if not own_entity(await info.context.principal(), entity_id):
+        return _applications(_EMPTY)
+    return _applications(await GrantViews().applications_in(entity_id, window))
+
+
+async def person_grants(info: strawberry.Info, person_id: uuid.UUID, window: Window, *, held: bool) -> GrantConnection:
+    if not own_person(await info.context.principal(), person_id):
+        return _grants(_EMPTY)
+    views = GrantViews()
+    return _grants(await (views.held(person_id, window) if held else views.given_by_person(person_id, window)))
+
+
+async def person_applications(
+    info: strawberry.Info, person_id: uuid.UUID, window: Window
+) -> GrantApplicationConnection:
+    if not own_person(await info.context.principal(), person_id):
+        return _applications(_EMPTY)
+    return _applications(await GrantViews().applications_out(person_id, window))

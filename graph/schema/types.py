@@ -16,6 +16,14 @@ from graph.schema.enums import Gender as Gender
 from graph.schema.enums import PersonStatus as PersonStatus
 from graph.schema.enums import SmsPurpose as SmsPurpose
 from graph.schema.enums import ValidityPeriod as ValidityPeriod
+from graph.schema.grant_types import (
+    GrantApplicationConnection,
+    GrantConnection,
+    entity_applications,
+    entity_grants_given,
+    person_applications,
+    person_grants,
+)
 from graph.schema.notice_types import AccountNotice, own_notices
 from graph.schema.own_account import (
     LoginBinding,
@@ -25,11 +33,13 @@ from graph.schema.own_account import (
     own_sessions,
     own_verification,
 )
+from graph.schema.pagination import After, Before, First, Last
 from uidp.domain.accounts import SubjectKind
 from uidp.domain.certificates import Gender as DomainGender
 from uidp.models.person import PersonStatus as DomainPersonStatus
 from uidp.services.entities.entities import EntityView
 from uidp.services.persons.persons import PersonView
+from uidp.services.shared.pagination import Window
 from uidp.services.shared.principal import Principal
 
 
@@ -103,6 +113,24 @@ class PersonAccount:
     async def verification(self, info: strawberry.Info) -> MyVerification | None:
         return await own_verification(info, self.view.id)
 
+    @strawberry.field(description="Grants I hold, of every entity, newest first; empty for anyone else (E9).")
+    async def grants_held(
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> GrantConnection:
+        return await person_grants(info, self.view.id, Window(first, after, last, before), held=True)
+
+    @strawberry.field(description="Grants I gave onward (levels 2 and 3), newest first; empty for anyone else.")
+    async def grants_given(
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> GrantConnection:
+        return await person_grants(info, self.view.id, Window(first, after, last, before), held=False)
+
+    @strawberry.field(description="My applications for grants (applications out), newest first; empty for others.")
+    async def grant_applications(
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> GrantApplicationConnection:
+        return await person_applications(info, self.view.id, Window(first, after, last, before))
+
 
 @strawberry.type(description="A staff member's own account.")
 class StaffMember:
@@ -167,6 +195,21 @@ class EntityAccount:
     )
     async def acting_person(self, info: strawberry.Info) -> ActingPerson | None:
         return await acting_person(info, self.view.id, self.acting)
+
+    @strawberry.field(
+        description="The grants the entity gave (level 1; sub-grants below each), newest first; only for the "
+        "entity's own session (not a proxy session), empty otherwise (E9)."
+    )
+    async def grants_given(
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> GrantConnection:
+        return await entity_grants_given(info, self.view.id, Window(first, after, last, before))
+
+    @strawberry.field(description="Applications to the entity (applications in), newest first; own session only.")
+    async def grant_applications(
+        self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> GrantApplicationConnection:
+        return await entity_applications(info, self.view.id, Window(first, after, last, before))
 
 
 Viewer = Annotated[
