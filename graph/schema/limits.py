@@ -69,6 +69,7 @@ BY_NAME: dict[str, Limit] = {
     "reason": Limit(_column(ReviewCase, "decision_reason"), multiline=True),
     "code": Limit(_column(ServiceItem, "code")),
     "scope": Limit(_column(ServiceItem, "code")),  # a grant's scope: service-item codes
+    "serviceItem": Limit(_column(ServiceItem, "code")),  # a service item's catalogue code (E3, the check)
     "provider": Limit(_column(ExternalBinding, "provider")),
     "method": Limit(_column(ExternalBinding, "provider")),  # a login method id, stored as the provider
     "state": Limit(128),  # startLogin's state: 43 characters

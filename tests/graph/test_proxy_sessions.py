@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.graph.proxy_support import AGENT_PHONE, Delegation
+from tests.graph.proxy_support import AGENT_PHONE, Delegation, person
+from tests.services.delegation.test_chains import store_grant
 from tests.support import resident_id
 from uidp.models.audit import AuditEvent
+from uidp.models.grant import Grant, GrantRecord
 from uidp.models.session import Session
 
 pytestmark = pytest.mark.anyio
@@ -57,3 +59,26 @@ async def test_the_agents_cancellation_ends_their_proxy_sessions(api, rt):
     assert await Session.filter(actor_id=world.agent.id, revoked_at__isnull=True).count() == 0
     event = await AuditEvent.get(event_type="person.cancelled")
     assert event.details["proxy_sessions_ended"] == 2
+
+
+async def test_the_agents_cancellation_ends_the_grants_held_and_given_and_the_sessions_on_them(api, rt):
+    world = await Delegation.build(rt)
+    second = await person(rt, "13700002222", "181", "钱二")
+    third = await person(rt, "13700003333", "191", "孙三")
+    given = await store_grant(rt, world.entity.id, world.grant, second.id)
+    below = await store_grant(rt, world.entity.id, given, third.id, may_grant_onward=False)
+    others = await store_grant(rt, world.entity.id, None, third.id)  # another chain stays
+    on_given = await world.agent_token(given)
+    person_token = (await api.login(AGENT_PHONE))["token"]
+    assert (await api.data(MY_CODE, token=person_token))["sendMyPhoneCode"]["__typename"] == "SmsCodeSent"
+    form = {"certificateNumber": resident_id(seq="171"), "smsCode": api.last_code(AGENT_PHONE)}
+    done = (await api.data(CANCEL, {"i": form}, token=person_token))["cancelAccount"]
+    assert done["__typename"] == "AccountCancelled", done
+    states = {g.id: (g.state, g.end_reason) for g in await Grant.all()}
+    assert states[world.grant.id] == ("CANCELLED", "person_cancelled")
+    assert states[given.id] == states[below.id] == ("CANCELLED", "parent_ended")
+    assert states[others.id] == ("ACTIVE", None)
+    assert (await api.data(ME, token=on_given))["me"] is None  # 钱二's proxy session on the grant given
+    assert await GrantRecord.filter(grant_id=below.id, action="ended").exists()
+    event = await AuditEvent.get(event_type="person.cancelled")
+    assert event.details["grants_ended"] == 3
