@@ -37,10 +37,6 @@ NOT_REACHED = {
     ("loginEntity", "identifier"): "the resolver refuses an empty creditCode before the shared login check",
     ("loginStaff", "identifier"): "the resolver refuses an empty username before the shared login check",
     ("loginAsAgent", "totpCode"): "the agent's password is proven in the person realm, which finds no staff",
-    **{
-        ("loginAsAgent", name): "grant_use.usable_chain catches check_grant_use's refusals and raises its own"
-        for name in ("grantee", "mayGrantOnward", "mayManageCandidates", "period", "scope")
-    },
     ("completeBinding", "totpCode"): "a binding ticket's account is a person or an entity; only staff give a TOTP code",
     ("submitCertificateAppeal", "document_field(kind)"): "the P9b case is opened without documents: none to claim",
     ("bindNewPhone", "oldPhoneCode"): "bindNewPhone only serves an account without a phone: no old code is read",
