@@ -38,6 +38,7 @@ class EventType(StrEnum):
     LOGIN_STARTED = "login.started"  # startLogin: a partner method's first step
     LOGIN_START_FAILED = "login.start_failed"  # the partner method could not start
     LOGIN_BINDING_REQUIRED = "login.binding_required"  # a partner subject bound to no account
+    SCAN_CALLBACK_REFUSED = "scan.callback_refused"  # a scan partner's callback failed its checks
     BINDING_CREATED = "binding.created"  # a partner subject bound to an account (trusted claim or password)
     SCAN_TICKET_ISSUED = "scan_ticket.issued"  # startLogin of a scan method: a QR code to scan
     SCAN_TICKET_SCANNED = "scan_ticket.scanned"  # the partner's app scanned it

@@ -21,7 +21,13 @@ core things from here only; docs/plugins.md describes each name.
   way every core route sees it, believing ``X-Forwarded-For`` only from ``UIDP_TRUSTED_PROXIES``;
   :func:`scan_tickets` gives a scan channel's callback the :class:`ScanTicketEngine` (``scanned``,
   ``confirmed``, ``rejected``; each answers a :class:`ScanProgress` with a :class:`ScanStatus`).
-- Helpers for sandbox plugins: :class:`JsonLinesOutbox` and :data:`SANDBOX_SMS_OUTBOX` (the outbox the
+- Signed partner callbacks (the scan channels): :class:`PartnerSettings` (a channel's ``UIDP_<CHANNEL>_*``
+  block, :meth:`PartnerSettings.from_env`), :func:`signed_callback` (read and verify a callback route's body:
+  shape, partner, time window, nonce, signature), :func:`callback_refusal` / :func:`callback_accepted` (the
+  partner's answer), :func:`audit_refusal`, :class:`SignedCallback`, :class:`PartnerKey`,
+  :class:`SignAlgorithm`, :func:`canonical` (what a partner signs), :mod:`sm2` (SM2 with SM3).
+- Helpers for sandbox plugins: :func:`sandbox_partner` / :class:`SandboxPartner` (a scan channel's sandbox
+  signer), :class:`JsonLinesOutbox` and :data:`SANDBOX_SMS_OUTBOX` (the outbox the
   ``sandboxOutbox`` query reads), and the check characters that make test data valid
   (:func:`luhn_check_digit`, :func:`gb11643_check_char`, :func:`make_credit_code`).
 """
@@ -49,6 +55,7 @@ from uidp.hookspecs import (
     hookimpl,
 )
 from uidp.http.client import request_client
+from uidp.http.partner_callbacks import audit_refusal, callback_accepted, callback_refusal, signed_callback
 from uidp.ports import (
     CLAIM_CREDIT_CODE,
     CLAIM_ID_NUMBER,
@@ -76,6 +83,10 @@ from uidp.ports import (
     Trust,
 )
 from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX, JsonLinesOutbox
+from uidp.sandbox_partners import SandboxPartner, sandbox_partner
+from uidp.security import sm2
+from uidp.security.partner_callbacks import PartnerKey, SignAlgorithm, SignedCallback, canonical
+from uidp.security.partner_config import PartnerSettings
 from uidp.services.auth.scan_tickets import scan_tickets
 from uidp.services.shared.principal import ClientInfo
 
@@ -106,6 +117,8 @@ __all__ = [
     "LoginPorts",
     "LoginRequest",
     "LoginStart",
+    "PartnerKey",
+    "PartnerSettings",
     "PasswordSubject",
     "PluginError",
     "RedirectStart",
@@ -113,21 +126,31 @@ __all__ = [
     "RegisterRoute",
     "RegisterVerifier",
     "RegistryRecord",
+    "SandboxPartner",
     "ScanProgress",
     "ScanStart",
     "ScanStatus",
     "ScanTicketEngine",
     "Settings",
+    "SignAlgorithm",
+    "SignedCallback",
     "SmsGateway",
     "StartRequest",
     "StartableLoginMethod",
     "Trust",
     "Verifier",
     "VerifierKind",
+    "audit_refusal",
+    "callback_accepted",
+    "callback_refusal",
+    "canonical",
     "gb11643_check_char",
     "hookimpl",
     "luhn_check_digit",
     "make_credit_code",
     "request_client",
+    "sandbox_partner",
     "scan_tickets",
+    "signed_callback",
+    "sm2",
 ]

@@ -1,6 +1,6 @@
 """CA certificate login (E4) and binding (E5): the USB-key client signs the server's challenge.
 
-Key types: RSA, ECDSA and SM2 (SM2-with-SM3 via gmssl, plugins.ca.sm2). The plugin verifies; the core
+Key types: RSA, ECDSA and SM2 (SM2-with-SM3 via gmssl, uidp.security.sm2). The plugin verifies; the core
 (uidp.services.auth.ca_login / ca_binding) owns challenges, bindings and sessions.
 Settings (uidp.config): trusted roots from ``UIDP_CA_TRUST_DIR`` (every ``*.pem`` / ``*.crt`` file there,
 bundles allowed), revocation lists from ``UIDP_CA_CRL_FILES`` (comma list, PEM or DER), both read on each

@@ -7,9 +7,8 @@ import base64
 import sys
 from pathlib import Path
 
-from plugins.ca import sm2
 from plugins.ca.tools import sign_challenge, sm2_private_key, write_demo
-from uidp.plugin_api import CommandLine
+from uidp.plugin_api import CommandLine, sm2
 
 
 def add_commands(cli: CommandLine) -> None:

@@ -2,7 +2,7 @@
 
 Supported key types: RSA (PKCS#1 v1.5 and PSS links; PKCS#1 v1.5 with SHA-256 for the possession proof),
 ECDSA (SHA-256 for the possession proof) through cryptography, and SM2-with-SM3 (links, CRLs and the
-possession proof; signer id 1234567812345678) through plugins.ca.sm2. Keys must be RSA of at least 2048 bits
+possession proof; signer id 1234567812345678) through uidp.security.sm2. Keys must be RSA of at least 2048 bits
 or on P-256, P-384 or SM2 (CERTIFICATE_KEY_WEAK otherwise), on every certificate of the path.
 """
 
@@ -25,8 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from plugins.ca import sm2
-from uidp.plugin_api import DomainError, ErrorCode
+from uidp.plugin_api import DomainError, ErrorCode, sm2
 
 MAX_CHAIN = 8  # links between the end entity and its root
 MAX_CERTIFICATE_BYTES = 16 * 1024
@@ -39,7 +38,7 @@ PERSON_NUMBER = re.compile(r"[0-9A-Z]{5,30}")
 MIN_RSA_BITS = 2048
 RSA_PADDINGS = (padding.PKCS1v15, padding.PSS)
 ExtensionValue = TypeVar("ExtensionValue", bound=x509.ExtensionType)
-ALLOWED_CURVES = frozenset({"secp256r1", "secp384r1"})  # and SM2, which plugins.ca.sm2 reads
+ALLOWED_CURVES = frozenset({"secp256r1", "secp384r1"})  # and SM2, which uidp.security.sm2 reads
 CRL_CLOCK_SKEW = timedelta(minutes=5)  # a CRL issued "in the future" by up to this much is still current
 
 

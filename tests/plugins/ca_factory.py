@@ -14,9 +14,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from plugins.ca import sm2
 from uidp.models.entity import Entity, EntityType
 from uidp.models.person import Person, PersonSource, PersonStatus
+from uidp.security import sm2
 from uidp.services.shared.pii import Pii
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # tests/conftest.py DEFAULT_NOW

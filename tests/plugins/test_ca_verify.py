@@ -301,7 +301,7 @@ def test_demo_cert_is_refused_in_production(tmp_path, monkeypatch):
 
 
 def test_sm2_signatures_are_range_checked():
-    from plugins.ca import sm2
+    from uidp.security import sm2
 
     key = sm2.new_private_key()
     point = sm2.public_point(key)
@@ -319,7 +319,7 @@ def test_sm2_signatures_are_range_checked():
 
 
 def test_an_sm2_possession_proof_signed_as_raw_r_s():
-    from plugins.ca import sm2
+    from uidp.security import sm2
 
     ca = CaFactory(kind="sm2")
     leaf = ca.issue()

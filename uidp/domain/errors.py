@@ -124,6 +124,10 @@ class ErrorCode(StrEnum):
     GRANT_EXPIRED = "GRANT_EXPIRED"
     GRANT_CANCELLED = "GRANT_CANCELLED"
     OUT_OF_SCOPE = "OUT_OF_SCOPE"  # the service item is outside the grant's scope
+    # signed partner callbacks (scan channels)
+    UNKNOWN_PARTNER = "UNKNOWN_PARTNER"  # the callback names a partner id no channel trusts
+    CALLBACK_STALE = "CALLBACK_STALE"  # the callback's timestamp is outside the window
+    CALLBACK_REPLAYED = "CALLBACK_REPLAYED"  # the callback's nonce was seen before
 
 
 class DomainError(Exception):

@@ -1,8 +1,11 @@
 """SM2 (GB/T 32918) with SM3: public keys from certificates and signature checks, through ``gmssl``.
 
-cryptography cannot load SM2 keys, so the key is read from the certificate's SubjectPublicKeyInfo with a small
-DER reader, and signatures are checked with gmssl using the standard signer id ``1234567812345678``. gmssl
-neither range-checks r and s nor checks that the key is on the curve; both are done here first.
+Used by the CA plugin (certificates, CRLs, possession proofs) and by the signed partner callbacks
+(``uidp.security.partner_callbacks``); plugins reach it as ``uidp.plugin_api.sm2``. cryptography cannot load
+SM2 keys, so the key is read from the certificate's SubjectPublicKeyInfo with a small DER reader. gmssl fixes
+the signer id to ``1234567812345678``, so the SM3 digest (Z of the signer id and key, then the message) is
+computed here and gmssl only does the curve arithmetic. gmssl neither range-checks r and s nor checks that the
+key is on the curve; both are done here first.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import secrets
 
 from cryptography import x509
 from gmssl import sm2 as gm
+from gmssl import sm3 as gm_sm3
 
+DEFAULT_USER_ID = b"1234567812345678"  # GM/T 0009's default signer id
 SM2_CURVE = "1.2.156.10197.1.301"
 SM2_WITH_SM3 = x509.ObjectIdentifier("1.2.156.10197.1.501")
 EC_PUBLIC_KEY = "1.2.840.10045.2.1"
@@ -116,12 +121,25 @@ def _crypt(point: bytes, private_key: str = "") -> gm.CryptSM2:
     return crypt
 
 
-def verify(point: bytes, signature: bytes, data: bytes) -> bool:
-    """Whether ``signature`` is the SM2-with-SM3 signature of ``data`` by ``point`` (signer id 1234567812345678)."""
+def _sm3(data: bytes) -> bytes:
+    return bytes.fromhex(gm_sm3.sm3_hash(list(data)))
+
+
+def digest(point: bytes, data: bytes, user_id: bytes = DEFAULT_USER_ID) -> bytes:
+    """e = SM3(Z || data), Z = SM3(ENTL || user id || a || b || G || public key) (GB/T 32918.2)."""
+    if len(user_id) >= 8192:
+        raise ValueError("SM2 user id too long")
+    curve = bytes.fromhex(_TABLE["a"] + _TABLE["b"] + _TABLE["g"])
+    z = _sm3((len(user_id) * 8).to_bytes(2, "big") + user_id + curve + point)
+    return _sm3(z + data)
+
+
+def verify(point: bytes, signature: bytes, data: bytes, user_id: bytes = DEFAULT_USER_ID) -> bool:
+    """Whether ``signature`` is the SM2-with-SM3 signature of ``data`` by ``point`` under the signer id."""
     parts = split_signature(signature)
     if parts is None or len(point) != 64 or not on_curve(point):
         return False
-    return bool(_crypt(point).verify_with_sm3(f"{parts[0]:064x}{parts[1]:064x}", data))
+    return bool(_crypt(point).verify(f"{parts[0]:064x}{parts[1]:064x}", digest(point, data, user_id)))
 
 
 def public_point(private_hex: str) -> bytes:
@@ -129,11 +147,14 @@ def public_point(private_hex: str) -> bytes:
     return bytes.fromhex(crypt._kg(int(private_hex, 16), _TABLE["g"]))
 
 
-def sign(private_hex: str, data: bytes) -> bytes:
-    """DER ``SEQUENCE { r, s }`` SM2-with-SM3 signature (the USB-key side; tests and ``uidp ca sign --sm2``)."""
-    crypt = _crypt(public_point(private_hex), private_hex)
+def sign(private_hex: str, data: bytes, user_id: bytes = DEFAULT_USER_ID) -> bytes:
+    """DER ``SEQUENCE { r, s }`` SM2-with-SM3 signature (the signer's side: ``uidp ca sign --sm2``, the sandbox
+    partners, tests)."""
+    point = public_point(private_hex)
+    crypt = _crypt(point, private_hex)
+    e = digest(point, data, user_id)
     while True:
-        raw = crypt.sign_with_sm3(data, secrets.token_hex(32))
+        raw = crypt.sign(e, secrets.token_hex(32))
         if raw:
             r, s = int(raw[:64], 16), int(raw[64:], 16)
             return _der_seq(_der_int(r) + _der_int(s))
