@@ -26,10 +26,15 @@ core things from here only; docs/plugins.md describes each name.
   shape, partner, time window, nonce, signature), :func:`callback_refusal` / :func:`callback_accepted` (the
   partner's answer), :func:`audit_refusal`, :class:`SignedCallback`, :class:`PartnerKey`,
   :class:`SignAlgorithm`, :func:`canonical` (what a partner signs), :mod:`sm2` (SM2 with SM3).
+  :class:`ScanLoginMethod` is a scan channel's method and callback route in one (subclass it: ``id``,
+  ``label``, ``trust``, ``confirm_fields``, ``assertion``), with :class:`ScanEvent` and the claim checks
+  :func:`verified_id_number` (GB 11643) and :func:`verified_credit_code` (GB 32100), and
+  :func:`person_assertion` (a verified name and ID number as a person's assertion);
+  :func:`scan_channel_hooks` makes its plugin's two hooks.
 - Helpers for sandbox plugins: :func:`sandbox_partner` / :class:`SandboxPartner` (a scan channel's sandbox
-  signer), :class:`JsonLinesOutbox` and :data:`SANDBOX_SMS_OUTBOX` (the outbox the
-  ``sandboxOutbox`` query reads), and the check characters that make test data valid
-  (:func:`luhn_check_digit`, :func:`gb11643_check_char`, :func:`make_credit_code`).
+  signer) and :func:`registered_name` (the name a sandbox partner "verified"), :class:`JsonLinesOutbox`
+  and :data:`SANDBOX_SMS_OUTBOX` (the outbox the ``sandboxOutbox`` query reads), and the check characters
+  that make test data valid (:func:`luhn_check_digit`, :func:`gb11643_check_char`, :func:`make_credit_code`).
 """
 
 from __future__ import annotations
@@ -56,7 +61,19 @@ from uidp.hookspecs import (
 )
 from uidp.http.client import request_client
 from uidp.http.partner_callbacks import audit_refusal, callback_accepted, callback_refusal, signed_callback
+from uidp.http.scan_callbacks import (
+    ScanEvent,
+    ScanLoginMethod,
+    person_assertion,
+    scan_channel_hooks,
+    verified_credit_code,
+    verified_id_number,
+)
 from uidp.ports import (
+    ACTOR_ROLES,
+    CLAIM_ACTOR_ID_NUMBER,
+    CLAIM_ACTOR_NAME,
+    CLAIM_ACTOR_ROLE,
     CLAIM_CREDIT_CODE,
     CLAIM_ID_NUMBER,
     CLAIM_NAME,
@@ -83,7 +100,7 @@ from uidp.ports import (
     Trust,
 )
 from uidp.sandbox_outbox import SANDBOX_SMS_OUTBOX, JsonLinesOutbox
-from uidp.sandbox_partners import SandboxPartner, sandbox_partner
+from uidp.sandbox_partners import SandboxPartner, registered_name, sandbox_partner
 from uidp.security import sm2
 from uidp.security.partner_callbacks import PartnerKey, SignAlgorithm, SignedCallback, canonical
 from uidp.security.partner_config import PartnerSettings
@@ -91,6 +108,10 @@ from uidp.services.auth.scan_tickets import scan_tickets
 from uidp.services.shared.principal import ClientInfo
 
 __all__ = [
+    "ACTOR_ROLES",
+    "CLAIM_ACTOR_ID_NUMBER",
+    "CLAIM_ACTOR_NAME",
+    "CLAIM_ACTOR_ROLE",
     "CLAIM_CREDIT_CODE",
     "CLAIM_ID_NUMBER",
     "CLAIM_NAME",
@@ -127,6 +148,8 @@ __all__ = [
     "RegisterVerifier",
     "RegistryRecord",
     "SandboxPartner",
+    "ScanEvent",
+    "ScanLoginMethod",
     "ScanProgress",
     "ScanStart",
     "ScanStatus",
@@ -148,9 +171,14 @@ __all__ = [
     "hookimpl",
     "luhn_check_digit",
     "make_credit_code",
+    "person_assertion",
+    "registered_name",
     "request_client",
     "sandbox_partner",
+    "scan_channel_hooks",
     "scan_tickets",
     "signed_callback",
     "sm2",
+    "verified_credit_code",
+    "verified_id_number",
 ]

@@ -21,7 +21,14 @@ from uidp.ports import BankCardVerifier, BusinessRegistry, LoginMethod, SmsGatew
 
 log = logging.getLogger("uidp.plugins")
 
-DEFAULT_PLUGINS: tuple[str, ...] = ("plugins.password", "plugins.sandbox", "plugins.ca")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "plugins.password",
+    "plugins.sandbox",
+    "plugins.ca",
+    "plugins.ehuiban",
+    "plugins.esscard",
+    "plugins.elicense",
+)
 ENTRY_POINT_GROUP = "uidp"
 
 __all__ = ["DEFAULT_PLUGINS", "PluginError", "PluginHost", "PluginRoute", "load_plugins"]

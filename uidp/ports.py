@@ -8,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from uidp.domain.accounts import ActorRole
+
 
 class Trust(StrEnum):
     """What a login method's assertions may do besides following the bindings made for them.
@@ -20,12 +22,20 @@ class Trust(StrEnum):
     ACCOUNT = "ACCOUNT"  # the subject is a core account id the method found through LoginPorts (password)
     ID_NUMBER = "ID_NUMBER"  # a verified resident ID number (claim "id_number") opens the person holding it
     CREDIT_CODE = "CREDIT_CODE"  # a verified credit code (claim "credit_code") opens the entity holding it
+    # the verified person acting for the entity (claims "actor_id_number", "actor_name", "actor_role") is
+    # recorded on the session: the scanner of an electronic business licence (E6)
+    ACTOR = "ACTOR"
 
 
 # Claim names the core reads; a method may add its own (they are kept, never logged).
 CLAIM_NAME = "name"
 CLAIM_ID_NUMBER = "id_number"
 CLAIM_CREDIT_CODE = "credit_code"
+CLAIM_ACTOR_NAME = "actor_name"  # the person acting for an entity (Trust.ACTOR): verified name,
+CLAIM_ACTOR_ID_NUMBER = "actor_id_number"  # resident ID number,
+CLAIM_ACTOR_ROLE = "actor_role"  # and role: one of ACTOR_ROLES
+# a licence's legal representative, or a manager it authorised (uidp.domain.accounts.ActorRole)
+ACTOR_ROLES = (ActorRole.LEGAL_REPRESENTATIVE.value, ActorRole.MANAGER.value)
 
 
 @dataclass(frozen=True)

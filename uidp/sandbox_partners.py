@@ -8,6 +8,7 @@ processes making the same key at once, the first file written wins and both read
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from uidp.config import Settings
 from uidp.security import sm2
 from uidp.security.partner_callbacks import PartnerKey, SignAlgorithm, sign_rsa, sign_sm2
 
@@ -80,3 +82,29 @@ def sandbox_partner(data_dir: Path, channel: str, algorithm: SignAlgorithm) -> S
         finally:
             temporary.unlink()
     return SandboxPartner(channel, algorithm, path.read_text().strip())
+
+
+def registered_name(settings: Settings, id_number: str) -> str | None:
+    """The name registered for a resident ID number (what a sandbox partner's real-name check would
+    answer), or None; for ``uidp sandbox scan``, which opens the database itself."""
+    from tortoise import Tortoise
+
+    from uidp.db import tortoise_config
+    from uidp.domain.certificates import CertificateType, normalize_certificate_number
+    from uidp.models.person import Person
+    from uidp.runtime import Crypto
+    from uidp.services.shared.pii import Pii
+
+    number = normalize_certificate_number(CertificateType.RESIDENT_ID, id_number)
+    pii = Pii(Crypto.of(settings))
+
+    async def lookup() -> str | None:
+        await Tortoise.init(config=tortoise_config(settings))
+        try:
+            index = pii.certificate_index(CertificateType.RESIDENT_ID.value, number)
+            person = await Person.get_or_none(certificate_index=index)
+            return pii.open("person.name", person.id, person.name_enc) if person else None
+        finally:
+            await Tortoise.close_connections()
+
+    return asyncio.run(lookup())

@@ -3,8 +3,9 @@
 The outbox is a JSON-lines file ``DATA_DIR/sandbox-sms-outbox.jsonl``; staff read it through the
 ``sandboxOutbox`` query and the CLI through ``uidp sms-outbox``. The bank-card verifier answers from the card
 number alone (``plugins.sandbox.bank_card``; test cards in docs/plugins.md); the business registry answers
-from a fixed table of credit codes (``plugins.sandbox.registry``; also in docs/plugins.md). Production
-refuses this plugin unless UIDP_ALLOW_SANDBOX is set.
+from a fixed table of credit codes (``plugins.sandbox.registry``; also in docs/plugins.md). ``uidp sandbox
+scan`` plays the scan channels' sandbox partners (``plugins.sandbox.scan``). Production refuses this plugin
+unless UIDP_ALLOW_SANDBOX is set.
 
 A real implementation of a kind (``sandbox = False``, e.g. ``plugins.bankcard_http``) replaces the sandbox one
 without any switch. ``UIDP_SANDBOX_BANK_CARD=off`` and ``UIDP_SANDBOX_BUSINESS_REGISTRY=off`` leave the kind
@@ -18,6 +19,7 @@ import os
 
 from plugins.sandbox.bank_card import TEST_CARDS, SandboxBankCardVerifier
 from plugins.sandbox.registry import TEST_ENTITIES, SandboxBusinessRegistry
+from plugins.sandbox.scan import add_scan_command
 from uidp.plugin_api import (
     SANDBOX_SMS_OUTBOX,
     CommandLine,
@@ -80,3 +82,4 @@ def register_commands(cli: CommandLine) -> None:
     outbox = cli.add_command("sms-outbox", help="dev: show the sandbox SMS outbox", run=show_outbox)
     outbox.add_argument("--phone")
     outbox.add_argument("--limit", type=int, default=10)
+    add_scan_command(cli)

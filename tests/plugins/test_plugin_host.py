@@ -383,7 +383,7 @@ def test_the_typed_accessors(tmp_path):
     assert host.bank_card_verifier().inner is host.verifiers[VerifierKind.BANK_CARD]
     assert host.business_registry().inner is host.verifiers[VerifierKind.BUSINESS_REGISTRY]
     assert host.login_method(BuiltinLoginMethod.PASSWORD) is host.login_method("password") is not None
-    assert {method.id for method in host.login_methods()} == {"password", "ca"}
+    assert {method.id for method in host.login_methods()} == {"password", "ca", "ehuiban", "esscard", "elicense"}
     bare = PluginHost(dev_settings(tmp_path, disabled_plugins="plugins.sandbox,plugins.ca"))
     assert (bare.bank_card_verifier(), bare.business_registry(), bare.login_method("ca")) == (None, None, None)
 

@@ -168,12 +168,13 @@ class LoginFlows:
         if match is None:
             return await self._binding_needed(method, assertion, client, browser)
         row = await self.pipeline.admit(match.account, client, method_id=method.id)
+        actor = await self.pipeline.actor(method, match.account, assertion, client)
         if match.binds and await self.bindings.bind(
             method.id, assertion.subject, match.account, display=assertion.display
         ):
             await self.audit.record("binding.created", subject=(match.account.kind, match.account.id), client=client,
                                     provider=method.id, via=match.via)  # fmt: skip
-        return await self.pipeline.open_session(match.account, method.id, client, row=row, via=match.via)
+        return await self.pipeline.open_session(match.account, method.id, client, row=row, via=match.via, actor=actor)
 
     async def _request(
         self, method: LoginMethod, state: str | None, params: Mapping[str, str], client: ClientInfo, browser: str

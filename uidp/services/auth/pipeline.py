@@ -27,6 +27,7 @@ from uidp.models.staff import StaffAccount
 from uidp.ports import Assertion, LoginMethod, PasswordSubject
 from uidp.runtime import Runtime
 from uidp.services.auth.bindings import AccountRef, Bindings, Match
+from uidp.services.auth.login_actor import actor_of
 from uidp.services.auth.login_throttle import Attempt, LoginThrottle
 from uidp.services.auth.sessions import IssuedSession, SessionActor, Sessions
 from uidp.services.entities.entities import EntityLookup
@@ -102,6 +103,16 @@ class LoginPipeline:
             log.warning("login method %s asserted for provider %s; ignored", method.id, assertion.provider)
             return None
         return await self.bindings.resolve(method, assertion, realm=realm)
+
+    async def actor(
+        self, method: LoginMethod, account: AccountRef, assertion: Assertion, client: ClientInfo
+    ) -> SessionActor | None:
+        """The person acting for the account (``login_actor.py``); a refusal is written as ``login.failed``."""
+        try:
+            return await actor_of(self.rt, method, account, assertion)
+        except DomainError as error:
+            await self.failed(method.id, client, reason=error.code.value, subject=account)
+            raise
 
     async def account_row(self, account: AccountRef) -> AccountRow | None:
         if account.kind == SubjectKind.PERSON:
