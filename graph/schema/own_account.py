@@ -13,6 +13,7 @@ import strawberry
 
 from graph.schema.enums import AssuranceLevel, BankCheckReason, BankCheckStatus
 from uidp.domain.accounts import SubjectKind
+from uidp.services.entities.entity_changes import EntityChanges
 from uidp.services.persons.levels import BankCheckView, Levels
 from uidp.services.persons.user_space import UserSpace
 from uidp.services.shared.principal import Principal
@@ -113,3 +114,15 @@ async def own_verification(info: strawberry.Info, person_id: uuid.UUID) -> MyVer
         label=verification.label,
         bank_check=BankCardCheck.of(verification.check) if verification.check else None,
     )
+
+
+async def own_recovery_window(
+    info: strawberry.Info, subject_kind: SubjectKind, subject_id: uuid.UUID
+) -> datetime | None:
+    """When this session's window after a scan login closes (FAQ 3.1 / 3.2); null outside it or for others."""
+    principal = await owner(info, subject_kind, subject_id)
+    if principal is None:
+        return None
+    if subject_kind == SubjectKind.PERSON:
+        return await UserSpace(info.context.rt).card_window_ends_at(principal)
+    return await EntityChanges(info.context.rt).licence_window_ends_at(principal)

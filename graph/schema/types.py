@@ -30,6 +30,7 @@ from graph.schema.own_account import (
     MySession,
     MyVerification,
     own_bindings,
+    own_recovery_window,
     own_sessions,
     own_verification,
 )
@@ -130,6 +131,13 @@ class PersonAccount:
         self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> GrantApplicationConnection:
         return await person_applications(info, self.view.id, Window(first, after, last, before))
+    @strawberry.field(
+        description="Until when this session may change phone and password without the old phone's code or the"
+        " current password: 10 minutes after an electronic social security card (esscard) login (FAQ 3.1);"
+        " null otherwise and for anyone else."
+    )
+    async def recovery_window_ends_at(self, info: strawberry.Info) -> datetime | None:
+        return await own_recovery_window(info, SubjectKind.PERSON, self.view.id)
 
 
 @strawberry.type(description="A staff member's own account.")
@@ -168,6 +176,13 @@ class EntityAccount:
     @strawberry.field(description="91************011W — first two and last four characters.")
     def masked_credit_code(self) -> str:
         return self.view.masked_credit_code
+
+    @strawberry.field(
+        description="Until when this session may start a contact change without the login password: 10 minutes"
+        " after an electronic business licence (elicense) login (FAQ 3.2); null otherwise and for anyone else."
+    )
+    async def recovery_window_ends_at(self, info: strawberry.Info) -> datetime | None:
+        return await own_recovery_window(info, SubjectKind.ENTITY, self.view.id)
 
     @strawberry.field
     def level(self) -> AssuranceLevel:

@@ -4,43 +4,16 @@ refusals (a credit code failing GB 32100, an unregistered scanner, a false legal
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.plugins.ca_factory import make_entity, make_person
-from tests.plugins.scan_channels import Partner, redeem, start, status
-from tests.support import browser
+from tests.plugins.ca_factory import make_person
+from tests.plugins.elicense.conftest import MANAGER, REPRESENTATIVE, scan
+from tests.plugins.scan_channels import redeem, start, status
 from uidp.models.audit import AuditEvent
 from uidp.models.session import Session
-from uidp.plugin_api import SignAlgorithm, make_credit_code
+from uidp.plugin_api import make_credit_code
 
 pytestmark = pytest.mark.anyio
-
-REPRESENTATIVE = "42010219900101121X"  # name 张三 (make_person)
-MANAGER = "110101199003077774"
-
-
-@pytest.fixture
-async def entity(rt: Any) -> Any:
-    representative = await make_person(rt, number=REPRESENTATIVE)
-    row = await make_entity(rt, make_credit_code("91", "420100", "MA4K0000"))
-    row.representative_id = representative.id
-    await row.save()
-    row.representative = representative
-    row.code = make_credit_code("91", "420100", "MA4K0000")
-    return row
-
-
-@pytest.fixture
-async def licence(app: Any, rt: Any):
-    async with browser(app, "198.51.100.30") as http:
-        yield Partner(http, rt, "elicense", SignAlgorithm.RSA)
-
-
-def scan(entity: Any, **changes: str) -> dict[str, str]:
-    return {"credit_code": entity.code, "name": "张三", "id_number": REPRESENTATIVE, "role": "legal_representative",
-            **changes}  # fmt: skip
 
 
 async def test_the_legal_representative_logs_the_entity_in_and_is_recorded(client, licence, entity):

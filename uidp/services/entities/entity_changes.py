@@ -31,6 +31,7 @@ from uidp.models.person import Person, PersonStatus
 from uidp.ports import RegistryRecord
 from uidp.runtime import Runtime
 from uidp.services.auth.login_throttle import LoginThrottle
+from uidp.services.auth.login_window import ENTITY_WINDOW_METHOD, window_ends_at
 from uidp.services.delegation.cascade import Cascade
 from uidp.services.entities.entities import EntityLookup, mask_entity_name
 from uidp.services.entities.entity_records import open_entity, seal_entity_fields
@@ -94,9 +95,17 @@ class EntityChanges:
 
     # ---- E7 step 1 ----------------------------------------------------------------------------------------
 
-    async def verify_by_password(self, principal: Principal, password: str, client: ClientInfo) -> ContactChangeTicket:
-        """E7 (a): the logged-in entity's login password. Errors: FORBIDDEN (not an entity), WRONG_PASSWORD."""
+    async def verify_by_password(
+        self, principal: Principal, password: str | None, client: ClientInfo
+    ) -> ContactChangeTicket:
+        """E7 (a): the logged-in entity's login password. Errors: FORBIDDEN (not an entity), WRONG_PASSWORD.
+
+        Within the 10 minutes after an electronic business licence login, that session may leave the
+        password out (FAQ 3.2, ``login_window.py``): the ticket is then the licence login's.
+        """
         entity = await acting_entity(principal)
+        if not password and await self.licence_window_ends_at(principal) is not None:
+            return await self._ticket(entity, ENTITY_WINDOW_METHOD, client)
         if not password:
             raise DomainError(ErrorCode.REQUIRED, "请输入登录密码", "password")
         password_hash = await Passwords(self.rt).hash_of(SubjectKind.ENTITY, entity.id)
@@ -111,6 +120,12 @@ class EntityChanges:
                 )
             raise DomainError(ErrorCode.WRONG_PASSWORD, "登录密码错误", "password")
         return await self._ticket(entity, "password", client)
+
+    async def licence_window_ends_at(self, principal: Principal) -> datetime | None:
+        """When this entity session's window to change the contact without the password closes (or None)."""
+        if principal.kind != SubjectKind.ENTITY:
+            return None
+        return await window_ends_at(self.rt, principal, ENTITY_WINDOW_METHOD)
 
     async def verify_by_elements(
         self,

@@ -23,6 +23,7 @@ from uidp.models.person import Person
 from uidp.models.session import Session
 from uidp.runtime import Runtime
 from uidp.services.auth.login_throttle import LoginThrottle
+from uidp.services.auth.login_window import PERSON_WINDOW_METHOD, window_ends_at
 from uidp.services.auth.sessions import Sessions
 from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.persons.person_records import seal_person_fields
@@ -84,10 +85,14 @@ class UserSpace:
         """Current + new password twice; other sessions end, this one stays. Returns how many ended.
 
         A wrong current password counts as a failed login of the account (X7): enough of them lock it, and
-        a locked account answers WRONG_PASSWORD whatever is typed.
+        a locked account answers WRONG_PASSWORD whatever is typed. Within the 10 minutes after an electronic
+        social security card login (``login_window.py``, FAQ 3.1) that session may leave the current
+        password out.
         """
         person = await self.person(principal)
-        await self._check_current_password(person, current, client, "password.change_failed")
+        via = await self._card_window(principal, skipped=not current)
+        if via is None:
+            await self._check_current_password(person, current, client, "password.change_failed")
         password = check_password(
             new or "",
             confirmation or "",
@@ -106,9 +111,23 @@ class UserSpace:
             SubjectKind.PERSON, person.id, "password_changed", keep=principal.session_id
         )
         await self.audit.record(
-            "password.changed", subject=(SubjectKind.PERSON, person.id), client=client, sessions_ended=ended
+            "password.changed",
+            subject=(SubjectKind.PERSON, person.id),
+            client=client,
+            sessions_ended=ended,
+            **({"via": via} if via else {}),
         )
         return ended
+
+    async def _card_window(self, principal: Principal, *, skipped: bool) -> str | None:
+        """The window's method when the caller left the old proof out and its session is in the window."""
+        if skipped and await window_ends_at(self.rt, principal, PERSON_WINDOW_METHOD) is not None:
+            return PERSON_WINDOW_METHOD
+        return None
+
+    async def card_window_ends_at(self, principal: Principal) -> datetime | None:
+        """When this session's window to change phone and password without the old ones closes (or None)."""
+        return await window_ends_at(self.rt, principal, PERSON_WINDOW_METHOD)
 
     async def _check_current_password(
         self, person: Person, current: str | None, client: ClientInfo, event: str
@@ -181,17 +200,21 @@ class UserSpace:
 
         An account whose phone went to someone else by an appeal (P9a) has no old phone to ask: it proves
         itself with its password instead (a session alone could be stolen). Whether the new phone is taken
-        is told only after its code. Every other session of the account ends; this one stays.
+        is told only after its code. Every other session of the account ends; this one stays. Within the 10
+        minutes after an electronic social security card login that session needs neither (FAQ 3.1): the new
+        phone's code alone.
         """
         person = await self.person(principal)
         old_phone = self.phone_of(person) if person.phone_enc is not None else None
         phone = normalize_phone(new_phone or "", "newPhone")
         if phone == old_phone:
             raise DomainError(ErrorCode.INVALID_PHONE, "新手机号不能与当前手机号相同", "newPhone")
-        if old_phone is not None:
+        via = await self._card_window(principal, skipped=not (old_code if old_phone else current_password))
+        proves_old = old_phone is not None and via is None
+        if proves_old:
             await self.codes.check(SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code, field="oldPhoneCode")
         await self.codes.check(SmsPurpose.CHANGE_PHONE_NEW, phone, new_code, field=new_code_field)
-        if old_phone is None:
+        if old_phone is None and via is None:
             await self._check_current_password(person, current_password, client, "phone.bind_failed")
         if await PersonLookup(self.rt).by_phone(phone) is not None:
             raise _phone_taken()
@@ -204,7 +227,7 @@ class UserSpace:
                 )
                 if changed != 1:  # a concurrent change won
                     raise DomainError(ErrorCode.STEP_INVALID, "手机号已被更改，请刷新后重试", "newPhone")
-                if old_phone is not None:
+                if proves_old:
                     await self.codes.consume(
                         SmsPurpose.CHANGE_PHONE_OLD, old_phone, old_code or "", field="oldPhoneCode"
                     )
@@ -221,6 +244,7 @@ class UserSpace:
             old_phone=mask_phone(old_phone) if old_phone else None,
             new_phone=mask_phone(phone),
             sessions_ended=ended,
+            **({"via": via} if via else {}),
         )
         return await Person.get(id=person.id)
 

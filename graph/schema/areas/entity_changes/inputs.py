@@ -13,7 +13,11 @@ from uidp.domain.certificates import CertificateType as DomainCertificateType
 
 @strawberry.input(description="E7 (a), entity session: the entity's login password.")
 class StartEntityContactChangeInput:
-    password: str = strawberry.field(description="The entity account's login password.")
+    password: str | None = strawberry.field(
+        default=None,
+        description="The entity account's login password; may be left out within EntityAccount"
+        ".recoveryWindowEndsAt (10 minutes after an elicense login, FAQ 3.2).",
+    )
 
 
 @strawberry.input(description="E7 (b), anonymous: the four enterprise elements (企业四要素).")

@@ -11,7 +11,11 @@ from graph.schema.types import (
 
 @strawberry.input(description="P11: change the password of the logged-in person.")
 class ChangePasswordInput:
-    current_password: str = strawberry.field(description="The account's current login password.")
+    current_password: str | None = strawberry.field(
+        default=None,
+        description="The account's current login password; may be left out within PersonAccount"
+        ".recoveryWindowEndsAt (10 minutes after an esscard login, FAQ 3.1).",
+    )
     new_password: str = strawberry.field(
         description="The new login password (the password rules of registrationRules apply)."
     )
@@ -30,7 +34,9 @@ class SendMyPhoneCodeInput:
 )
 class ChangePhoneInput:
     old_phone_code: str | None = strawberry.field(
-        default=None, description="CHANGE_PHONE_OLD code; required while the account has a phone."
+        default=None,
+        description="CHANGE_PHONE_OLD code; required while the account has a phone, except within"
+        " PersonAccount.recoveryWindowEndsAt (FAQ 3.1).",
     )
     current_password: str | None = strawberry.field(
         default=None, description="Required instead of `oldPhoneCode` when the account has no phone (after P9a)."
