@@ -128,6 +128,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_PARTNER = "UNKNOWN_PARTNER"  # the callback names a partner id no channel trusts
     CALLBACK_STALE = "CALLBACK_STALE"  # the callback's timestamp is outside the window
     CALLBACK_REPLAYED = "CALLBACK_REPLAYED"  # the callback's nonce was seen before
+    LAST_LOGIN_METHOD = "LAST_LOGIN_METHOD"  # unbinding would leave the account no way to log in
     ACTOR_NOT_REGISTERED = "ACTOR_NOT_REGISTERED"  # the licence's scanner has no active person account here
 
 

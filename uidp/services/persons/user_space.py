@@ -19,6 +19,7 @@ from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_name, mask_phone
 from uidp.domain.password_policy import check_password
 from uidp.models.binding import ExternalBinding
+from uidp.models.ca_binding import CertificateBinding
 from uidp.models.person import Person
 from uidp.models.session import Session
 from uidp.runtime import Runtime
@@ -313,6 +314,12 @@ class UserSpace:
         )
         return [BindingInfo(row.provider, row.created_at, self._display(row)) for row in rows]
 
+    async def _has_own_login(self, person: Person) -> bool:
+        """A password or a bound CA certificate: a way in that needs no partner."""
+        if await Passwords(self.rt).hash_of(SubjectKind.PERSON, person.id) is not None:
+            return True
+        return await CertificateBinding.filter(subject_kind=SubjectKind.PERSON, subject_id=person.id).exists()
+
     def _display(self, row: ExternalBinding) -> str:
         if not row.display_enc:
             return ""
@@ -322,16 +329,28 @@ class UserSpace:
             return ""
 
     async def unbind(self, principal: Principal, provider: str, client: ClientInfo) -> None:
-        """Remove the person's binding to ``provider``; no such binding answers NOT_FOUND."""
+        """Remove the person's binding to ``provider``; no such binding answers NOT_FOUND, and the last way
+        to log in (no password, no other binding or certificate) LAST_LOGIN_METHOD.
+
+        The person's row is locked while the ways are counted, so two concurrent unbinds cannot both take
+        what the other counted on.
+        """
         person = await self.person(principal)
         provider = (provider or "").strip()
         if not provider:
             raise DomainError(ErrorCode.REQUIRED, "请选择要解绑的登录方式", "provider")
-        removed = await ExternalBinding.filter(
-            subject_kind=SubjectKind.PERSON, subject_id=person.id, provider=provider[:32]
-        ).delete()
-        if not removed:
-            raise not_found("provider")
+        mine = {"subject_kind": SubjectKind.PERSON, "subject_id": person.id}
+        async with in_transaction():
+            await Person.select_for_update().filter(id=person.id).first()
+            binding = await ExternalBinding.filter(**mine, provider=provider[:32]).first()
+            if binding is None:
+                raise not_found("provider")
+            others = await ExternalBinding.filter(**mine).exclude(id=binding.id).exists()
+            if not others and not await self._has_own_login(person):
+                raise DomainError(
+                    ErrorCode.LAST_LOGIN_METHOD, "这是您账号唯一的登录方式，请先设置登录密码后再解绑", "provider"
+                )
+            await ExternalBinding.filter(id=binding.id).delete()
         await self.audit.record(
             "binding.removed", subject=(SubjectKind.PERSON, person.id), client=client, provider=provider
         )
