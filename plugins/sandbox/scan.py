@@ -86,7 +86,7 @@ def add_scan_command(cli: CommandLine) -> None:
     group = cli.add_group("sandbox", help="dev: play the sandbox partners")
     scan = group.add_command(
         "scan", help="dev: scan and confirm (or reject) a scan-login ticket as a sandbox partner",
-        run=lambda args: run_scan(cli, args),
+        run=lambda args: run_scan(cli, args), dash_values=True,  # a ticket id may start with "-"
     )  # fmt: skip
     scan.add_argument("ticket", help="the ticket id from startLogin (the QR code's ticket=)")
     scan.add_argument("--channel", required=True, choices=CHANNELS)

@@ -66,6 +66,13 @@ async def test_every_channel_from_the_command_line(request, rt, settings):
         assert (await gql(page, POLL, id=ticket["ticket"], s=ticket["secret"]))["status"] == "REJECTED"
 
 
+def test_a_ticket_starting_with_a_dash_is_a_ticket(settings):
+    """Ticket ids are URL-safe base64: one in 64 starts with "-", which must not read as an option."""
+    done = cli(settings, "-abc" + "T" * 39, "--channel", "esscard", "--as", REPRESENTATIVE, "--name", "张三",
+               "--url", "http://127.0.0.1:9")  # fmt: skip
+    assert "usage:" not in done.stderr and "127.0.0.1:9" in done.stderr
+
+
 def test_the_command_refuses_what_it_cannot_sign(settings):
     unknown = cli(
         settings, "T" * 43, "--channel", "ehuiban", "--as", "110101199003077774", "--url", "http://127.0.0.1:9"
