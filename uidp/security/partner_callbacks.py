@@ -9,10 +9,11 @@ SM3 and the configured signer id (``uidp.security.sm2``). ``sign`` is base64.
 
 The checks run in this order, each refusing with a typed error and nothing changed: the shape (field count,
 lengths, characters, the required fields), the partner id (unknown -> UNKNOWN_PARTNER), the time
-(``timestamp``, Unix seconds, outside the window either way -> CALLBACK_STALE), the nonce, claimed atomically
-in the store before the signature is checked (a second message with it -> CALLBACK_REPLAYED, even while the
-first is being verified), then the signature (SIGNATURE_INVALID). The nonce is kept for twice the window, so
-a message old enough to have lost its nonce is stale anyway.
+(``timestamp``, Unix seconds, outside the window either way -> CALLBACK_STALE), the signature
+(SIGNATURE_INVALID), then the nonce, claimed atomically in the store before the message may cause anything (a
+second message with it -> CALLBACK_REPLAYED: of concurrent copies exactly one goes on). A forgery never
+reaches the store, so it cannot spend a genuine message's nonce. The nonce is kept for twice the window, so a
+message old enough to have lost its nonce is stale anyway.
 """
 
 from __future__ import annotations
@@ -195,8 +196,8 @@ class CallbackVerifier:
         required: Sequence[str] = (),
         window_seconds: int = DEFAULT_WINDOW_SECONDS,
     ) -> SignedCallback:
-        """The verified callback, or a DomainError (``details["reason"]`` for the audit) with nothing kept
-        but the nonce once it is claimed."""
+        """The verified callback, or a DomainError (``details["reason"]`` for the audit); only a verified
+        message's nonce is ever kept."""
         fields = check_shape(message, required)
         partner = partners.get(fields[PARTNER])
         if partner is None:
@@ -204,14 +205,14 @@ class CallbackVerifier:
         at = datetime.fromtimestamp(int(fields[TIMESTAMP]), UTC)
         if abs((self.clock.now() - at).total_seconds()) > window_seconds:
             raise refused(ErrorCode.CALLBACK_STALE, "回调报文已过期，请重新扫码", "stale")
-        nonce_key = f"callback-nonce:{channel}:{partner.partner_id}:{fields[NONCE]}"
-        if not await self.store.set_if_absent(nonce_key, "1", ttl=2 * window_seconds):
-            raise refused(ErrorCode.CALLBACK_REPLAYED, "回调报文重复提交", "replayed")
         try:
             signature = base64.b64decode(fields[SIGN], validate=True)
         except (binascii.Error, ValueError):
             signature = b""
         if not signature or not partner.verifies(canonical(fields), signature):
             raise refused(ErrorCode.SIGNATURE_INVALID, "回调报文签名无效", "signature")
+        nonce_key = f"callback-nonce:{channel}:{partner.partner_id}:{fields[NONCE]}"
+        if not await self.store.set_if_absent(nonce_key, "1", ttl=2 * window_seconds):
+            raise refused(ErrorCode.CALLBACK_REPLAYED, "回调报文重复提交", "replayed")
         rest = {name: value for name, value in fields.items() if name not in ENVELOPE}
         return SignedCallback(partner.partner_id, at, fields[NONCE], rest)
