@@ -48,7 +48,7 @@ def run_scan(cli: CommandLine, args: argparse.Namespace) -> None:
     partner = PartnerSettings.from_env(args.channel, settings, default_qr_url="https://sandbox.invalid/scan")
     if partner is None or not partner.sandbox:
         sys.exit(f"uidp sandbox scan: {args.channel} trusts a real partner's key; the sandbox cannot sign for it")
-    algorithm = next(iter(partner.partners.values())).algorithm
+    algorithm = partner.sandbox_algorithm()
     signer = sandbox_partner(settings.data_dir, args.channel, algorithm)
     try:
         name = args.name or registered_name(settings, args.id_number)

@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from uidp.config import ConfigError, Settings
-from uidp.sandbox_partners import sandbox_partner
+from uidp.sandbox_partners import SandboxKeys
 from uidp.security.partner_callbacks import DEFAULT_WINDOW_SECONDS, PartnerKey, SignAlgorithm
 
 
@@ -38,6 +38,12 @@ class PartnerSettings:
     qr_url: str
     window_seconds: int = DEFAULT_WINDOW_SECONDS
     sandbox: bool = False
+
+    def sandbox_algorithm(self) -> SignAlgorithm:
+        """The algorithm the sandbox partner signs with (for ``uidp sandbox scan``)."""
+        if not isinstance(self.partners, SandboxKeys):
+            raise ValueError(f"{self.channel} trusts a configured partner, not the sandbox")
+        return self.partners.algorithm
 
     def qr_payload(self, ticket_id: str) -> str:
         """The QR code's text: the partner's address with ``ticket=<id>``."""
@@ -82,8 +88,7 @@ class PartnerSettings:
         if not public_key:
             if settings.is_production:
                 return None
-            partner = sandbox_partner(settings.data_dir, channel, algorithm)
-            return cls(partners={partner.partner_id: partner.public_key()}, sandbox=True, **common)
+            return cls(partners=SandboxKeys(settings.data_dir, channel, algorithm), sandbox=True, **common)
         partner_id = get("PARTNER_ID")
         if not partner_id:
             raise ConfigError(f"{prefix}PARTNER_ID is required with {prefix}PUBLIC_KEY")
