@@ -100,6 +100,14 @@ class PersonAccount:
     async def notices(self, info: strawberry.Info) -> list[AccountNotice]:
         return await own_notices(info, SubjectKind.PERSON, self.view.id)
 
+    @strawberry.field(
+        description="Until when this session may change phone and password without the old phone's code or the"
+        " current password: 10 minutes after an electronic social security card (esscard) login (FAQ 3.1);"
+        " null otherwise and for anyone else."
+    )
+    async def recovery_window_ends_at(self, info: strawberry.Info) -> datetime | None:
+        return await own_recovery_window(info, SubjectKind.PERSON, self.view.id)
+
     @strawberry.field(description="My live sessions, newest first (at most 50); empty for anyone else (P11).")
     async def sessions(self, info: strawberry.Info) -> list[MySession]:
         return await own_sessions(info, self.view.id)
