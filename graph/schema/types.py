@@ -139,13 +139,6 @@ class PersonAccount:
         self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> GrantApplicationConnection:
         return await person_applications(info, self.view.id, Window(first, after, last, before))
-    @strawberry.field(
-        description="Until when this session may change phone and password without the old phone's code or the"
-        " current password: 10 minutes after an electronic social security card (esscard) login (FAQ 3.1);"
-        " null otherwise and for anyone else."
-    )
-    async def recovery_window_ends_at(self, info: strawberry.Info) -> datetime | None:
-        return await own_recovery_window(info, SubjectKind.PERSON, self.view.id)
 
 
 @strawberry.type(description="A staff member's own account.")
