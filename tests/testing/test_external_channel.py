@@ -208,6 +208,12 @@ def test_the_installed_channel_logs_a_person_in_end_to_end(environment, tmp_path
         _, again = login_through_the_channel(environment, data_dir, browser)
         assert again["__typename"] == "LoginSuccess", again  # the binding is followed now
 
+        dashed = gql(browser, START, {"i": {"method": "example"}})["state"]
+        dashed = "-" + dashed[1:]  # a base64url state starts with "-" about one time in 64: the command takes it
+        token = environment.uidp(data_dir, "example-token", "--subject", "partner-user-7", "--state", dashed)
+        claims = source_module().ExampleLogin(KEY)._verified(token.stdout.strip())
+        assert (claims["sub"], claims["state"]) == ("partner-user-7", dashed), claims
+
         forged = [{"name": "token", "value": partner_token(environment, data_dir, "a-state-of-someone-else")}]
         other = gql(browser, START, {"i": {"method": "example"}})
         refused = gql(browser, COMPLETE, {"i": {"method": "example", "state": other["state"], "params": forged}})

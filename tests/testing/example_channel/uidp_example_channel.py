@@ -163,6 +163,9 @@ def register_commands(cli: CommandLine) -> None:
             raise SystemExit("uidp: example-token plays the partner; it is for the dev profile only")
         print(make_token(load_key(settings), args.subject, args.state, time.time()))
 
-    command = cli.add_command("example-token", help="dev: sign a partner token for a started state", run=token)
+    # a state is base64url, so about one in 64 starts with "-": dash_values keeps it a value, not an option
+    command = cli.add_command(
+        "example-token", help="dev: sign a partner token for a started state", run=token, dash_values=True
+    )
     command.add_argument("--subject", required=True)
     command.add_argument("--state", required=True)
