@@ -18,4 +18,5 @@ MODEL_MODULES = [
     "uidp.models.grant",
     "uidp.models.candidate",
     "uidp.models.grant_application",
+    "uidp.models.oidc",
 ]
