@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ('updated_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'oidc_consent', 'app': 'uidp', 'unique_together': (('subject_id', 'client_id'),), 'pk_attr': 'id', 'table_description': "What a person (or an entity's session) agreed that a client may receive; remembered, listed, revocable."},
+            options={'table': 'oidc_consent', 'app': 'uidp', 'unique_together': (('subject_id', 'client_id'),), 'pk_attr': 'id', 'table_description': "What a person (or an entity's session) agreed that a client may receive, remembered, listed and revocable."},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -56,7 +56,7 @@ class OidcSigningKey(Model):
 
 
 class OidcConsent(Model):
-    """What a person (or an entity's session) agreed that a client may receive; remembered, listed, revocable."""
+    """What a person (or an entity's session) agreed that a client may receive, remembered, listed and revocable."""
 
     id = fields.UUIDField(primary_key=True)
     subject_kind = fields.CharField(max_length=16)
