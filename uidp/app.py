@@ -19,6 +19,7 @@ from uidp.db import tortoise_config
 from uidp.http.guards import HttpGuards
 from uidp.http.health import live, ready
 from uidp.http.metrics_route import metrics
+from uidp.http.oidc import oidc_routes
 from uidp.http.request_log import RequestLog
 from uidp.http.staff_routes import staff_document
 from uidp.observability.logs import configure_logging
@@ -56,6 +57,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *adapter.extra_routes(settings),
+        *oidc_routes(),
         *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),
     ]
 

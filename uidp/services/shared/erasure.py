@@ -22,6 +22,7 @@ from uidp.models.candidate import DelegationCandidate
 from uidp.models.credential import Credential
 from uidp.models.grant_application import GrantApplication
 from uidp.models.notice import AccountNotice
+from uidp.models.oidc import OidcConsent
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
 from uidp.models.session import Session
@@ -44,6 +45,7 @@ PERSON_OWNED: tuple[tuple[type[Model], Callable[[uuid.UUID], dict[str, Any]]], .
     (ReviewCase, lambda pid: {"person_id": pid}),  # the person's own registration and appeals
     (DelegationCandidate, lambda pid: {"person_id": pid}),  # the person on entities' candidate lists (E9)
     (GrantApplication, lambda pid: {"applicant_id": pid}),  # the person's applications for grants (E9)
+    (OidcConsent, _subject),  # what the person let connected systems receive (C1)
     (Person, lambda pid: {"id": pid}),
 )
 
@@ -52,6 +54,8 @@ KEPT: dict[str, str] = {
     "audit_event": "the audit trail keeps only ids and masked values (A3)",
     "delegation_grant": "the entity's record of who acted for it (ids, codes, periods, no PII); grants given or "
     "held by a cancelled person end through the delegation cascade",
+    "oidc_authorization": "what a connected system was given (ids, scopes, no PII): revoked at cancellation and "
+    "kept so that back-channel logout still reaches each system that held a session",
 }
 
 
