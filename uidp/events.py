@@ -128,3 +128,7 @@ class EventType(StrEnum):
     SERVICE_ITEM_RETIRED = "service_item.retired"
     SANDBOX_VIEWED = "sandbox.viewed"
     AUTHORISATION_CHECKED = "authorisation.checked"  # staff asked whether a named person may act for an entity
+
+    # single sign-on: authorization requests and consent
+    OIDC_CONSENT_GRANTED = "oidc.consent_granted"  # details: client_id, scopes, claims
+    OIDC_CONSENT_REVOKED = "oidc.consent_revoked"  # details: client_id, authorizations_revoked

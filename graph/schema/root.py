@@ -24,6 +24,7 @@ from graph.schema.areas.review.fields import ReviewMutation, ReviewQuery
 from graph.schema.areas.sessions.fields import SessionsMutation, SessionsQuery
 from graph.schema.areas.staff.fields import StaffMutation, StaffQuery
 from graph.schema.areas.subscriptions.fields import SessionSubscription
+from graph.schema.areas.user_consents.fields import UserConsentsMutation, UserConsentsQuery
 from graph.schema.areas.user_space.fields import UserSpaceMutation
 
 QUERY_PARTS: tuple[type, ...] = (
@@ -36,6 +37,7 @@ QUERY_PARTS: tuple[type, ...] = (
     LoginQuery,
     DelegationQuery,
     ProxyQuery,
+    UserConsentsQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     OnboardingMutation,
@@ -54,6 +56,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     EntityChangesMutation,
     DelegationMutation,
     ProxyMutation,
+    UserConsentsMutation,
 )
 
 SUBSCRIPTION_PARTS: tuple[type, ...] = (SessionSubscription, LoginSubscription)

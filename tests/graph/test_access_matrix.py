@@ -165,6 +165,9 @@ EXPECTATIONS: dict[str, Expectation] = {
     "loginAsAgent": Expectation(EVERYONE),
     # the authorisation check (issue 11): persons and entities for themselves, operators for a named person
     "checkAuthorisation": Expectation(PERSONS | {ENTITY} | OPERATORS, "authorisation"),
+    # consents to connected systems (C3): each person or entity its own
+    "myConsents": Expectation(PERSONS | {ENTITY}),
+    "revokeConsent": Expectation(PERSONS | {ENTITY}),
 }
 
 # Staff fields whose resolvers do not call graph.permissions.require_staff yet, so API-token scopes are not

@@ -1,0 +1,73 @@
+"""Consents to connected systems in the user space (C3): myConsents, revokeConsent."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from strawberry.types import Info
+
+from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.schema.areas.user_consents.inputs import RevokeConsentInput
+from graph.schema.areas.user_consents.types import (
+    ConnectedSystemConsent,
+    ConnectedSystemConsentConnection,
+    ConnectedSystemConsentEdge,
+    ConsentRevoked,
+)
+from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
+from graph.schema.pagination import After, Before, First, Last, PageInfo
+from uidp.domain.accounts import SubjectKind
+from uidp.domain.errors import ErrorCode
+from uidp.services.oidc.consents import Consents
+from uidp.services.shared.pagination import Window, encode_cursor
+from uidp.services.shared.principal import Principal
+
+MyConsentsResult = Annotated[
+    ConnectedSystemConsentConnection | NotAuthenticated | Forbidden | FieldError, result_union("MyConsentsResult")
+]
+RevokeConsentResult = Annotated[
+    ConsentRevoked | NotAuthenticated | Forbidden | FieldError, result_union("RevokeConsentResult")
+]
+
+
+async def _owner(info: Info) -> Principal | NotAuthenticated | Forbidden:
+    """A person's or an entity's own session (no staff, no API token, no proxy session)."""
+    principal = await principal_or_error(info)
+    if isinstance(principal, Principal) and (
+        principal.kind not in (SubjectKind.PERSON, SubjectKind.ENTITY) or principal.via_token
+    ):
+        return Forbidden(code=ErrorCode.FORBIDDEN, message="无权执行此操作", field=None)
+    return principal
+
+
+async def my_consents(
+    info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+) -> MyConsentsResult:
+    principal = await _owner(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> ConnectedSystemConsentConnection:
+        window = Window(first=first, after=after, last=last, before=before)
+        views, page = await Consents(ctx(info).rt).page(principal, window)
+        edges = [
+            ConnectedSystemConsentEdge(
+                cursor=encode_cursor(view.granted_at, view.id), node=ConnectedSystemConsent.of(view)
+            )
+            for view in views
+        ]
+        return ConnectedSystemConsentConnection(edges=edges, page_info=PageInfo.of(page, [e.cursor for e in edges]))
+
+    return await guarded(info, call)
+
+
+async def revoke_consent(info: Info, input: RevokeConsentInput) -> RevokeConsentResult:
+    c, principal = ctx(info), await _owner(info)
+    if not isinstance(principal, Principal):
+        return principal
+
+    async def call() -> ConsentRevoked:
+        revoked = await Consents(c.rt).revoke(principal, str(input.consent_id), c.client)
+        return ConsentRevoked(consent_id=input.consent_id, authorizations_revoked=revoked)
+
+    return await guarded(info, call)
