@@ -57,7 +57,7 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *adapter.extra_routes(settings),
-        *oidc_routes(),
+        *(oidc_routes() if settings.oidc_enabled else ()),  # production: once UIDP_OIDC_ISSUER is set
         *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),
     ]
 

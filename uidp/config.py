@@ -15,10 +15,11 @@ from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
+from uidp.config_oidc import OidcSettings
 from uidp.config_ops import OperationsSettings
 from uidp.config_values import ConfigError as ConfigError
 from uidp.config_values import b64 as _b64
-from uidp.config_values import doc
+from uidp.config_values import doc as _doc
 from uidp.config_values import new_key as _new_key
 from uidp.config_values import parse_value as _parse
 from uidp.domain.working_days import WorkCalendar, parse_dates
@@ -34,12 +35,8 @@ class SettingDoc:
     meaning: str
 
 
-def _doc(default: str, meaning: str) -> dict[str, Any]:
-    return doc(default, meaning)
-
-
 @dataclass
-class Settings(OperationsSettings):
+class Settings(OperationsSettings, OidcSettings):
     """Resolved settings. Build with ``Settings.from_env()``; tests may pass overrides."""
 
     profile: str = field(default="dev", metadata=_doc("dev", "`dev` or `production`"))
@@ -357,6 +354,7 @@ class Settings(OperationsSettings):
         if not all(POLICY_OID.fullmatch(item) for item in self.list_of(self.ca_policy_oids)):
             raise ConfigError("UIDP_CA_POLICY_OIDS must be dotted OIDs such as 1.2.156.112562.2.1.1.1")
         self.check_operations()
+        self.check_oidc(self.is_production)
         if self.pii_algorithm not in ("aes-256-gcm", "sm4-gcm"):
             raise ConfigError("UIDP_PII_ALGORITHM must be aes-256-gcm or sm4-gcm")
         for origin in self.list_of(self.allowed_origins):
@@ -393,8 +391,8 @@ class Settings(OperationsSettings):
 
 def settings_docs() -> list[SettingDoc]:
     """Every setting with its variable, default and meaning (for the README and `uidp settings`)."""
-    inherited = {f.name for f in fields(OperationsSettings)}
-    ordered = [f for f in fields(Settings) if f.name not in inherited] + list(fields(OperationsSettings))
+    inherited = [f for part in (OperationsSettings, OidcSettings) for f in fields(part)]  # after the core's
+    ordered = [f for f in fields(Settings) if f.name not in {i.name for i in inherited}] + inherited
     return [
         SettingDoc(f.name, f"UIDP_{f.name.upper()}", f.metadata["default_doc"], f.metadata["meaning"]) for f in ordered
     ]

@@ -132,3 +132,6 @@ class EventType(StrEnum):
     # single sign-on: authorization requests and consent
     OIDC_CONSENT_GRANTED = "oidc.consent_granted"  # details: client_id, scopes, claims
     OIDC_CONSENT_REVOKED = "oidc.consent_revoked"  # details: client_id, authorizations_revoked
+    # single sign-on
+    OIDC_SIGNING_KEY_ROTATED = "oidc.signing_key_rotated"  # a new signing key; details: kid, retired kids
+    OIDC_SIGNING_KEYS_DROPPED = "oidc.signing_keys_dropped"  # retired keys past drop_after left the JWKS (sweep)

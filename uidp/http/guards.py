@@ -74,7 +74,9 @@ class HttpGuards:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                own = list(message.get("headers", []))
+                named = {name.lower() for name, _value in own}  # a response's own header wins (a cacheable JWKS)
+                message = {**message, "headers": [*own, *(h for h in SECURITY_HEADERS if h[0] not in named)]}
             await send(message)
 
         try:

@@ -37,7 +37,7 @@ async def test_every_encrypted_column_is_listed(rt):
         for app in Tortoise.apps.values()
         for model in app.values()
         for name in model._meta.fields_map
-        if name.endswith("_enc")
+        if name.endswith(("_enc", "_sealed"))  # the signing keys' private_sealed too
     }
     assert found == listed
 

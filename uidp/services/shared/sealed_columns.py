@@ -17,12 +17,14 @@ from uidp.models.bank_check import BankCheck
 from uidp.models.binding import ExternalBinding
 from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity
+from uidp.models.oidc import OidcSigningKey
 from uidp.models.person import Person
 from uidp.models.review import ReviewCase
 from uidp.models.staff import StaffEnrolment, StaffTotp
 from uidp.models.upload import Upload
 from uidp.services.auth.ca_binding import DN_COLUMN
 from uidp.services.entities import entities
+from uidp.services.oidc.keys import PRIVATE_COLUMN as SIGNING_KEY_COLUMN
 from uidp.services.persons.levels import CARD_COLUMN
 from uidp.services.persons.user_space import BINDING_DISPLAY_COLUMN
 from uidp.services.shared.pii import Pii
@@ -59,6 +61,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(StaffEnrolment, "secret_enc", _named(PENDING_COLUMN)),
     SealedColumn(ReviewCase, "notify_phone_enc", lambda case: f"case:{case.id}:phone"),
     SealedColumn(ReviewCase, "details_enc", lambda case: f"case:{case.id}:details"),
+    SealedColumn(OidcSigningKey, "private_sealed", _named(SIGNING_KEY_COLUMN)),  # the OpenID provider's keys
 )
 # Uploads (``upload.content_enc``, a binary column Tortoise cannot filter) are not rewritten: their context has
 # always named the row (``upload:<id>``), so a v1 upload is row-bound already and Uploads.content still opens it.
