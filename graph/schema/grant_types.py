@@ -62,15 +62,38 @@ class GrantHistoryEntry:
 
 @strawberry.type(description="A grant (授权, §2.6.2): a person may act for an entity on service items in a period.")
 class Grant:
+    """The row's plain columns are plain fields (copied once by :meth:`of`, no resolver call each); what needs
+    the clock or another record resolves, the latter through the DataLoaders."""
+
     row: strawberry.Private[GrantRow]
+    id: strawberry.ID
+    level: int = strawberry.field(description="1: granted by the entity; 2 and 3: granted onward.")
+    service_items: list[str] = strawberry.field(description="The service-item codes the grant covers.")
+    starts_at: datetime
+    ends_at: datetime
+    may_grant_onward: bool
+    may_manage_candidates: bool
+    created_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None = strawberry.field(
+        description="Why it ended: cancelled, expired, parent_ended, no_longer_fits, ..."
+    )
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field(description="1: granted by the entity; 2 and 3: granted onward.")
-    def level(self) -> int:
-        return self.row.depth
+    @classmethod
+    def of(cls, row: GrantRow) -> Grant:
+        return cls(
+            row=row,
+            id=strawberry.ID(str(row.id)),
+            level=row.depth,
+            service_items=list(row.scope),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            may_grant_onward=row.may_grant_onward,
+            may_manage_candidates=row.may_manage_candidates,
+            created_at=row.created_at,
+            ended_at=row.ended_at,
+            end_reason=row.end_reason,
+        )
 
     @strawberry.field(description="This grant's own status now (a grant above it ending also ends it).")
     def status(self, info: strawberry.Info) -> GrantStatus:
@@ -90,41 +113,9 @@ class Grant:
     async def grantee(self, info: strawberry.Info) -> GrantParty:
         return await _person(info, self.row.grantee_id)
 
-    @strawberry.field(description="The service-item codes the grant covers.")
-    def service_items(self) -> list[str]:
-        return list(self.row.scope)
-
-    @strawberry.field
-    def starts_at(self) -> datetime:
-        return self.row.starts_at
-
-    @strawberry.field
-    def ends_at(self) -> datetime:
-        return self.row.ends_at
-
-    @strawberry.field
-    def may_grant_onward(self) -> bool:
-        return self.row.may_grant_onward
-
-    @strawberry.field
-    def may_manage_candidates(self) -> bool:
-        return self.row.may_manage_candidates
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
-
-    @strawberry.field
-    def ended_at(self) -> datetime | None:
-        return self.row.ended_at
-
-    @strawberry.field(description="Why it ended: cancelled, expired, parent_ended, no_longer_fits, ...")
-    def end_reason(self) -> str | None:
-        return self.row.end_reason
-
     @strawberry.field(description="The grants given onward directly below this one, oldest first.")
     async def sub_grants(self, info: strawberry.Info) -> list[Grant]:
-        return [Grant(row=row) for row in await info.context.loaders.sub_grants.load(self.row.id)]
+        return [Grant.of(row) for row in await info.context.loaders.sub_grants.load(self.row.id)]
 
     @strawberry.field(description="What happened to this grant, oldest first.")
     async def history(self, info: strawberry.Info) -> list[GrantHistoryEntry]:
@@ -136,15 +127,35 @@ class Grant:
 
 @strawberry.type(description="A person's application to an entity for a grant (申请授权).")
 class GrantApplication:
+    """Plain fields as :class:`Grant`'s; the parties resolve through the DataLoaders."""
+
     row: strawberry.Private[ApplicationRow]
+    id: strawberry.ID
+    status: ApplicationStatus
+    service_items: list[str]
+    starts_at: datetime
+    ends_at: datetime
+    reason: str
+    decided_at: datetime | None
+    decision_reason: str | None
+    grant_id: strawberry.ID | None
+    created_at: datetime
 
-    @strawberry.field
-    def id(self) -> strawberry.ID:
-        return strawberry.ID(str(self.row.id))
-
-    @strawberry.field
-    def status(self) -> ApplicationStatus:
-        return DomainApplicationStatus(self.row.status)
+    @classmethod
+    def of(cls, row: ApplicationRow) -> GrantApplication:
+        return cls(
+            row=row,
+            id=strawberry.ID(str(row.id)),
+            status=DomainApplicationStatus(row.status),
+            service_items=list(row.scope),
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            reason=row.reason,
+            decided_at=row.decided_at,
+            decision_reason=row.decision_reason,
+            grant_id=strawberry.ID(str(row.grant_id)) if row.grant_id else None,
+            created_at=row.created_at,
+        )
 
     @strawberry.field
     async def entity(self, info: strawberry.Info) -> GrantParty:
@@ -153,38 +164,6 @@ class GrantApplication:
     @strawberry.field
     async def applicant(self, info: strawberry.Info) -> GrantParty:
         return await _person(info, self.row.applicant_id)
-
-    @strawberry.field
-    def service_items(self) -> list[str]:
-        return list(self.row.scope)
-
-    @strawberry.field
-    def starts_at(self) -> datetime:
-        return self.row.starts_at
-
-    @strawberry.field
-    def ends_at(self) -> datetime:
-        return self.row.ends_at
-
-    @strawberry.field
-    def reason(self) -> str:
-        return self.row.reason
-
-    @strawberry.field
-    def decided_at(self) -> datetime | None:
-        return self.row.decided_at
-
-    @strawberry.field
-    def decision_reason(self) -> str | None:
-        return self.row.decision_reason
-
-    @strawberry.field
-    def grant_id(self) -> strawberry.ID | None:
-        return strawberry.ID(str(self.row.grant_id)) if self.row.grant_id else None
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.row.created_at
 
 
 @strawberry.type(description="One grant in a page, with its cursor.")
@@ -212,13 +191,13 @@ class GrantApplicationConnection:
 
 
 def _grants(page: Page[GrantRow]) -> GrantConnection:
-    edges = [GrantEdge(cursor=encode_cursor(row.created_at, row.id), node=Grant(row=row)) for row in page.rows]
+    edges = [GrantEdge(cursor=encode_cursor(row.created_at, row.id), node=Grant.of(row)) for row in page.rows]
     return GrantConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
 
 
 def _applications(page: Page[ApplicationRow]) -> GrantApplicationConnection:
     edges = [
-        GrantApplicationEdge(cursor=encode_cursor(row.created_at, row.id), node=GrantApplication(row=row))
+        GrantApplicationEdge(cursor=encode_cursor(row.created_at, row.id), node=GrantApplication.of(row))
         for row in page.rows
     ]
     return GrantApplicationConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.graph.proxy_support import Delegation, person
+from tests.graph.test_loaders import queries  # noqa: F401 (the SQL statement counter, a fixture)
 from tests.services.delegation.test_chains import store_grant
 from tests.support import enrol_staff
 from uidp.domain.delegation import GrantState
@@ -21,6 +22,7 @@ CHECK = """query($i: CheckAuthorisationInput!) { checkAuthorisation(input: $i) {
   ... on Authorisation { allowed reason serviceItem maskedCreditCode checkedAt
     chain { grantId level maskedGrantorName maskedGranteeName serviceItems startsAt endsAt } }
   ... on Error { code message field } } }"""
+ME = "{ me { __typename ... on EntityAccount { id } } }"
 OTHER_CODE = "91350100M000100Y43"  # a well-formed credit code of no entity here
 
 
@@ -91,6 +93,29 @@ async def test_a_proxy_session_is_checked_on_its_own_grant(api, rt, chain):
     # the agent holds a grant for "housing" too, but this session rests on the other one
     assert (await check(api, token, world=world, item="housing"))["reason"] == "OUT_OF_SCOPE"
     assert (await check(api, token, code=OTHER_CODE))["reason"] == "NO_GRANT"
+
+
+async def test_a_proxy_sessions_check_reads_nothing_beyond_its_session(api, rt, chain, queries):  # noqa: F811
+    """The session's resolution already read the entity and checked the grant's chain: the check of its own
+    entity judges that chain again for the item and reads no more SQL than `me` does (another entity's code
+    still costs its lookup)."""
+    world, (one, _, _), _ = chain
+    token = (await world.login(api, serviceItem="tax"))["token"]
+    await api.data(ME, token=token)  # the session is touched at most once a minute; warm it
+    queries.clear()
+    assert (await api.data(ME, token=token))["me"]["id"] == str(world.entity.id)
+    me_cost = len(queries)
+    queries.clear()
+    granted = await check(api, token, world=world)
+    assert (granted["allowed"], [link["grantId"] for link in granted["chain"]]) == (True, [str(one.id)])
+    # the chain's masked names come through the loaders: one query for the persons, one for the entity
+    assert len(queries) == me_cost + 2, queries
+    queries.clear()
+    assert (await check(api, token, world=world, item="housing"))["reason"] == "OUT_OF_SCOPE"
+    assert len(queries) == me_cost, queries
+    queries.clear()
+    assert (await check(api, token, code=OTHER_CODE))["reason"] == "NO_GRANT"
+    assert len(queries) == me_cost + 1, queries
 
 
 async def test_staff_with_the_scope_ask_about_a_named_person_and_it_is_audited(api, rt, chain):

@@ -26,16 +26,18 @@ _REFUSAL_ORDER = (
 )
 
 
-async def still_holds(rt: Runtime, session: Session) -> bool:
-    """The session's grant is in force now (whole chain), held by the session's agent, for its entity."""
+async def held_chain(rt: Runtime, session: Session) -> tuple[Grant, ...] | None:
+    """The chain of the session's grant (level 1 first) if it is in force now (every link), held by the
+    session's agent, for its entity; None if not. The request's principal carries it, so the authorisation
+    check judges the same chain without reading it again."""
     if session.grant_id is None:
-        return False
+        return None
     try:
         chain = await check_grant_use(session.grant_id, None, rt.clock.now())
     except DomainError:
-        return False
+        return None
     grant = chain[-1]
-    return grant.entity_id == session.subject_id and grant.grantee_id == session.actor_id
+    return chain if grant.entity_id == session.subject_id and grant.grantee_id == session.actor_id else None
 
 
 async def choose_grant(rt: Runtime, entity_id: uuid.UUID | None, agent_id: uuid.UUID, item: str | None) -> Grant:

@@ -23,6 +23,7 @@ from tortoise.models import Model
 
 from uidp.domain.accounts import SubjectKind
 from uidp.models.entity import Entity
+from uidp.models.grant import Grant
 from uidp.models.person import Person
 from uidp.models.session import Session
 from uidp.models.staff import StaffAccount
@@ -39,10 +40,12 @@ _SESSION_ALIAS = "s"
 
 @dataclass(frozen=True)
 class SessionRow:
-    """A session and its account (None when the account no longer exists)."""
+    """A session and its account (None when the account no longer exists); for a proxy session, the chain of
+    its grant once checked (``Sessions.resolve_with_account``)."""
 
     session: Session
     account: Model | None
+    grant_chain: tuple[Grant, ...] | None = None
 
 
 def _projection(model: type[Model]) -> list[str]:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from uidp.config import Settings
 from uidp.domain.accounts import SubjectKind
+from uidp.models.grant import Grant
 from uidp.models.session import Session
 from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.api_tokens import ApiTokens, is_api_token
-from uidp.services.auth.grant_use import still_holds
+from uidp.services.auth.grant_use import held_chain
 from uidp.services.auth.session_lookup import SessionRow, session_with_account
 from uidp.services.shared.principal import ClientInfo, Principal
 
@@ -55,9 +56,14 @@ async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID |
     await rt.store.publish(ended_channel(subject_kind, subject_id), "ended")
 
 
-def principal_of(session: Session, roles: tuple[str, ...] = (), account: object | None = None) -> Principal:
-    """The principal a session speaks for, with the person acting in it for its subject (``actor_*``) and the
-    account row read with the session, if any."""
+def principal_of(
+    session: Session,
+    roles: tuple[str, ...] = (),
+    account: object | None = None,
+    grant_chain: tuple[Grant, ...] | None = None,
+) -> Principal:
+    """The principal a session speaks for, with the person acting in it for its subject (``actor_*``), and the
+    account row and the checked grant chain read with the session, if any."""
     return Principal(
         session.subject_kind,
         session.subject_id,
@@ -67,6 +73,7 @@ def principal_of(session: Session, roles: tuple[str, ...] = (), account: object 
         actor_role=session.actor_role,
         grant_id=session.grant_id,
         account=account,
+        grant_chain=grant_chain,
     )
 
 
@@ -126,9 +133,12 @@ class Sessions:
         if now - session.last_seen_at >= idle:
             await self.revoke(session, "idle")
             return None
-        if session.grant_id is not None and not await still_holds(self.rt, session):
-            await self.revoke(session, "grant_ended")  # E3: the grant is checked at every use
-            return None
+        if session.grant_id is not None:
+            chain = await held_chain(self.rt, session)
+            if chain is None:
+                await self.revoke(session, "grant_ended")  # E3: the grant is checked at every use
+                return None
+            row = replace(row, grant_chain=chain)
         if now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now
             await Session.filter(id=session.id).update(last_seen_at=now)
@@ -186,4 +196,4 @@ class Sessions:
             if not isinstance(account, StaffAccount) or not account.active:
                 return None
             roles = tuple(account.roles)
-        return principal_of(session, roles, account)
+        return principal_of(session, roles, account, row.grant_chain)

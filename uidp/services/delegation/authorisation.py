@@ -23,12 +23,14 @@ from enum import StrEnum
 
 from uidp.domain.accounts import SubjectKind
 from uidp.domain.credit_code import normalize_credit_code
+from uidp.domain.delegation import check_use
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.masking import mask_credit_code
+from uidp.models.entity import Entity
 from uidp.models.grant import Grant
 from uidp.runtime import Runtime
 from uidp.services.auth.grant_use import usable_chain
-from uidp.services.delegation.chains import check_grant_use
+from uidp.services.delegation.chains import chain_facts, check_grant_use
 from uidp.services.entities.entities import EntityLookup
 from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.shared.audit import Audit
@@ -92,8 +94,7 @@ class Authorisations:
         named = _person_id(person_id) if principal.is_staff else None
         if not principal.is_staff and (person_id or "").strip():
             raise DomainError(ErrorCode.FORBIDDEN, "只有管理员或其 API 令牌可以查询他人的授权", "personId")
-        entity = await EntityLookup(self.rt).by_credit_code(code)
-        entity_id = entity.id if entity else None
+        entity_id = await self._entity_id(principal, code)
         if principal.is_staff:
             assert named is not None
             if await PersonLookup(self.rt).by_id(named) is None:
@@ -136,10 +137,27 @@ class Authorisations:
         except DomainError as refusal:
             return _REASONS.get(refusal.code, AuthorisationReason.NO_GRANT), ()
 
+    async def _entity_id(self, principal: Principal, code: str) -> uuid.UUID | None:
+        """The id of the entity the credit code names; an entity's session (its own or a proxy session) already
+        carries its row, so asking about itself, the usual question, reads nothing."""
+        lookup = EntityLookup(self.rt)
+        account = principal.account
+        if isinstance(account, Entity) and account.credit_code_index == lookup.credit_code_index(code):
+            return account.id
+        entity = await lookup.by_credit_code(code)
+        return entity.id if entity else None
+
     async def _session_grant(self, principal: Principal, item: str) -> tuple[AuthorisationReason, tuple[Grant, ...]]:
+        """The proxy session's own grant: the chain the session was resolved with (checked again here for the
+        item, at this moment), or read afresh for a principal that does not carry it."""
         assert principal.grant_id is not None
+        now = self.rt.clock.now()
         try:
-            chain = await check_grant_use(principal.grant_id, item, self.rt.clock.now())
+            if principal.grant_chain is not None:
+                chain = principal.grant_chain
+                check_use(chain_facts(chain), item, now)
+            else:
+                chain = await check_grant_use(principal.grant_id, item, now)
         except DomainError as refusal:
             return _REASONS.get(refusal.code, AuthorisationReason.NO_GRANT), ()
         if chain[-1].grantee_id != principal.actor_id or chain[-1].entity_id != principal.id:

@@ -10,6 +10,7 @@ from uuid import UUID
 
 from uidp.domain.accounts import ActorRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
+from uidp.models.grant import Grant
 
 AGENT_FORBIDDEN_MESSAGE = "代理登录不能办理此项业务，请使用法人账号登录"
 
@@ -71,6 +72,9 @@ class Principal:
     # The account row read with the session (uidp.services.auth.session_lookup), so the request does not read
     # it again; None when not loaded. Never compared: two principals of one subject are equal.
     account: object | None = field(default=None, compare=False, repr=False)
+    # A proxy session's grant chain (level 1 first) as checked when the session was resolved, so the
+    # authorisation check judges it without reading it again; None when not loaded. Never compared.
+    grant_chain: tuple[Grant, ...] | None = field(default=None, compare=False, repr=False)
 
     @property
     def via_token(self) -> bool:

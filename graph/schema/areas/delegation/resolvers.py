@@ -143,7 +143,7 @@ async def grant(
     if principal is None:
         return None
     found = await Grants(c.rt).visible(principal, str(id), _under(under_grant))
-    return Grant(row=found) if found is not None else None
+    return Grant.of(found) if found is not None else None
 
 
 # ---- candidates ------------------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ async def create_grant(info: Info, input: CreateGrantInput) -> CreateGrantResult
             may_manage_candidates=input.may_manage_candidates,
         )
         made = await Grants(c.rt).create(principal, _under(input.under_grant), form, c.client)
-        return GrantCreated(grant=Grant(row=made))
+        return GrantCreated(grant=Grant.of(made))
 
     return await _as_caller(info, call)
 
@@ -212,7 +212,7 @@ async def change_grant(info: Info, input: ChangeGrantInput) -> ChangeGrantResult
             ends_at=input.period.ends_at if input.period else None,
         )
         outcome = await Grants(c.rt).change(principal, _under(input.under_grant), str(input.grant_id), change, c.client)
-        return GrantChanged(grant=Grant(row=outcome.grant), ended_below=outcome.ended_below)
+        return GrantChanged(grant=Grant.of(outcome.grant), ended_below=outcome.ended_below)
 
     return await _as_caller(info, call)
 
@@ -222,7 +222,7 @@ async def revoke_grant(info: Info, input: RevokeGrantInput) -> RevokeGrantResult
 
     async def call(principal: Principal) -> GrantRevoked:
         outcome = await Grants(c.rt).cancel(principal, _under(input.under_grant), str(input.grant_id), c.client)
-        return GrantRevoked(grant=Grant(row=outcome.grant), ended_below=outcome.ended_below)
+        return GrantRevoked(grant=Grant.of(outcome.grant), ended_below=outcome.ended_below)
 
     return await _as_caller(info, call)
 
@@ -242,7 +242,7 @@ async def apply_for_grant(info: Info, input: ApplyForGrantInput) -> ApplyForGran
             reason=input.reason,
         )
         application = await Applications(c.rt).apply(principal, form, c.client)
-        return GrantApplicationSubmitted(application=GrantApplication(row=application))
+        return GrantApplicationSubmitted(application=GrantApplication.of(application))
 
     return await _as_caller(info, call, SubjectKind.PERSON)
 
@@ -250,7 +250,7 @@ async def apply_for_grant(info: Info, input: ApplyForGrantInput) -> ApplyForGran
 def _decided(decided: Decided) -> GrantApplicationDecided:
     made = decided.grant
     return GrantApplicationDecided(
-        application=GrantApplication(row=decided.application), grant=Grant(row=made) if made is not None else None
+        application=GrantApplication.of(decided.application), grant=Grant.of(made) if made is not None else None
     )
 
 
