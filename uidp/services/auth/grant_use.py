@@ -40,6 +40,11 @@ async def held_chain(rt: Runtime, session: Session) -> tuple[Grant, ...] | None:
     return chain if grant.entity_id == session.subject_id and grant.grantee_id == session.actor_id else None
 
 
+async def still_holds(rt: Runtime, session: Session) -> bool:
+    """The session's grant is in force now (whole chain), held by the session's agent, for its entity."""
+    return await held_chain(rt, session) is not None
+
+
 async def choose_grant(rt: Runtime, entity_id: uuid.UUID | None, agent_id: uuid.UUID, item: str | None) -> Grant:
     """The grant a proxy login rests on: :func:`usable_chain`'s last grant, its refusal naming the form's field
     (``serviceItem`` for OUT_OF_SCOPE, else ``creditCode``)."""
