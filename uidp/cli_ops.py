@@ -19,7 +19,7 @@ def _progress(line: str) -> None:
 
 
 def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> None:
-    """Add ``sweep``, ``backup``, ``restore`` and ``keys rotate-pii|rotate-pepper`` to the ``uidp`` command."""
+    """Add ``sweep``, ``backup``, ``restore`` and ``keys rotate-pii|rotate-blind-index|rotate-pepper``."""
 
     def sweep(args: argparse.Namespace) -> None:
         from uidp.chores import sweep_now
@@ -55,6 +55,18 @@ def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> 
         if not report.done:
             sys.exit(1)
 
+    def rotate_blind_index(args: argparse.Namespace) -> None:
+        from uidp.runtime import Crypto
+        from uidp.services.shared.blind_index_rotation import BlindIndexRotation
+        from uidp.services.shared.pii import Pii
+
+        resolved = settings()
+        rotation = BlindIndexRotation(Pii(Crypto.of(resolved)), batch=args.batch, progress=_progress)
+        report = with_db(resolved, rotation.run)
+        print(*report.lines(), sep="\n")
+        if not report.done:
+            sys.exit(1)
+
     def rotate_pepper(args: argparse.Namespace) -> None:
         from uidp.services.shared.pepper_rotation import passwords_under_old_pepper, report_lines
 
@@ -69,6 +81,11 @@ def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> 
     rotate = rotations.add_parser("rotate-pii", help="re-encrypt every sealed value under the first UIDP_PII_KEYS key")
     rotate.add_argument("--batch", type=int, default=500, help="rows per query (default 500)")
     rotate.set_defaults(func=rotate_pii)
+    blind = rotations.add_parser(
+        "rotate-blind-index", help="recompute every blind index under UIDP_BLIND_INDEX_KEY / _ALGORITHM"
+    )
+    blind.add_argument("--batch", type=int, default=500, help="rows per query (default 500)")
+    blind.set_defaults(func=rotate_blind_index)
     rotations.add_parser(
         "rotate-pepper", help="how many passwords still rest on UIDP_PASSWORD_PEPPER_OLD (they move at login)"
     ).set_defaults(func=rotate_pepper)

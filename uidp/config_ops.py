@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from uidp.config_values import ConfigError, doc
+from uidp.config_values import ConfigError, b64, doc
 from uidp.security.tokens import DIGEST_ALGORITHMS
 
 #: The cybersecurity law keeps network logs for at least six months.
@@ -42,6 +42,19 @@ class OperationsSettings:
         default=3600, metadata=doc("3600", "how often a worker runs the retention sweep (0: only `uidp sweep`)")
     )
 
+    blind_index_algorithm: str = field(
+        default="hmac-sha256",
+        metadata=doc("hmac-sha256", "blind indexes (lookups, unique columns): or `hmac-sm3` (docs/operations.md)"),
+    )
+    blind_index_key_old: str = field(
+        default="",
+        metadata=doc("", "while blind indexes move to UIDP_BLIND_INDEX_KEY: the key before, still matched"),
+    )
+    blind_index_algorithm_old: str = field(
+        default="",
+        metadata=doc("", "while blind indexes move to UIDP_BLIND_INDEX_ALGORITHM: the one before, still matched"),
+    )
+
     digest_algorithm: str = field(
         default="hmac-sha256",
         metadata=doc("hmac-sha256", "one-time value digests (SMS codes, captchas, setup codes): or `hmac-sm3`"),
@@ -61,11 +74,21 @@ class OperationsSettings:
             raise ConfigError("UIDP_METRICS_TOKEN must be at least 32 characters")
         if self.metrics_bind and self.metrics_address is None:
             raise ConfigError("UIDP_METRICS_BIND must look like 127.0.0.1:9464")
-        if self.digest_algorithm not in DIGEST_ALGORITHMS or self.digest_algorithm_previous not in (
-            "",
-            *DIGEST_ALGORITHMS,
+        for current, before, names in (
+            (
+                self.digest_algorithm,
+                self.digest_algorithm_previous,
+                "DIGEST_ALGORITHM and UIDP_DIGEST_ALGORITHM_PREVIOUS",
+            ),
+            (
+                self.blind_index_algorithm,
+                self.blind_index_algorithm_old,
+                "BLIND_INDEX_ALGORITHM and UIDP_BLIND_INDEX_ALGORITHM_OLD",
+            ),
         ):
-            raise ConfigError("UIDP_DIGEST_ALGORITHM and UIDP_DIGEST_ALGORITHM_PREVIOUS are hmac-sha256 or hmac-sm3")
+            if current not in DIGEST_ALGORITHMS or before not in ("", *DIGEST_ALGORITHMS):
+                raise ConfigError(f"UIDP_{names} are hmac-sha256 or hmac-sm3")
+        self.blind_index_previous(b"\0" * 32)
         if self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS:
             raise ConfigError(
                 f"UIDP_AUDIT_RETENTION_DAYS must be at least {MIN_AUDIT_RETENTION_DAYS} (six months of logs, by law)"
@@ -75,6 +98,17 @@ class OperationsSettings:
                 "UIDP_SESSION_RETENTION_DAYS must be at least 1, UIDP_DRAIN_SECONDS at least 0 and "
                 "UIDP_SHUTDOWN_TIMEOUT_SECONDS more than 0"
             )
+
+    def blind_index_previous(self, current_key: bytes) -> tuple[bytes, str] | None:
+        """The (key, algorithm) blind indexes are moving away from, or None outside a rotation."""
+        if not self.blind_index_key_old and not self.blind_index_algorithm_old:
+            return None
+        key = current_key
+        if self.blind_index_key_old:
+            key = b64(self.blind_index_key_old, "UIDP_BLIND_INDEX_KEY_OLD")
+            if len(key) < 32:
+                raise ConfigError("UIDP_BLIND_INDEX_KEY_OLD must decode to at least 32 bytes")
+        return key, self.blind_index_algorithm_old or self.blind_index_algorithm
 
     @property
     def metrics_address(self) -> tuple[str, int] | None:

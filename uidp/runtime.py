@@ -29,7 +29,9 @@ class Crypto:
     @classmethod
     def of(cls, settings: Settings) -> Crypto:
         keys, active = settings.pii_key_map()
-        return cls(PiiCipher(keys, active, settings.pii_algorithm), BlindIndex(settings.key_bytes("blind_index_key")))
+        key = settings.key_bytes("blind_index_key")
+        blind = BlindIndex(key, settings.blind_index_algorithm, previous=settings.blind_index_previous(key))
+        return cls(PiiCipher(keys, active, settings.pii_algorithm), blind)
 
 
 @dataclass

@@ -129,8 +129,8 @@ def registered_name(settings: Settings, id_number: str) -> str | None:
     async def lookup() -> str | None:
         await Tortoise.init(config=tortoise_config(settings))
         try:
-            index = pii.certificate_index(CertificateType.RESIDENT_ID.value, number)
-            person = await Person.get_or_none(certificate_index=index)
+            index = pii.certificate_lookup(CertificateType.RESIDENT_ID.value, number)
+            person = await Person.get_or_none(**index.on("certificate_index"))
             return pii.open("person.name", person.id, person.name_enc) if person else None
         finally:
             await Tortoise.close_connections()

@@ -34,6 +34,7 @@ from uidp.models.ca_binding import CertificateBinding
 from uidp.models.entity import Entity
 from uidp.ports import CLAIM_CREDIT_CODE, CLAIM_ID_NUMBER, CLAIM_NAME, Assertion, LoginMethod, Trust, trust_of
 from uidp.runtime import Runtime
+from uidp.security.blind_index import Lookup
 from uidp.services.entities.entities import EntityLookup
 from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.persons.user_space import BINDING_DISPLAY_COLUMN as DISPLAY_COLUMN
@@ -94,6 +95,9 @@ class Bindings:
         """The blind index an ExternalBinding keeps instead of the provider's subject id."""
         return self.pii.digest(f"binding:{provider}", subject)
 
+    def subject_lookup(self, provider: str, subject: str) -> Lookup:
+        return self.pii.lookup(f"binding:{provider}", subject)
+
     async def resolve(self, method: LoginMethod, assertion: Assertion, *, realm: str | None = None) -> Match | None:
         """The account this assertion opens, or None when the subject is bound to nobody.
 
@@ -110,14 +114,21 @@ class Bindings:
             return Match(AccountRef(binding.subject_kind, binding.subject_id), "certificate", binding.serial)
         if assertion.subject_kind not in BINDABLE_KINDS:
             return None
-        row = await ExternalBinding.get_or_none(
-            provider=method.id, subject_index=self.subject_index(method.id, assertion.subject)
-        )
+        lookup = self.subject_lookup(method.id, assertion.subject)
+        row = await ExternalBinding.get_or_none(provider=method.id, **lookup.on("subject_index"))
         if row is not None:
+            await self._move_index(row, lookup)
             if row.subject_kind != assertion.subject_kind:
                 return None
             return Match(AccountRef(row.subject_kind, row.subject_id), "binding")
         return await self._by_claim(trust, assertion)
+
+    async def _move_index(self, row: ExternalBinding, lookup: Lookup) -> None:
+        """A binding found under the previous blind index moves to the current one: its subject is seen only
+        here, so this is how a digest-only row moves (decision 261). Conditional on the old digest."""
+        if row.subject_index == lookup.current:
+            return
+        await ExternalBinding.filter(id=row.id, subject_index=row.subject_index).update(subject_index=lookup.current)
 
     def _own_account(self, assertion: Assertion, realm: str | None) -> Match | None:
         # Staff accounts open only in the staff form's realm (which asks for the TOTP code too).
@@ -200,11 +211,6 @@ class Bindings:
                 return False
             raise DomainError(ErrorCode.ALREADY_EXISTS, "该第三方账号已绑定其他账号", None) from None
         return True
-
-    async def bound_account(self, provider: str, subject_index: str) -> AccountRef | None:
-        """The account a (provider, subject index) is bound to now, if any."""
-        row = await ExternalBinding.get_or_none(provider=provider, subject_index=subject_index)
-        return AccountRef(row.subject_kind, row.subject_id) if row is not None else None
 
 
 def _folded(name: str) -> str:

@@ -48,9 +48,9 @@ class LoginIdentifiers:
 
         Another account's certificate number of any type, or its phone when the number reads as one.
         """
-        taken = Person.filter(login_index=self.pii.login_index(number))
+        taken = Person.filter(**self.pii.login_lookup(number).on("login_index"))
         phone = as_phone(number)
-        by_phone = Person.filter(phone_index=self.pii.phone_index(phone)) if phone else None
+        by_phone = Person.filter(**self.pii.phone_lookup(phone).on("phone_index")) if phone else None
         if holder is not None:
             taken = taken.exclude(id=holder)
             by_phone = by_phone.exclude(id=holder) if by_phone is not None else None

@@ -17,6 +17,7 @@ from typing import Any
 
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.runtime import Runtime
+from uidp.security.blind_index import Lookup
 from uidp.security.tokens import new_token
 from uidp.services.shared.step_tickets import StepTicket, StepTickets
 
@@ -44,7 +45,7 @@ class PendingBinding:
     subject_index: str
     binding_id: str
     display_enc: str | None = None
-    claimed_index: str | None = None  # login index of an ID number the partner named: the account must hold it
+    claimed_index: Lookup | None = None  # login index of an ID number the partner named: the account must hold it
 
 
 STATE_INVALID = "登录请求无效或已过期，请重新发起登录"
@@ -119,7 +120,7 @@ class BindingTickets:
             "subject_index": pending.subject_index,
             "binding_id": pending.binding_id,
             "display_enc": pending.display_enc,
-            "claimed_index": pending.claimed_index,
+            "claimed_index": list(pending.claimed_index.digests) if pending.claimed_index else None,
         }
         issued = await self.tickets.issue(record, browser=browser)
         return issued.token, issued.expires_at
@@ -145,5 +146,12 @@ def _pending(record: dict[str, Any]) -> PendingBinding:
         record["subject_index"],
         record["binding_id"],
         record["display_enc"],
-        record["claimed_index"],
+        _claimed(record["claimed_index"]),
     )
+
+
+def _claimed(stored: list[str] | str | None) -> Lookup | None:
+    """The claimed number's digests (a ticket issued before the blind index could rotate kept one string)."""
+    if not stored:
+        return None
+    return Lookup((stored,) if isinstance(stored, str) else tuple(stored))

@@ -220,7 +220,7 @@ class LoginFlows:
             subject_index=self.bindings.subject_index(method.id, assertion.subject),
             binding_id=str(binding_id),
             display_enc=pii.seal_optional(DISPLAY_COLUMN, binding_id, assertion.display or None),
-            claimed_index=pii.login_index(claimed) if (claimed := assertion.claims.get(CLAIM_ID_NUMBER)) else None,
+            claimed_index=pii.login_lookup(claimed) if (claimed := assertion.claims.get(CLAIM_ID_NUMBER)) else None,
         )
         ticket, expires_at = await BindingTickets(self.rt).issue(pending, browser)
         await self.audit.record("login.binding_required", client=client, method=method.id)
@@ -304,7 +304,7 @@ class LoginFlows:
         via: str,
     ) -> LoginOutcome:
         """The proof was right: the partner's named ID number must be the account's, then bind and log in."""
-        if pending.claimed_index and getattr(row, "login_index", None) != pending.claimed_index:
+        if pending.claimed_index and not pending.claimed_index.holds(getattr(row, "login_index", None)):
             await self._proof_was_right(attempt)
             await self.pipeline.failed(pending.method, client, reason="identity_mismatch", subject=account)
             raise mismatch()

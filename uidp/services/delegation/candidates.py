@@ -23,6 +23,7 @@ from uidp.domain.masking import mask_id_number, mask_name
 from uidp.models.candidate import DelegationCandidate
 from uidp.models.person import Person, PersonStatus
 from uidp.runtime import Runtime
+from uidp.security.blind_index import Lookup
 from uidp.services.delegation.acting import Acting, acting, parse_id
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pagination import Page, Window, keyset_page
@@ -45,9 +46,17 @@ class CandidateView:
     added_at: datetime
 
 
+NAME_KIND = "candidate-name"  # the blind index's domain
+
+
 def name_index(pii: Pii, name: str) -> str:
     """The blind index a candidate's name is searched by (the exact name as normalised, case folded)."""
-    return pii.digest("candidate-name", _normal(name).casefold())
+    return pii.digest(NAME_KIND, _normal(name).casefold())
+
+
+def name_lookup(pii: Pii, name: str) -> Lookup:
+    """What a search by ``name`` matches (both digests while the blind index rotates)."""
+    return pii.lookup(NAME_KIND, _normal(name).casefold())
 
 
 def _normal(name: str) -> str:
@@ -126,7 +135,7 @@ class Candidates:
         who = await self.manager(principal, under_grant)
         query = DelegationCandidate.filter(entity_id=who.entity.id)
         if name is not None and name.strip():
-            query = query.filter(name_index=name_index(self.pii, normalize_name(name, "name")))
+            query = query.filter(**name_lookup(self.pii, normalize_name(name, "name")).on("name_index"))
         page = await keyset_page(query, window, at="created_at")
         persons = {p.id: p for p in await Person.filter(id__in=[row.person_id for row in page.rows])}
         return [self._view(persons[row.person_id], row) for row in page.rows if row.person_id in persons], page
@@ -148,7 +157,7 @@ class Candidates:
             raise DomainError(ErrorCode.INVALID_FORMAT, "证件号码格式不正确", "certificateNumber")
         kind, actor_id = who.actor
         await limit_per_key(self.rt, "candidate-lookup", f"{kind}:{actor_id}", per_hour=LOOKUPS_PER_HOUR)
-        person = await Person.get_or_none(login_index=self.pii.login_index(number))
+        person = await Person.get_or_none(**self.pii.login_lookup(number).on("login_index"))
         if person is None or person.status != PersonStatus.ACTIVE:
             raise DomainError(ErrorCode.NOT_FOUND, NOT_FOUND, "certificateNumber")
         if person.level < MIN_GRANTEE_LEVEL:

@@ -34,11 +34,12 @@ NAME = "entity.name"
 CONTACT_NAME = "entity.contact_name"
 CONTACT_CERTIFICATE_NUMBER = "entity.contact_certificate_number"
 CONTACT_PHONE = "entity.contact_phone"
+CREDIT_CODE_KIND = "credit_code"  # the blind index's domain
 
 
 def credit_code_index(pii: Pii, code: str) -> str:
     """The blind index of a normalised credit code: what lookups and the unique column use."""
-    return pii.digest("credit_code", code)
+    return pii.digest(CREDIT_CODE_KIND, code)
 
 
 def mask_entity_name(name: str) -> str:
@@ -64,7 +65,7 @@ class EntityLookup:
 
     async def by_credit_code(self, code: str) -> Entity | None:
         """The entity of a normalised credit code, or None."""
-        return await Entity.get_or_none(credit_code_index=self.credit_code_index(code))
+        return await Entity.get_or_none(**self.pii.lookup(CREDIT_CODE_KIND, code).on("credit_code_index"))
 
     async def by_typed_credit_code(self, raw: str) -> Entity | None:
         """What a login form's credit code names; a malformed code names nobody (no error, as for logins)."""

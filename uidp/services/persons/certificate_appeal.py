@@ -79,7 +79,8 @@ class CertificateAppeals:
         await limit_per_client(self.rt, "appeal-start", client, per_hour=STARTS_PER_HOUR)
         number = normalize_certificate_number(certificate_type, raw_number)
         await CaptchaService(self.rt).verify(captcha_id, captcha_answer)
-        person = await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))
+        held = self.pii.certificate_lookup(certificate_type.value, number)
+        person = await Person.get_or_none(**held.on("certificate_index"))
         issued = await self.tickets.issue(
             {"person": str(person.id) if person and person.status == PersonStatus.ACTIVE else ""},
             secrets={"number": number},  # the password rules need it, known or not; sealed for this ticket alone
@@ -102,7 +103,7 @@ class CertificateAppeals:
             form.new_password, form.new_password_confirmation, phone=phone, certificate_number=number
         )
         await self.codes.check(SmsPurpose.APPEAL, phone, form.sms_code)
-        holder = await Person.get_or_none(phone_index=self.pii.phone_index(phone))
+        holder = await Person.get_or_none(**self.pii.phone_lookup(phone).on("phone_index"))
         if holder is not None:
             raise DomainError(
                 ErrorCode.PHONE_TAKEN, "新手机号已被注册，请更换手机号", "newPhone", appeal="PHONE_TAKEN_BY_OTHER"

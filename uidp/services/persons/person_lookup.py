@@ -24,13 +24,14 @@ class PersonLookup:
         phone = as_phone(identifier)
         if phone is not None:
             return await self.by_phone(phone)
-        return await Person.get_or_none(login_index=self.pii.login_index(identifier))
+        return await Person.get_or_none(**self.pii.login_lookup(identifier).on("login_index"))
 
     async def by_certificate(self, certificate_type: CertificateType, number: str) -> Person | None:
-        return await Person.get_or_none(certificate_index=self.pii.certificate_index(certificate_type.value, number))
+        held = self.pii.certificate_lookup(certificate_type.value, number)
+        return await Person.get_or_none(**held.on("certificate_index"))
 
     async def by_phone(self, phone: str) -> Person | None:
-        return await Person.get_or_none(phone_index=self.pii.phone_index(phone))
+        return await Person.get_or_none(**self.pii.phone_lookup(phone).on("phone_index"))
 
     async def by_id(self, person_id: object) -> Person | None:
         return await Person.get_or_none(id=person_id)

@@ -15,6 +15,7 @@ from uidp.domain.certificates import CertificateType, gb11643_check_char
 from uidp.models.credential import Credential, CredentialKind
 from uidp.models.person import Person, PersonSource, PersonStatus
 from uidp.runtime import Runtime
+from uidp.security.blind_index import Lookup
 from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
@@ -74,12 +75,13 @@ async def seed_persons(
 
 async def _seed_batch(pii: Pii, rt: Runtime, serials: range, password_hash: str) -> int:
     """Insert the persons of ``serials`` that do not exist yet; returns how many were inserted."""
-    wanted = {pii.phone_index(demo_phone(serial)): serial for serial in serials}
-    existing = set(await Person.filter(phone_index__in=list(wanted)).values_list("phone_index", flat=True))
+    wanted = {serial: pii.phone_lookup(demo_phone(serial)) for serial in serials}
+    held = Lookup.any_on("phone_index", wanted.values())
+    existing = set(await Person.filter(**held).values_list("phone_index", flat=True))
     now = rt.clock.now()
     persons, credentials = [], []
-    for index, serial in wanted.items():
-        if index in existing:
+    for serial, lookup in wanted.items():
+        if any(digest in existing for digest in lookup.digests):
             continue
         person_id = uuid.uuid4()
         fields = seal_person_fields(

@@ -219,10 +219,10 @@ class UserSpace:
             await self._check_current_password(person, current_password, client, "phone.bind_failed")
         if await PersonLookup(self.rt).by_phone(phone) is not None:
             raise _phone_taken()
-        old_index = self.pii.phone_index(old_phone) if old_phone is not None else None
+        held = self.pii.phone_lookup(old_phone).on("phone_index") if old_phone is not None else {"phone_index": None}
         try:
             async with in_transaction():
-                changed = await Person.filter(id=person.id, phone_index=old_index).update(
+                changed = await Person.filter(id=person.id, **held).update(
                     **seal_person_fields(self.pii, person.id, phone=phone),
                     updated_at=self.rt.clock.now(),
                 )

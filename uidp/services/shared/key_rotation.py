@@ -12,7 +12,7 @@ left, remove the old key.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,19 @@ from uidp.security.cipher import CipherError, PiiCipher
 from uidp.services.shared.sealed_columns import SEALED_COLUMNS
 
 Progress = Callable[[str], None]
+
+
+async def in_batches(model: type[Model], name: str, size: int) -> AsyncIterator[list[Any]]:
+    """The rows whose ``name`` is set, ``size`` at a time in primary-key order (rows written meanwhile may be
+    passed over: a writer uses the current key already)."""
+    pk, last = model._meta.pk_attr, None
+    while True:
+        query = model.filter(**{f"{name}__isnull": False}).order_by(pk).limit(size)
+        rows = await (query.filter(**{f"{pk}__gt": last}) if last is not None else query)
+        if not rows:
+            return
+        yield rows
+        last = getattr(rows[-1], pk)
 
 
 @dataclass
@@ -70,17 +83,11 @@ class PiiRotation:
         *,
         binary: bool,
     ) -> None:
-        pk = model._meta.pk_attr
-        rotated, last = 0, None
-        while True:
-            query = model.filter(**{f"{name}__isnull": False}).order_by(pk).limit(self.batch)
-            rows = await (query.filter(**{f"{pk}__gt": last}) if last is not None else query)
-            if not rows:
-                break
+        rotated = 0
+        async for rows in in_batches(model, name, self.batch):
             async with in_transaction():  # one commit a batch; an interrupted batch leaves its rows as they were
                 for row in rows:
                     rotated += await self._row(report, label, model, name, context(row), row, binary=binary)
-            last = getattr(rows[-1], pk)
             self.progress(f"{label}: {rotated} re-encrypted so far")
         report.rotated[label] = rotated
 

@@ -87,13 +87,12 @@ async def _move_phone_to_appellant(rt: Runtime, case: ReviewCase, details: dict[
     """
     pii, now = Pii(rt), rt.clock.now()
     phone = details["phone"]
-    phone_index = pii.phone_index(phone)
-    certificate_index = pii.certificate_index(details["certificate_type"], details["certificate_number"])
-    if await Person.exists(certificate_index=certificate_index):
+    certificate = pii.certificate_lookup(details["certificate_type"], details["certificate_number"])
+    if await Person.exists(**certificate.on("certificate_index")):
         raise DomainError(
             ErrorCode.CERTIFICATE_TAKEN, "申诉人的证件号码已有账号，不能据此新建账号，请驳回并告知申请人", "caseId"
         )
-    holder = await Person.get_or_none(phone_index=phone_index)
+    holder = await Person.get_or_none(**pii.phone_lookup(phone).on("phone_index"))
     if holder is not None and str(holder.id) != details.get("holder_id"):
         raise DomainError(ErrorCode.STEP_INVALID, "该手机号的持有账号已变化，请驳回后由申请人重新申诉", "caseId")
     if holder is not None:
@@ -167,7 +166,7 @@ async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[st
     pii, now = Pii(rt), rt.clock.now()
     person_id = case.person_id
     phone = details["new_phone"]
-    holder = await Person.get_or_none(phone_index=pii.phone_index(phone))
+    holder = await Person.get_or_none(**pii.phone_lookup(phone).on("phone_index"))
     if holder is not None and holder.id != person_id:
         raise DomainError(ErrorCode.PHONE_TAKEN, "申诉的新手机号已被其他账号使用，请驳回并告知申请人", "caseId")
     changed = await Person.filter(id=person_id).update(

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
+
+from tortoise.exceptions import IntegrityError
 
 from uidp.domain.accounts import SubjectKind
 from uidp.models.person import Person
@@ -25,6 +28,26 @@ KIND_LABELS = {
 _CLAIMS_ACCOUNT_NUMBER = (CaseKind.MANUAL_REGISTRATION, CaseKind.CERTIFICATE_APPEAL)
 
 
+def _no_key(_person: uuid.UUID | None, _phone: str, _details: dict[str, Any]) -> str | None:
+    return None
+
+
+#: What each kind's pending key is, read from the case's own columns: the rotation recomputes it from them.
+PENDING_SOURCES: dict[CaseKind, Callable[[uuid.UUID | None, str, dict[str, Any]], str | None]] = {
+    CaseKind.MANUAL_REGISTRATION: _no_key,
+    CaseKind.PHONE_APPEAL: lambda _person, phone, _details: phone,
+    CaseKind.CERTIFICATE_APPEAL: lambda person, _phone, _details: str(person) if person else None,
+    CaseKind.ENTITY_APPEAL: lambda _person, _phone, details: details.get("entity_id"),
+}
+
+
+def pending_source(pii: Pii, case: ReviewCase) -> str | None:
+    """The plain pending key of a pending case, from its sealed phone and details (for the digest's rotation)."""
+    phone = pii.open(f"case:{case.id}:phone", case.id, case.notify_phone_enc)
+    details = json.loads(pii.open(f"case:{case.id}:details", case.id, case.details_enc))
+    return PENDING_SOURCES[case.kind](case.person_id, phone, details)
+
+
 class ReviewCases:
     """Opening cases is for the flows that need review; deciding is for staff reviewers."""
 
@@ -42,15 +65,28 @@ class ReviewCases:
         person_id: uuid.UUID | None = None,
         pending_key: str | None = None,
     ) -> ReviewCase:
-        """Create a pending case (inside the caller's transaction); due after the configured working days."""
+        """Create a pending case (inside the caller's transaction); due after the configured working days.
+
+        ``pending_key`` (one pending case per kind and key) must be what :func:`pending_source` reads back from
+        the case, so ``uidp keys rotate-blind-index`` can recompute its digest. IntegrityError when a case of
+        the key is pending (the unique column, or while the blind index rotates, its previous digest).
+        """
         now = self.rt.clock.now()
         case_id = uuid.uuid4()
+        pending = None
+        if pending_key:
+            if pending_key != PENDING_SOURCES[kind](person_id, notify_phone, details):
+                raise ValueError(f"a {kind.value} case's pending key must be what pending_source gives back")
+            lookup = self.pii.lookup(f"case:{kind.value}", pending_key)
+            if lookup.previous is not None and await ReviewCase.exists(pending_key=lookup.previous):
+                raise IntegrityError("a case of this key is pending under the previous blind index")
+            pending = lookup.current
         return await ReviewCase.create(
             id=case_id,
             kind=kind,
             status=CaseStatus.PENDING,
             person_id=person_id,
-            pending_key=self.pii.digest(f"case:{kind.value}", pending_key) if pending_key else None,
+            pending_key=pending,
             submitted_at=now,
             due_at=self.rt.settings.work_calendar().due_after(now, self.rt.settings.review_due_working_days),
             notify_phone_enc=self.pii.seal(f"case:{case_id}:phone", case_id, notify_phone),
