@@ -68,7 +68,7 @@ async def test_userinfo_releases_each_scope_claim_of_a_person(rt):
     }
 
 
-async def test_a_claim_needs_its_scope_the_clients_allowance_and_the_consent(rt):
+async def test_a_claim_needs_its_scope_or_its_name_asked_for_and_the_clients_allowance(rt):
     login = await person_login(rt)
     client = await make_oidc_client(rt)
     by_scope = await stored_authorization(rt, client.row, login, scopes=["openid", "profile"])
@@ -76,12 +76,19 @@ async def test_a_claim_needs_its_scope_the_clients_allowance_and_the_consent(rt)
     narrow = await make_oidc_client(rt, claims=["name", "level"])
     everything = await stored_authorization(rt, narrow.row, login)
     assert set(await claims_for(rt, everything, narrow.row, purpose="userinfo")) == {"sub", "name", "level"}
-    consented = await stored_authorization(rt, client.row, login, claims=["phone_number", "phone_number_verified"])
-    assert set(await claims_for(rt, consented, client.row, purpose="userinfo")) == {
+    # A claim asked for by name (the claims parameter, consented on the page) comes without its scope ...
+    asked = await stored_authorization(rt, client.row, login, scopes=["openid"], claims=["phone_number"])
+    assert set(await claims_for(rt, asked, client.row, purpose="userinfo")) == {
         "sub",
         "phone_number",
-        "phone_number_verified",
+        "phone_number_verified",  # always with the number it qualifies
     }
+    # ... but never one the client is not allowed.
+    refused = await stored_authorization(rt, narrow.row, login, scopes=["openid"], claims=["id_number"])
+    assert set(await claims_for(rt, refused, narrow.row, purpose="userinfo")) == {"sub"}
+    # An access token narrowed by a refresh reads only its own scopes.
+    narrowed = await claims_for(rt, everything, narrow.row, purpose="userinfo", scopes=["openid", "profile"])
+    assert set(narrowed) == {"sub", "name"}
     nothing = await stored_authorization(rt, client.row, login, scopes=["openid"])
     assert await claims_for(rt, nothing, client.row, purpose="userinfo") == {
         "sub": pairwise_sub(rt, client.row, SubjectKind.PERSON, login.person.id)
@@ -166,3 +173,16 @@ async def _second_agent(rt):
     from tests.graph.proxy_support import person
 
     return await person(rt, "13700002222", "172", "钱二代")
+
+
+async def test_sid_names_the_authorization_not_the_uidp_session(rt):
+    from uidp.services.oidc.claims import sid_of
+
+    login = await person_login(rt)
+    one, two = await make_oidc_client(rt), await make_oidc_client(rt)
+    first = await stored_authorization(rt, one.row, login)
+    second = await stored_authorization(rt, two.row, login)
+    assert sid_of(first) == str(first.id) != sid_of(second) and str(login.session.id) not in (
+        sid_of(first),
+        sid_of(second),
+    )

@@ -6,8 +6,9 @@
 - An entity's session speaks for the entity: ``sub`` is the entity's. A proxy session (an agent under a grant)
   adds ``act`` (RFC 8693 §4.1) naming the agent by the agent's own pairwise ``sub`` for the same sector, and
   ``delegation``: the grant's service items and period, so a connected system can enforce them itself.
-- PII leaves only under a granted scope, when the client is allowed the claim and the person consented to it
-  (:func:`released_claims`), decrypted through :class:`~uidp.services.shared.pii.Pii` at the moment of release.
+- PII leaves only under a granted scope or as a claim asked for by name, when the client is allowed the
+  claim and the person consented to it (:func:`released_claims`), decrypted through
+  :class:`~uidp.services.shared.pii.Pii` at the moment of release.
 
 The ID token carries who logged in and how (``sub``, ``act``, ``acr``, ``amr``, ``auth_time``); the scope claims
 are answered by userinfo (OIDC Core §5.4: the code flow issues an access token, so that is where they go).
@@ -19,7 +20,7 @@ import base64
 import hashlib
 import hmac
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
 from tortoise.models import Model
@@ -56,13 +57,22 @@ def pairwise_sub(rt: Runtime, client: OidcClient, kind: str, subject_id: uuid.UU
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def released_claims(authorization: OidcAuthorization, client: OidcClient) -> frozenset[str]:
-    """The claim names this authorization may release: the claims of its granted scopes that the client is
-    allowed, narrowed to the claims the person consented to when the authorization lists any."""
-    by_scope = {claim for scope in authorization.scopes if scope in SCOPES for claim in SCOPES[scope].claims}
-    allowed = by_scope & set(client.claims)
-    consented = set(authorization.claims or ())
-    return frozenset(allowed & consented if consented else allowed)
+def sid_of(authorization: OidcAuthorization) -> str:
+    """The ``sid`` of ID tokens and logout tokens: the authorization's id, random and per client (the uidp
+    session's id would be one value for every client and link their pairwise subjects)."""
+    return str(authorization.id)
+
+
+def released_claims(
+    authorization: OidcAuthorization, client: OidcClient, scopes: Sequence[str] | None = None
+) -> frozenset[str]:
+    """The claim names this authorization may release: the claims of its granted scopes (narrowed to
+    ``scopes``, an access token's, when given) and the claims asked for one by one (OIDC Core §5.5, the
+    ``claims`` parameter), both consented to on the consent page, of those the client is allowed."""
+    granted = [scope for scope in authorization.scopes if scopes is None or scope in scopes]
+    by_scope = {claim for scope in granted if scope in SCOPES for claim in SCOPES[scope].claims}
+    asked = set(authorization.claims or ())
+    return frozenset((by_scope | asked) & set(client.claims))
 
 
 def epoch(moment: Any) -> int:
@@ -71,7 +81,12 @@ def epoch(moment: Any) -> int:
 
 
 async def claims_for(
-    rt: Runtime, authorization: OidcAuthorization, client: OidcClient, *, purpose: Purpose = "id_token"
+    rt: Runtime,
+    authorization: OidcAuthorization,
+    client: OidcClient,
+    *,
+    purpose: Purpose = "id_token",
+    scopes: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The claims about the authorization's subject for ``purpose``.
 
@@ -79,7 +94,8 @@ async def claims_for(
     scope claim (name, id_type, id_number, phone_number + phone_number_verified, level; entity_name and
     credit_code for an entity; delegation for a proxy session). ``access_token`` (RFC 9068): sub, acr,
     auth_time, and for proxy sessions act + delegation always (the resource server enforces the grant).
-    A subject that no longer exists (a cancelled person) raises ``invalid_grant`` (``invalid_token`` at
+    ``scopes`` narrows userinfo to an access token's scopes (a refresh may narrow them). A subject that no
+    longer exists (a cancelled person) raises ``invalid_grant`` (``invalid_token`` at
     userinfo): the caller's standing check normally refuses before this.
     """
     claims: dict[str, Any] = {"sub": pairwise_sub(rt, client, authorization.subject_kind, authorization.subject_id)}
@@ -93,7 +109,7 @@ async def claims_for(
         if purpose == "access_token" and authorization.grant_id is not None:
             claims["delegation"] = await delegation_claim(rt, authorization, client)
         return claims
-    released = released_claims(authorization, client)
+    released = released_claims(authorization, client, scopes)
     account = await _account(authorization)
     if account is None:
         raise OAuthProblem(OAuthError.INVALID_TOKEN, "the subject of this token no longer exists")
