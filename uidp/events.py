@@ -129,6 +129,13 @@ class EventType(StrEnum):
     SANDBOX_VIEWED = "sandbox.viewed"
     AUTHORISATION_CHECKED = "authorisation.checked"  # staff asked whether a named person may act for an entity
 
+    # single sign-on: tokens (oidc-tokens)
+    OIDC_TOKEN_ISSUED = "oidc.token_issued"  # details: client_id, grant_type, authorization_id, dpop_bound
+    OIDC_TOKEN_REFUSED = "oidc.token_refused"  # details: client_id, grant_type, error, reason (never a code/token)
+    OIDC_AUTHORIZATION_REVOKED = "oidc.authorization_revoked"  # details: authorization_id, reason
+    OIDC_TOKEN_REVOKED = "oidc.token_revoked"  # RFC 7009, one access token; details: client_id, authorization_id
+    OIDC_USERINFO_REFUSED = "oidc.userinfo_refused"  # a genuine token refused; details: authorization_id, reason
+
     # single sign-on: authorization requests and consent
     OIDC_CONSENT_GRANTED = "oidc.consent_granted"  # details: client_id, scopes, claims
     OIDC_CONSENT_REVOKED = "oidc.consent_revoked"  # details: client_id, authorizations_revoked
