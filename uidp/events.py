@@ -109,6 +109,9 @@ class EventType(StrEnum):
     DELEGATION_APPLICATION_SUBMITTED = "delegation.application_submitted"
     DELEGATION_APPLICATION_DECIDED = "delegation.application_decided"  # details: decision APPROVED / REJECTED
 
+    # single sign-on: client authentication (oidc-auth)
+    OIDC_CLIENT_AUTH_REFUSED = "oidc.client_auth_refused"  # details: method, reason, client_id (never the credential)
+
     # staff and their tools
     STAFF_CREATED = "staff.created"
     STAFF_SETUP_CODE_ISSUED = "staff.setup_code_issued"

@@ -33,8 +33,7 @@ __all__ = ["DPOP_ALGS", "DpopProofs", "access_token_hash", "normalise_htu", "sin
 
 DPOP_ALGS: Final = ("ES256", "PS256")  # FAPI 2.0 Security Profile §5.4.1
 PROOF_TYP: Final = "dpop+jwt"
-IAT_PAST_SECONDS: Final = 60  # how old a proof may be
-IAT_FUTURE_SECONDS: Final = 10  # how far ahead of our clock a client's may run
+IAT_PAST_SECONDS: Final = 60  # how old a proof may be (plus UIDP_OIDC_CLOCK_SKEW_SECONDS either way)
 NONCE_WINDOW_SECONDS: Final = 300  # a nonce is accepted for 5 to 10 minutes
 MAX_PROOF_CHARS: Final = 4096  # an RSA-4096 key in the header still fits
 MAX_JTI_CHARS: Final = 256
@@ -145,7 +144,8 @@ class DpopProofs:
         if jkt is not None and not _same(thumbprint, jkt):
             raise _invalid("DPoP proof key is not the key the token is bound to")
         spent = token_digest(f"{thumbprint}\x00{claims['jti']}")
-        if not await self.rt.store.set_if_absent(f"oidc:dpop:jti:{spent}", "1", IAT_PAST_SECONDS + IAT_FUTURE_SECONDS):
+        lifetime = IAT_PAST_SECONDS + 2 * self.rt.settings.oidc_clock_skew_seconds  # as long as it could pass
+        if not await self.rt.store.set_if_absent(f"oidc:dpop:jti:{spent}", "1", lifetime):
             raise _invalid("DPoP proof replayed (jti already used)")
         return thumbprint
 
@@ -187,8 +187,8 @@ class DpopProofs:
         iat = claims.get("iat")
         if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
             raise _invalid("DPoP proof has no numeric iat")
-        now = self.rt.clock.now().timestamp()
-        if iat < now - IAT_PAST_SECONDS or iat > now + IAT_FUTURE_SECONDS:
+        now, skew = self.rt.clock.now().timestamp(), self.rt.settings.oidc_clock_skew_seconds
+        if iat < now - IAT_PAST_SECONDS - skew or iat > now + skew:
             raise _invalid("DPoP proof iat is outside the accepted window")
 
 
