@@ -11,6 +11,7 @@ from uidp.config import Settings
 from uidp.observability.review_queue import refresh_review_queue
 from uidp.runtime import Runtime
 from uidp.services.delegation.sweeper import GrantSweeper
+from uidp.services.oidc.deliveries import OutboxWorker
 from uidp.services.shared.retention import Retention
 from uidp.services.shared.uploads import Uploads
 
@@ -62,6 +63,8 @@ def start_chores(rt: Runtime) -> list[asyncio.Task[None]]:
         interval = rt.settings.retention_sweep_seconds
         sweep = lambda: sweep_once(rt)  # noqa: E731
         tasks.append(asyncio.create_task(every(interval, "retention-sweep", sweep), name="retention-sweep"))
+    # Back-channel logouts and security events owed to connected systems (C3): always, as sessions end anywhere.
+    tasks.append(asyncio.create_task(OutboxWorker(rt).run(), name="oidc-outbox"))
     if rt.settings.metrics_refresh_seconds > 0:
         interval = rt.settings.metrics_refresh_seconds
         refresh = lambda: refresh_review_queue(rt)  # noqa: E731

@@ -145,3 +145,5 @@ class EventType(StrEnum):
     # single sign-on
     OIDC_SIGNING_KEY_ROTATED = "oidc.signing_key_rotated"  # a new signing key; details: kid, retired kids
     OIDC_SIGNING_KEYS_DROPPED = "oidc.signing_keys_dropped"  # retired keys past drop_after left the JWKS (sweep)
+    # single sign-on: logout and security events (oidc-logout)
+    OIDC_AUTHORIZATIONS_REVOKED = "oidc.authorizations_revoked"  # their session ended or the person cancelled

@@ -19,4 +19,5 @@ MODEL_MODULES = [
     "uidp.models.candidate",
     "uidp.models.grant_application",
     "uidp.models.oidc",
+    "uidp.models.oidc_delivery",
 ]

@@ -95,7 +95,7 @@ class OidcAuthorization(Model):
     expires_at = fields.DatetimeField()  # no refresh beyond this
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=32, null=True)
-    logout_sent_at = fields.DatetimeField(null=True)  # back-channel logout delivered (or given up)
+    logout_sent_at = fields.DatetimeField(null=True)  # back-channel logout written to the outbox (oidc_delivery)
 
     class Meta:
         table = "oidc_authorization"

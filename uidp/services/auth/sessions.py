@@ -46,6 +46,11 @@ def session_limits(settings: Settings, subject_kind: str) -> tuple[timedelta, ti
     return timedelta(minutes=settings.session_idle_minutes), timedelta(hours=settings.session_absolute_hours)
 
 
+#: Every end of a session of any subject is announced here too, as ``<kind>:<id>``: the OpenID provider's
+#: back-channel logout (uidp.services.oidc.deliveries) listens, to tell the connected systems at once.
+ANY_ENDED_CHANNEL = "sessions-ended"
+
+
 def ended_channel(subject_kind: str, subject_id: uuid.UUID | str) -> str:
     """The store channel on which the end of a session of this subject is announced (sessionEnded)."""
     return f"sessions-ended:{subject_kind}:{subject_id}"
@@ -54,6 +59,7 @@ def ended_channel(subject_kind: str, subject_id: uuid.UUID | str) -> str:
 async def announce_ended(rt: Runtime, subject_kind: str, subject_id: uuid.UUID | str) -> None:
     """Wake the watchers of this subject's sessions in every worker; they re-read their own session."""
     await rt.store.publish(ended_channel(subject_kind, subject_id), "ended")
+    await rt.store.publish(ANY_ENDED_CHANNEL, f"{subject_kind}:{subject_id}")
 
 
 def principal_of(

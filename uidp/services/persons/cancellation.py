@@ -21,6 +21,8 @@ from uidp.models.entity import Entity
 from uidp.runtime import Runtime
 from uidp.services.auth.proxy_sessions import ProxySessions
 from uidp.services.delegation.cascade import Cascade
+from uidp.services.oidc.backchannel import revoke_for_cancellation
+from uidp.services.oidc.outbox import wake
 from uidp.services.persons.user_space import UserSpace
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.erasure import erase_person
@@ -77,8 +79,12 @@ class CancellationService:
             # and every grant they hold or gave, with the proxy sessions resting on those (E9).
             proxy_sessions = await ProxySessions(self.rt).end_for_agent(person.id, "cancelled")
             ended = await Cascade(self.rt).end_for_person(person.id, actor=(SubjectKind.PERSON, person.id))
+            # The fifth consequence for connected systems: every authorization revoked, each system that held a
+            # session owed a back-channel logout (in the outbox, so it outlives a restart).
+            connected = await revoke_for_cancellation(self.rt, person.id)
             deleted = await erase_person(person.id)
         await ended.announce(self.rt)
+        await wake(self.rt)
         await Audit(self.rt).record(
             "person.cancelled",
             subject=(SubjectKind.PERSON, person.id),
@@ -88,6 +94,8 @@ class CancellationService:
             deleted={table: count for table, count in deleted.items() if count},
             proxy_sessions_ended=proxy_sessions,
             grants_ended=len(ended.grants),
+            oidc_authorizations_revoked=connected.revoked,
+            oidc_logouts_queued=connected.queued,
         )
         return person.id
 

@@ -1,0 +1,118 @@
+"""The sender of what the outbox owes connected systems (C3), one at a time across workers.
+
+Each worker runs :meth:`OutboxWorker.run` from its lifespan. It wakes at once when a session ends
+(``Sessions``' announcement on :data:`~uidp.services.auth.sessions.ANY_ENDED_CHANNEL`) or the outbox is
+nudged (:func:`~uidp.services.oidc.outbox.wake`), at start (a restart picks up what the last one left), and
+every :data:`POLL_SECONDS`. A pass takes a store lock (one atomic set-if-absent), so of all workers one
+stages and sends at a time; the others' nudges are not lost, because the lock holder heard them too and runs
+again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass, field
+
+from uidp.domain.accounts import SubjectKind
+from uidp.runtime import Runtime
+from uidp.services.auth.sessions import ANY_ENDED_CHANNEL
+from uidp.services.oidc.backchannel import Staged, stage_logouts
+from uidp.services.oidc.outbox import WAKE_CHANNEL
+from uidp.store.base import Subscription
+
+log = logging.getLogger("uidp.oidc.outbox")
+
+LOCK = "oidc-outbox:lock"
+LOCK_SECONDS = 120  # longer than a pass can take; a crashed sender's lock lapses by itself
+POLL_SECONDS = 15.0  # the periodic pass, for ends nobody announced (a restart, a direct UPDATE)
+
+
+@dataclass
+class PassReport:
+    """What one pass did, or that another worker held the lock (``busy``)."""
+
+    busy: bool = False
+    staged: Staged = field(default_factory=Staged)
+
+
+def _subject_of(message: str) -> tuple[str, uuid.UUID] | None:
+    """``<kind>:<uuid>`` from the sessions-ended channel, or None for anything else."""
+    kind, _, raw = message.partition(":")
+    if kind not in {SubjectKind.PERSON.value, SubjectKind.ENTITY.value}:
+        return None
+    try:
+        return kind, uuid.UUID(raw)
+    except ValueError:
+        return None
+
+
+class OutboxWorker:
+    """Stages back-channel logouts and sends what the outbox owes, when woken and periodically."""
+
+    def __init__(self, rt: Runtime, poll_seconds: float | None = None) -> None:
+        self.rt = rt
+        self.poll_seconds = poll_seconds if poll_seconds is not None else POLL_SECONDS
+
+    async def pass_once(self, subjects: set[tuple[str, uuid.UUID]] | None = None) -> PassReport:
+        """Stage the logouts owed (for ``subjects`` only, when given) and send what is due, unless another worker
+        is doing so now."""
+        token = secrets.token_hex(8)
+        if not await self.rt.store.set_if_absent(LOCK, token, LOCK_SECONDS):
+            return PassReport(busy=True)
+        report = PassReport()
+        try:
+            for subject in sorted(subjects, key=str) if subjects is not None else [None]:
+                staged = await stage_logouts(self.rt, subject)
+                report.staged.revoked += staged.revoked
+                report.staged.queued += staged.queued
+                report.staged.nothing_to_send += staged.nothing_to_send
+        finally:
+            await self.rt.store.compare_and_delete(LOCK, token)
+        if report.staged.found:
+            log.info(
+                "oidc outbox pass",
+                extra={"fields": {"revoked": report.staged.revoked, "logouts_queued": report.staged.queued}},
+            )
+        return report
+
+    async def run(self) -> None:
+        """Until cancelled: a full pass at start and every poll interval, a subject's pass when its session ends."""
+        subjects: set[tuple[str, uuid.UUID]] = set()
+        everything = True  # the first pass looks at everything: what a stopped worker left
+        nudged = asyncio.Event()
+
+        async def listen(subscription: Subscription, whole: bool) -> None:
+            nonlocal everything
+            async for message in subscription:
+                subject = None if whole else _subject_of(message)
+                if subject is None:
+                    everything = True
+                else:
+                    subjects.add(subject)
+                nudged.set()
+
+        async with self.rt.store.subscribe(ANY_ENDED_CHANNEL) as ended, self.rt.store.subscribe(WAKE_CHANNEL) as wakes:
+            listeners = [asyncio.create_task(listen(ended, False)), asyncio.create_task(listen(wakes, True))]
+            try:
+                while True:
+                    nudged.clear()
+                    wanted: set[tuple[str, uuid.UUID]] | None = None if everything else set(subjects)
+                    everything = False
+                    subjects.clear()
+                    try:
+                        if (await self.pass_once(wanted)).busy and wanted:
+                            subjects.update(wanted)  # the holder heard them too; kept in case it crashed
+                    except Exception:
+                        log.exception("oidc outbox pass failed; it runs again in %s s", self.poll_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(nudged.wait(), timeout=self.poll_seconds)
+                        continue
+                    everything = True
+            finally:
+                for listener in listeners:
+                    listener.cancel()
+                await asyncio.gather(*listeners, return_exceptions=True)
