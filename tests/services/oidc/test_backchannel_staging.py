@@ -224,3 +224,21 @@ async def until(probe, wanted=True, seconds: float = 5.0):
             return
         assert loop.time() < deadline, f"still {value!r} after {seconds} s"
         await asyncio.sleep(0.05)
+
+
+async def test_the_worker_stops_at_once_when_the_app_stops_even_while_nudged(settings, clock):
+    """stop_chores cancels the worker and waits for it: a cancellation arriving as a nudge wakes it must still
+    end it (cpython gh-86296 made wait_for swallow such a one), or the app's shutdown would hang."""
+    from uidp.app import create_app
+    from uidp.services.auth.sessions import ANY_ENDED_CHANNEL
+
+    async with asyncio.timeout(120):
+        for round in range(10):
+            application = create_app(settings, clock=clock)
+            async with application.router.lifespan_context(application):
+                runtime = application.state.runtime
+                await asyncio.sleep(0.3)  # its first pass is done
+                for _ in range(1 + round % 3):
+                    await wake(runtime)
+                    await runtime.store.publish(ANY_ENDED_CHANNEL, f"person:{uuid.uuid4()}")
+            assert all(task.done() for task in application.state.chores)

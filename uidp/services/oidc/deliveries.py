@@ -11,7 +11,6 @@ again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import uuid
@@ -99,6 +98,7 @@ class OutboxWorker:
             listeners = [asyncio.create_task(listen(ended, False)), asyncio.create_task(listen(wakes, True))]
             try:
                 while True:
+                    _leave_if_cancelled()
                     nudged.clear()
                     wanted: set[tuple[str, uuid.UUID]] | None = None if everything else set(subjects)
                     everything = False
@@ -108,11 +108,22 @@ class OutboxWorker:
                             subjects.update(wanted)  # the holder heard them too; kept in case it crashed
                     except Exception:
                         log.exception("oidc outbox pass failed; it runs again in %s s", self.poll_seconds)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(nudged.wait(), timeout=self.poll_seconds)
-                        continue
-                    everything = True
+                    _leave_if_cancelled()
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that arrives as
+                    # the wait completes (cpython gh-86296), and stop_chores would then wait for this loop forever.
+                    try:
+                        async with asyncio.timeout(self.poll_seconds):
+                            await nudged.wait()
+                    except TimeoutError:
+                        everything = True
             finally:
                 for listener in listeners:
                     listener.cancel()
                 await asyncio.gather(*listeners, return_exceptions=True)
+
+
+def _leave_if_cancelled() -> None:
+    """Raise CancelledError if this task was asked to stop, even if an await on the way swallowed the request."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
