@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 import strawberry
@@ -12,22 +11,18 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.extensions import (
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    ValidationCache,
-)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context, bearer_token
-from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_limits
+from graph.direct_fields import call_plain_resolvers
+from graph.documents import prepared_documents
+from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_rules
 from graph.ide import ide_response, ide_routes
 from graph.input_guard import guard_schema
 from graph.limits import budget_mutations
 from graph.media_type import MediaTypeMixin
-from graph.observe import ObserveRequest
+from graph.observe import ObserveRequest, observe_root_fields
 from graph.request_body import RequestBodyMixin
 from graph.schema.root import Mutation, Query, Subscription
 from graph.websocket import SubscriptionsOnlyOverWebSocket, WebSocketMixin, allowed_origins
@@ -37,18 +32,14 @@ from uidp.http.client import client_info
 
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the hardening extensions these settings ask for (factories, never instances)."""
+    rules = document_rules(settings.max_query_depth, settings.max_aliases, settings.introspection_enabled)
     extensions: list[Any] = [
         ObserveRequest,
-        partial(ParserCache, maxsize=512),
-        partial(ValidationCache, maxsize=512),
-        document_limits(settings.max_query_depth, settings.max_aliases),
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        prepared_documents(settings.max_tokens, rules),  # parse and validate each text once, with the limits
         ProductionMaskErrors if settings.is_production else UidpMaskErrors,
         SubscriptionsOnlyOverWebSocket,
     ]
     budget_mutations(Mutation)  # AnonymousMutationBudget on each root mutation field
-    if not settings.introspection_enabled:
-        extensions.append(DisableIntrospection)
     schema = QuietSchema(
         query=Query,
         mutation=Mutation,
@@ -56,7 +47,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
+    call_plain_resolvers(schema._schema)
     guard_schema(schema._schema)
+    observe_root_fields(schema._schema)  # after the guard: its refusals are answers too
     return schema
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -27,11 +28,12 @@ class Context:
     _resolved: bool = False
     _principal: Principal | None = None
     _refusal: DomainError | None = None  # e.g. an expired API token: every field hears the same
-    loaders: Loaders = field(init=False)  # one set per request (graph.loaders)
     connection_params: dict[str, Any] | None = None  # WebSocket: the connection_init payload (set by Strawberry)
 
-    def __post_init__(self) -> None:
-        self.loaders = Loaders.of(self.rt)
+    @cached_property
+    def loaders(self) -> Loaders:
+        """One set per request (graph.loaders), made when a field first needs one (most requests need none)."""
+        return Loaders.of(self.rt)
 
     def use_token(self, token: str) -> None:
         """Authenticate with this token from now on (WebSocket: the token of connection_init)."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, ValidationRule
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule, ValidationRule
 from strawberry.exceptions import StrawberryInputCoercionError
-from strawberry.extensions import AddValidationRules, MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as create_alias_validator
 from strawberry.extensions.query_depth_limiter import create_validator as create_depth_validator
+from strawberry.extensions.runner import SchemaExtensionsRunner
+from strawberry.types import ExecutionContext
 
+from graph.extension_runner import FastExtensionsRunner
 from uidp.domain.errors import DomainError, ErrorCode
 
 # Codes a top-level error may show as they are, on fields that return data, not unions: access problems,
@@ -49,14 +51,13 @@ def safe_depth_rule(max_depth: int) -> type[ValidationRule]:
     return DepthRule
 
 
-def document_limits(max_depth: int, max_aliases: int) -> Callable[[], AddValidationRules]:
-    """A factory of the depth and alias limits whose rule classes are made once.
-
-    The ValidationCache keys on the rule classes: a limiter built per request makes new classes each time,
-    so every request would miss the cache and validate again (about 9 ms a request here).
-    """
-    rules = [safe_depth_rule(max_depth), create_alias_validator(max_aliases)]
-    return lambda: AddValidationRules(rules)
+def document_rules(max_depth: int, max_aliases: int, introspection: bool) -> list[type[ValidationRule]]:
+    """The validation rules beyond graphql-core's: depth, aliases and, when introspection is off, no
+    introspection (graph.documents validates each document once with them)."""
+    rules: list[type[ValidationRule]] = [safe_depth_rule(max_depth), create_alias_validator(max_aliases)]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return rules
 
 
 def should_mask(error: GraphQLError) -> bool:
@@ -86,6 +87,13 @@ class UidpMaskErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=should_mask, error_message="Unexpected error.")
 
+    def _process_result(self, result: object) -> None:
+        # Stock MaskErrors asks isinstance() of a runtime-checkable Protocol on every request (slow); the
+        # results it is given are graphql-core's or Strawberry's, both with an ``errors`` attribute.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
@@ -104,6 +112,11 @@ class QuietSchema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
         super().process_errors([error for error in errors if should_mask(error)], execution_context)
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[SchemaExtension]
+    ) -> SchemaExtensionsRunner:
+        return FastExtensionsRunner(execution_context=execution_context, extensions=extensions)
 
 
 class ProductionMaskErrors(UidpMaskErrors):

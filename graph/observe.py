@@ -4,15 +4,19 @@ The result type is the schema type the first root field answered (``LoginSuccess
 ``RateLimited``); with several root fields, the first one that answered an error type wins. A top-level error
 gives the error code instead. Database and store failures among the errors are counted here, before the
 masking extension replaces them with "Unexpected error.".
+
+The root fields' answers are noted by a wrapper around each root field's resolver (:func:`observe_root_fields`,
+once when the schema is built), not by a schema extension's ``resolve``: that is graphql-core middleware
+around every field of every operation, to act on root fields only.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo
+from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, default_field_resolver
 from strawberry.extensions import SchemaExtension
 
 from uidp.domain.errors import DomainError
@@ -44,35 +48,52 @@ class ObserveRequest(SchemaExtension):
             record.error_code = _code(errors[0])
             record.result = record.result or "error"
 
-    def resolve(self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
-        value = _next(root, info, *args, **kwargs)
-        if info.path.prev is not None:
-            return value
-        if inspect.isawaitable(value):
-            return self._noted(value)
-        self._note(value)
-        return value
-
-    async def _noted(self, pending: Any) -> Any:
-        value = await pending
-        self._note(value)
-        return value
-
-    def _note(self, value: Any) -> None:
-        record = self._record()
-        if record is None or value is None:
-            return
-        definition = getattr(type(value), "__strawberry_definition__", None)
-        name = definition.name if definition is not None else "ok"
-        code = getattr(value, "code", None)
-        if record.result is None or (code is not None and record.error_code is None):
-            record.result = name
-            if code is not None:
-                record.error_code = str(getattr(code, "value", code))
-
     def _record(self) -> RequestRecord | None:
-        request = getattr(self.execution_context.context, "request", None)
-        return record_of(request.scope) if request is not None else None
+        return _record_of(self.execution_context.context)
+
+
+def observe_root_fields(schema: GraphQLSchema) -> None:
+    """Wrap the resolver of every root query and mutation field so its answer is noted in the request record.
+
+    Call it after anything else that wraps resolvers (graph.input_guard), so a refusal there is noted too.
+    """
+    for root in (schema.query_type, schema.mutation_type):
+        for field in root.fields.values() if root is not None else ():
+            field.resolve = _noting(field.resolve or default_field_resolver)
+
+
+def _noting(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def noted(root: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        value = resolve(root, info, **arguments)
+        if inspect.isawaitable(value):
+            return _noted_later(value, info.context)
+        _note(_record_of(info.context), value)
+        return value
+
+    return noted
+
+
+async def _noted_later(pending: Awaitable[Any], context: Any) -> Any:
+    value = await pending
+    _note(_record_of(context), value)
+    return value
+
+
+def _note(record: RequestRecord | None, value: Any) -> None:
+    if record is None or value is None:
+        return
+    definition = getattr(type(value), "__strawberry_definition__", None)
+    name = definition.name if definition is not None else "ok"
+    code = getattr(value, "code", None)
+    if record.result is None or (code is not None and record.error_code is None):
+        record.result = name
+        if code is not None:
+            record.error_code = str(getattr(code, "value", code))
+
+
+def _record_of(context: Any) -> RequestRecord | None:
+    request = getattr(context, "request", None)
+    return record_of(request.scope) if request is not None else None
 
 
 def _code(error: GraphQLError) -> str:

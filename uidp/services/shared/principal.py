@@ -6,6 +6,7 @@ import getpass
 import ipaddress
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from uuid import UUID
 
 from uidp.domain.accounts import ActorRole, SubjectKind
@@ -44,14 +45,20 @@ class ClientInfo:
     @property
     def masked_address(self) -> str:
         """IPv4 keeps three octets (203.0.113.*), IPv6 its /48; enough to investigate, not to track."""
-        try:
-            ip = ipaddress.ip_address(self.address)
-        except ValueError:
-            return "unknown"
-        if ip.version == 4:
-            return ".".join(str(ip).split(".")[:3]) + ".*"
-        network = ipaddress.ip_network(f"{ip}/48", strict=False)
-        return f"{network.network_address}/48"
+        return _masked(self.address)
+
+
+@lru_cache(maxsize=4096)
+def _masked(address: str) -> str:
+    """:attr:`ClientInfo.masked_address` of an address (every request's log line asks; callers come back)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if ip.version == 4:
+        return ".".join(str(ip).split(".")[:3]) + ".*"
+    network = ipaddress.ip_network(f"{ip}/48", strict=False)
+    return f"{network.network_address}/48"
 
 
 @dataclass(frozen=True)
