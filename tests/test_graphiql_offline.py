@@ -3,60 +3,25 @@ renders and runs a query in headless Chromium with every request going to this m
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import socket
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
 from graph.ide import ASSETS_DIR, PREFIX, assets, missing_assets
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, live_url, playwright_or_skip  # noqa: F401
 from uidp.app import create_app
 
 pytestmark = pytest.mark.anyio
 
-CHROMIUM = Path(os.environ.get("UIDP_CHROMIUM", "/usr/bin/chromium"))
-# .ci/run sets it: there a missing browser is a failure, not a skip.
-BROWSER_REQUIRED = os.environ.get("UIDP_REQUIRE_BROWSER") == "1"
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 QUERY = "{ loginMethods { id sandbox } }"
-# Flags for a headless Chromium on a closed network (no background calls to Google's hosts).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def require_assets() -> None:
     missing = missing_assets()
     assert not missing, f"GraphiQL's files are missing ({missing}): run make venv or python -m graph.ide.fetch"
-
-
-def browser_or_skip() -> Any:
-    """Playwright's async API, or a skip (a failure where UIDP_REQUIRE_BROWSER=1, as in CI)."""
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium chromium-driver)"
-    try:
-        from playwright import async_api
-    except ImportError:
-        problem = problem or "playwright is not installed (pip install -e '.[test]')"
-    if problem:
-        if BROWSER_REQUIRED:
-            pytest.fail(f"UIDP_REQUIRE_BROWSER=1 and {problem}")
-        pytest.skip(problem)
-    return async_api
 
 
 def src_and_href(html: str) -> list[str]:
@@ -126,27 +91,13 @@ async def test_no_ide_files_without_the_ide(make_settings, clock):
 
 
 @pytest.fixture
-async def base_url(app: Any) -> AsyncIterator[str]:
-    """The app (its lifespan already running) on a free port of 127.0.0.1, for the browser."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+def base_url(live_url: str) -> str:  # noqa: F811  (the fixture of tests/browser.py)
+    """The app on a free port of 127.0.0.1, for the browser (tests/browser.py)."""
+    return live_url
 
 
 async def test_graphiql_renders_and_runs_a_query_offline(base_url, tmp_path):
-    async_api = browser_or_skip()
+    async_api = playwright_or_skip()
     require_assets()
     requested: list[str] = []
     refused: list[str] = []

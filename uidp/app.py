@@ -20,6 +20,7 @@ from uidp.http.guards import HttpGuards
 from uidp.http.health import live, ready
 from uidp.http.metrics_route import metrics
 from uidp.http.oidc import oidc_routes
+from uidp.http.pages import page_routes
 from uidp.http.request_log import RequestLog
 from uidp.http.staff_routes import staff_document
 from uidp.observability.logs import configure_logging
@@ -58,6 +59,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql),
         *adapter.extra_routes(settings),
         *(oidc_routes() if settings.oidc_enabled else ()),  # production: once UIDP_OIDC_ISSUER is set
+        *page_routes(),
         *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),
     ]
 
