@@ -22,6 +22,7 @@ import os
 import re
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -61,9 +62,9 @@ def playwright_or_skip() -> Any:
     return async_api
 
 
-@pytest.fixture
-async def live_url(app: Any) -> AsyncIterator[str]:
-    """The test's app (its lifespan already running) served by uvicorn on a free port of 127.0.0.1."""
+@asynccontextmanager
+async def served_on_a_port(app: Any) -> AsyncIterator[str]:
+    """``app`` (its lifespan already running) served by uvicorn on a free port of 127.0.0.1: its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -79,6 +80,13 @@ async def live_url(app: Any) -> AsyncIterator[str]:
         server.should_exit = True
         await task
         sock.close()
+
+
+@pytest.fixture
+async def live_url(app: Any) -> AsyncIterator[str]:
+    """The test's app on a free port of 127.0.0.1."""
+    async with served_on_a_port(app) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ renders and runs a query in headless Chromium with every request going to this m
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -11,10 +12,11 @@ import httpx
 import pytest
 
 from graph.ide import ASSETS_DIR, PREFIX, assets, missing_assets
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, live_url, playwright_or_skip  # noqa: F401
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, playwright_or_skip, served_on_a_port
 from uidp.app import create_app
 
 pytestmark = pytest.mark.anyio
+browser_or_skip = playwright_or_skip  # its old name: tests/plugins/alipay/test_sandbox.py imports it
 
 QUERY = "{ loginMethods { id sandbox } }"
 
@@ -91,9 +93,10 @@ async def test_no_ide_files_without_the_ide(make_settings, clock):
 
 
 @pytest.fixture
-def base_url(live_url: str) -> str:  # noqa: F811  (the fixture of tests/browser.py)
+async def base_url(app: Any) -> AsyncIterator[str]:
     """The app on a free port of 127.0.0.1, for the browser (tests/browser.py)."""
-    return live_url
+    async with served_on_a_port(app) as url:
+        yield url
 
 
 async def test_graphiql_renders_and_runs_a_query_offline(base_url, tmp_path):
