@@ -108,8 +108,12 @@ class PageLog:
         self.refused: list[str] = []
         self.console: list[str] = []
 
-    def problems(self) -> list[str]:
-        return [*(f"refused {url}" for url in self.refused), *(line for line in self.console if _bad(line))]
+    def problems(self, *, expected_statuses: tuple[int, ...] = ()) -> list[str]:
+        """Refused hosts, page errors, CSP reports and console errors; a page answered with one of
+        ``expected_statuses`` (a form shown again with its errors: 400) is not one."""
+        expected = tuple(f"the server responded with a status of {status} " for status in expected_statuses)
+        lines = [line for line in self.console if _bad(line) and not any(text in line for text in expected)]
+        return [*(f"refused {url}" for url in self.refused), *lines]
 
 
 async def open_page(browser: Any, *, javascript: bool = True, locale: str = "zh-CN") -> Any:
