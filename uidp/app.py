@@ -54,12 +54,12 @@ def create_app(
         Route("/health/live", live, methods=["GET"]),
         Route("/health/ready", ready, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
+        *page_routes(),  # the hosted pages: /login, /static
         Route("/staff/documents/{upload_id}", staff_document, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         *adapter.extra_routes(settings),
         *(oidc_routes() if settings.oidc_enabled else ()),  # production: once UIDP_OIDC_ISSUER is set
-        *page_routes(),
         *(Route(r.path, r.endpoint, methods=list(r.methods)) for r in plugins.routes),
     ]
 
