@@ -140,6 +140,10 @@ class EventType(StrEnum):
     OIDC_USERINFO_REFUSED = "oidc.userinfo_refused"  # a genuine token refused; details: authorization_id, reason
 
     # single sign-on: authorization requests and consent
+    OIDC_REQUEST_PUSHED = "oidc.request_pushed"  # PAR: a connected system pushed an authorization request
+    OIDC_AUTHORIZATION_REFUSED = "oidc.authorization_refused"  # an error went back to the system; details: error
+    OIDC_CODE_ISSUED = "oidc.code_issued"  # an authorization code went back to the connected system
+    OIDC_CONSENT_DENIED = "oidc.consent_denied"  # the person declined on the consent or step-up page
     OIDC_CONSENT_GRANTED = "oidc.consent_granted"  # details: client_id, scopes, claims
     OIDC_CONSENT_REVOKED = "oidc.consent_revoked"  # details: client_id, authorizations_revoked
     # single sign-on

@@ -18,8 +18,10 @@ from datetime import datetime
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from uidp.domain.accounts import ActorRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.oidc import OidcAuthorization, OidcClient, OidcConsent
+from uidp.models.session import Session
 from uidp.runtime import Runtime
 from uidp.services.oidc.requests import scope_labels
 from uidp.services.shared.audit import Audit
@@ -27,6 +29,21 @@ from uidp.services.shared.pagination import Page, Window, keyset_page
 from uidp.services.shared.principal import ClientInfo, Principal
 
 REVOKED_REASON = "consent_revoked"
+# The scopes that release something for each kind of session (uidp.services.oidc.claims releases the claims):
+# a person's own data, an entity's, and for a proxy session the grant the agent acts under.
+PERSON_SCOPES = frozenset({"openid", "profile", "id_card", "phone", "level"})
+ENTITY_SCOPES = frozenset({"openid", "entity", "level"})
+PROXY_SCOPES = ENTITY_SCOPES | {"delegation"}
+
+
+def receivable_labels(scopes: Sequence[str], session: Session) -> list[str]:
+    """What the consent page lists for this session: the labels of the asked scopes that release something for
+    its kind (a person's name means nothing to an entity's session)."""
+    if session.subject_kind != SubjectKind.ENTITY:
+        kept = PERSON_SCOPES
+    else:
+        kept = PROXY_SCOPES if session.actor_role == ActorRole.AGENT else ENTITY_SCOPES
+    return scope_labels([scope for scope in scopes if scope in kept], [])
 
 
 @dataclass(frozen=True)
