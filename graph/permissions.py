@@ -53,6 +53,14 @@ STAFF_FIELDS: dict[str, StaffAccess] = {
     # issue 11: connected systems ask whether a named person may act for an entity (persons and entities
     # ask for themselves without staff rights)
     "checkAuthorisation": StaffAccess(OPERATORS, "authorisation"),
+    # issue 12: connected systems (the OpenID provider's clients)
+    "connectedSystems": StaffAccess(ADMINISTRATORS, "connected_systems"),
+    "connectedSystem": StaffAccess(ADMINISTRATORS, "connected_systems"),
+    "registerConnectedSystem": StaffAccess(ADMINISTRATORS, "connected_systems"),
+    "updateConnectedSystem": StaffAccess(ADMINISTRATORS, "connected_systems"),
+    "disableConnectedSystem": StaffAccess(ADMINISTRATORS, "connected_systems"),
+    "enableConnectedSystem": StaffAccess(ADMINISTRATORS, "connected_systems"),
+    "rotateConnectedSystemSecret": StaffAccess(ADMINISTRATORS, "connected_systems"),
     # dev profile only: the sandbox SMS outbox and captcha answers
     "sandboxOutbox": StaffAccess(ANY_STAFF, "sandbox"),
     "sandboxCaptchaAnswer": StaffAccess(ANY_STAFF, "sandbox"),

@@ -19,6 +19,7 @@ def test_sweep_prints_one_line_per_chore(tmp_path, monkeypatch, capsys):
         "sessions ended over 30 days ago: 0 deleted",
         "expired staff enrolment codes: 0 deleted",
         "grants: expired 0 grants (0 below them ended, 0 proxy sessions ended), sent 0 expiry reminders",
+        "retired OpenID signing keys: 0 deleted",
     ]
 
 

@@ -28,11 +28,18 @@ SWEEPS: list[tuple[str, Callable[[Runtime], Awaitable[int | str]]]] = [
     ("sessions ended over {session_retention_days} days ago", lambda rt: Retention(rt).purge_sessions()),
     ("expired staff enrolment codes", lambda rt: Retention(rt).purge_enrolment_codes()),
     ("grants", lambda rt: _grants(rt)),  # expiry with the cascade, then the reminders (E9)
+    ("retired OpenID signing keys", lambda rt: _signing_keys(rt)),  # past drop_after: out of the JWKS already
 ]
 
 
 async def _grants(rt: Runtime) -> str:
     return (await GrantSweeper(rt).sweep()).line()
+
+
+async def _signing_keys(rt: Runtime) -> int:
+    from uidp.services.oidc.keys import SigningKeys
+
+    return await SigningKeys(rt).drop_expired()
 
 
 SWEEP_LOCK = "sweep:lock"

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from uidp.cli_oidc import add_oidc_key_commands
 from uidp.config import Settings
 
 SettingsOf = Callable[[], Settings]
@@ -78,6 +79,7 @@ def add_operations_commands(sub: Any, settings: SettingsOf, with_db: WithDb) -> 
 
     keys = sub.add_parser("keys", help="key rotation without downtime (docs/operations.md)")
     rotations = keys.add_subparsers(dest="keys_command", required=True)
+    add_oidc_key_commands(rotations, settings, with_db)  # `uidp keys rotate`: the OpenID provider's signing keys
     rotate = rotations.add_parser("rotate-pii", help="re-encrypt every sealed value under the first UIDP_PII_KEYS key")
     rotate.add_argument("--batch", type=int, default=500, help="rows per query (default 500)")
     rotate.set_defaults(func=rotate_pii)

@@ -147,6 +147,11 @@ class EventType(StrEnum):
     OIDC_CONSENT_GRANTED = "oidc.consent_granted"  # details: client_id, scopes, claims
     OIDC_CONSENT_REVOKED = "oidc.consent_revoked"  # details: client_id, authorizations_revoked
     # single sign-on
+    OIDC_CLIENT_REGISTERED = "oidc.client_registered"  # staff registered a connected system
+    OIDC_CLIENT_UPDATED = "oidc.client_updated"  # details: changed (the settings' names)
+    OIDC_CLIENT_DISABLED = "oidc.client_disabled"
+    OIDC_CLIENT_ENABLED = "oidc.client_enabled"
+    OIDC_CLIENT_SECRET_ROTATED = "oidc.client_secret_rotated"  # a basic system's new secret (never in details)
     OIDC_SIGNING_KEY_ROTATED = "oidc.signing_key_rotated"  # a new signing key; details: kid, retired kids
     OIDC_SIGNING_KEYS_DROPPED = "oidc.signing_keys_dropped"  # retired keys past drop_after left the JWKS (sweep)
     # single sign-on: logout and security events (oidc-logout)

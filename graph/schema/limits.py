@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from uidp.domain.contact import NAME_MAX_LENGTH
 from uidp.models.audit import AuditEvent
 from uidp.models.binding import ExternalBinding
+from uidp.models.oidc import OidcClient
 from uidp.models.review import ReviewCase
 from uidp.models.service_item import ServiceItem
 from uidp.models.staff import StaffAccount
@@ -46,6 +47,8 @@ EXACT: dict[str, Limit] = {
     "LoginParamInput.name": Limit(64),
     "LoginParamInput.value": Limit(64 * 1024, multiline=True),  # a partner code, or a CA certificate chain
     "CreateApiTokenInput.name": Limit(_column(StaffApiToken, "name")),
+    "RegisterConnectedSystemInput.name": Limit(_column(OidcClient, "name")),
+    "UpdateConnectedSystemInput.name": Limit(_column(OidcClient, "name")),
 }
 
 BY_NAME: dict[str, Limit] = {
@@ -75,6 +78,17 @@ BY_NAME: dict[str, Limit] = {
     "state": Limit(128),  # startLogin's state: 43 characters
     "scopes": Limit(32),
     "eventType": Limit(_column(AuditEvent, "event_type")),
+    # connected systems (the OpenID provider's clients)
+    "clientId": Limit(_column(OidcClient, "client_id")),
+    "sectorId": Limit(_column(OidcClient, "sector_id")),
+    "redirectUris": Limit(_column(OidcClient, "jwks_uri")),  # every URI of a system: 500
+    "postLogoutRedirectUris": Limit(_column(OidcClient, "jwks_uri")),
+    "jwksUri": Limit(_column(OidcClient, "jwks_uri")),
+    "backchannelLogoutUri": Limit(_column(OidcClient, "backchannel_logout_uri")),
+    "eventUri": Limit(_column(OidcClient, "event_uri")),
+    "eventTypes": Limit(128),  # security event type URIs
+    "claims": Limit(32),
+    "jwks": Limit(32 * 1024, multiline=True),  # a JWK Set as JSON text (uidp.services.oidc.clients)
     "after": Limit(256),  # pagination cursors
     "before": Limit(256),
 }

@@ -11,6 +11,7 @@ from strawberry.tools import merge_types
 from graph.schema.areas.appeals.fields import AppealsMutation
 from graph.schema.areas.ca.fields import CaMutation
 from graph.schema.areas.cancellation.fields import CancellationMutation, CancellationQuery
+from graph.schema.areas.connected_systems.fields import ConnectedSystemsMutation, ConnectedSystemsQuery
 from graph.schema.areas.delegation.fields import DelegationMutation, DelegationQuery
 from graph.schema.areas.entities.fields import EntitiesMutation, EntitiesQuery
 from graph.schema.areas.entity_changes.fields import EntityChangesMutation
@@ -32,6 +33,7 @@ QUERY_PARTS: tuple[type, ...] = (
     OnboardingQuery,
     ReviewQuery,
     CancellationQuery,
+    ConnectedSystemsQuery,
     StaffQuery,
     EntitiesQuery,
     LoginQuery,
@@ -49,6 +51,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     RecoveryMutation,
     UserSpaceMutation,
     CancellationMutation,
+    ConnectedSystemsMutation,
     StaffMutation,
     LevelsMutation,
     EntitiesMutation,

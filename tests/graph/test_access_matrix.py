@@ -165,6 +165,14 @@ EXPECTATIONS: dict[str, Expectation] = {
     "loginAsAgent": Expectation(EVERYONE),
     # the authorisation check (issue 11): persons and entities for themselves, operators for a named person
     "checkAuthorisation": Expectation(PERSONS | {ENTITY} | OPERATORS, "authorisation"),
+    # connected systems (issue 12): administrators only
+    "connectedSystems": Expectation(ADMINISTRATORS, "connected_systems"),
+    "connectedSystem": Expectation(ADMINISTRATORS, "connected_systems"),
+    "registerConnectedSystem": Expectation(ADMINISTRATORS, "connected_systems"),
+    "updateConnectedSystem": Expectation(ADMINISTRATORS, "connected_systems"),
+    "disableConnectedSystem": Expectation(ADMINISTRATORS, "connected_systems"),
+    "enableConnectedSystem": Expectation(ADMINISTRATORS, "connected_systems"),
+    "rotateConnectedSystemSecret": Expectation(ADMINISTRATORS, "connected_systems"),
     # consents to connected systems (C3): each person or entity its own
     "myConsents": Expectation(PERSONS | {ENTITY}),
     "revokeConsent": Expectation(PERSONS | {ENTITY}),

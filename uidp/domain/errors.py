@@ -124,6 +124,17 @@ class ErrorCode(StrEnum):
     GRANT_EXPIRED = "GRANT_EXPIRED"
     GRANT_CANCELLED = "GRANT_CANCELLED"
     OUT_OF_SCOPE = "OUT_OF_SCOPE"  # the service item is outside the grant's scope
+    # single sign-on: connected systems
+    INVALID_REDIRECT_URI = "INVALID_REDIRECT_URI"  # not an exact https URI (fragment, wildcard, user part, ...)
+    INVALID_URI = "INVALID_URI"  # a system's JWKS, logout or event URI breaks the same rules
+    CLIENT_KEYS_INVALID = "CLIENT_KEYS_INVALID"  # not a JWK Set of ES256 / PS256 signing keys
+    CLIENT_KEYS_PRIVATE = "CLIENT_KEYS_PRIVATE"  # the key set holds a private or symmetric member
+    CLIENT_KEYS_REQUIRED = "CLIENT_KEYS_REQUIRED"  # a FAPI 2.0 system gives exactly one of jwks or jwksUri
+    UNKNOWN_SCOPE = "UNKNOWN_SCOPE"
+    UNKNOWN_CLAIM = "UNKNOWN_CLAIM"  # unknown, or not released by any of the system's scopes
+    UNKNOWN_EVENT_TYPE = "UNKNOWN_EVENT_TYPE"
+    CLIENT_ID_TAKEN = "CLIENT_ID_TAKEN"
+    NOT_A_BASIC_CLIENT = "NOT_A_BASIC_CLIENT"  # only a basic system has a secret to rotate
     # signed partner callbacks (scan channels)
     UNKNOWN_PARTNER = "UNKNOWN_PARTNER"  # the callback names a partner id no channel trusts
     CALLBACK_STALE = "CALLBACK_STALE"  # the callback's timestamp is outside the window

@@ -14,6 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, import_key
 from joserfc.jws import extract_compact
 
+from uidp.models.audit import AuditEvent
 from uidp.models.oidc import OidcSigningKey
 from uidp.runtime import Runtime
 from uidp.security.cipher import PiiCipher
@@ -196,3 +197,18 @@ async def test_rotate_pii_reencrypts_the_signing_keys_and_they_still_sign(rt):
         assert await again.verify(await again.sign({"n": 2})) == {"n": 2}
     finally:
         await restarted.store.close()
+
+
+async def test_the_sweep_deletes_a_retired_key_once_its_tokens_have_expired(rt, clock):
+    from uidp.chores import sweep_once
+
+    keys = SigningKeys(rt)
+    await keys.sign({"n": 1})
+    old = (await OidcSigningKey.get()).kid
+    await keys.rotate()
+    assert "retired OpenID signing keys: 0 deleted" in await sweep_once(rt)
+    clock.set(keys.drop_time(clock.now()))
+    assert "retired OpenID signing keys: 1 deleted" in await sweep_once(rt)
+    assert await OidcSigningKey.filter(kid=old).count() == 0 and await OidcSigningKey.all().count() == 1
+    event = await AuditEvent.get(event_type="oidc.signing_keys_dropped")
+    assert event.details == {"kids": [old]}

@@ -23,7 +23,17 @@ from uidp.services.shared.principal import ClientInfo, Principal
 
 TOKEN_PREFIX = "uidp_pat_"
 # The scopes a token can carry; graph.permissions maps every staff root field to one of them.
-SCOPES = ("review", "persons", "catalogue", "audit", "sessions", "staff", "sandbox", "authorisation")
+SCOPES = (
+    "review",
+    "persons",
+    "catalogue",
+    "audit",
+    "sessions",
+    "staff",
+    "sandbox",
+    "authorisation",
+    "connected_systems",
+)
 MAX_DAYS = 366
 ADMINISTRATOR = StaffRole.ADMINISTRATOR  # may list and revoke everyone's tokens (revoking only takes power away)
 TOUCH_EVERY = timedelta(seconds=60)
