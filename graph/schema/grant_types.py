@@ -14,7 +14,7 @@ from typing import Any
 
 import strawberry
 
-from graph.schema.pagination import PageInfo
+from graph.schema.pagination import PageInfo, connection
 from uidp.domain.delegation import ApplicationStatus as DomainApplicationStatus
 from uidp.domain.delegation import GrantStatus as DomainGrantStatus
 from uidp.domain.delegation import status_at
@@ -191,16 +191,17 @@ class GrantApplicationConnection:
 
 
 def _grants(page: Page[GrantRow]) -> GrantConnection:
-    edges = [GrantEdge(cursor=encode_cursor(row.created_at, row.id), node=Grant.of(row)) for row in page.rows]
-    return GrantConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+    return connection(GrantConnection, GrantEdge, page, Grant.of, lambda row: encode_cursor(row.created_at, row.id))
 
 
 def _applications(page: Page[ApplicationRow]) -> GrantApplicationConnection:
-    edges = [
-        GrantApplicationEdge(cursor=encode_cursor(row.created_at, row.id), node=GrantApplication.of(row))
-        for row in page.rows
-    ]
-    return GrantApplicationConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+    return connection(
+        GrantApplicationConnection,
+        GrantApplicationEdge,
+        page,
+        GrantApplication.of,
+        lambda row: encode_cursor(row.created_at, row.id),
+    )
 
 
 _EMPTY: Page[Any] = Page([], has_next_page=False, has_previous_page=False)

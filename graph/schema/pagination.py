@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Annotated, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Annotated, Any, Protocol, TypeVar
 
 import strawberry
 
@@ -38,3 +38,26 @@ class PageInfo:
             start_cursor=cursors[0] if cursors else None,
             end_cursor=cursors[-1] if cursors else None,
         )
+
+
+class _Edge(Protocol):
+    cursor: str
+
+
+T = TypeVar("T")
+E = TypeVar("E", bound=_Edge)
+C = TypeVar("C")
+
+
+def connection(
+    make: Callable[..., C],
+    edge: Callable[..., E],
+    page: Page[Any],
+    node: Callable[[T], object],
+    cursor: Callable[[T], str],
+    items: Iterable[T] | None = None,
+) -> C:
+    """The Relay connection ``make(edges=..., page_info=...)`` of ``items`` (the page's rows by default): one
+    ``edge(cursor=..., node=...)`` each, and the page's PageInfo with the first and last edges' cursors."""
+    edges = [edge(cursor=cursor(item), node=node(item)) for item in (page.rows if items is None else items)]
+    return make(edges=edges, page_info=PageInfo.of(page, [each.cursor for each in edges]))

@@ -26,7 +26,7 @@ from graph.schema.areas.connected_systems.types import (
     ConnectedSystemUpdated,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.pagination import After, Before, First, Last, PageInfo
+from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.oidc import ClientProfile
 from uidp.models.oidc import OidcClient
@@ -89,8 +89,9 @@ async def connected_systems(
 ) -> ConnectedSystemConnection:
     await require_staff(info)
     page = await OidcClients(ctx(info).rt).page(Window(first, after, last, before), include_disabled=include_disabled)
-    edges = [ConnectedSystemEdge(cursor=encode_cursor(row.created_at, row.id), node=system(row)) for row in page.rows]
-    return ConnectedSystemConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+    return connection(
+        ConnectedSystemConnection, ConnectedSystemEdge, page, system, lambda row: encode_cursor(row.created_at, row.id)
+    )
 
 
 async def connected_system(info: Info, client_id: str) -> ConnectedSystem | None:

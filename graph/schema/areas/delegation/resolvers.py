@@ -35,7 +35,7 @@ from graph.schema.areas.delegation.types import (
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
 from graph.schema.grant_types import Grant, GrantApplication
-from graph.schema.pagination import After, Before, First, Last, PageInfo
+from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import ErrorCode
 from uidp.services.delegation.applications import ApplicationForm, Applications, Decided, Decision
@@ -122,12 +122,15 @@ async def delegation_candidates(
 
     async def call(principal: Principal) -> GrantCandidateConnection:
         window = Window(first=first, after=after, last=last, before=before)
-        views, _page = await Candidates(c.rt).search(principal, _under(under_grant), name, window)
-        edges = [
-            GrantCandidateEdge(cursor=encode_cursor(view.added_at, view.id), node=GrantCandidate.of(view))
-            for view in views
-        ]
-        return GrantCandidateConnection(edges=edges, page_info=PageInfo.of(_page, [e.cursor for e in edges]))
+        views, page = await Candidates(c.rt).search(principal, _under(under_grant), name, window)
+        return connection(
+            GrantCandidateConnection,
+            GrantCandidateEdge,
+            page,
+            GrantCandidate.of,
+            lambda view: encode_cursor(view.added_at, view.id),
+            views,
+        )
 
     return await _as_caller(info, call)
 

@@ -19,7 +19,7 @@ from graph.schema.areas.review.types import (
     ReviewCaseEdge,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.pagination import After, Before, First, Last, PageInfo
+from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.pagination import encode_cursor
 from uidp.services.staff.case_decisions import CaseDecisions
@@ -50,11 +50,13 @@ async def review_queue(
     c = ctx(info)
     page = await ReviewCases(c.rt).queue(kind=kind, first=first, after=after, last=last, before=before)
     now = c.rt.clock.now()
-    edges = [
-        ReviewCaseEdge(cursor=encode_cursor(row.submitted_at, row.id), node=ReviewCase(model=row, now=now))
-        for row in page.rows
-    ]
-    return ReviewCaseConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+    return connection(
+        ReviewCaseConnection,
+        ReviewCaseEdge,
+        page,
+        lambda row: ReviewCase(model=row, now=now),
+        lambda row: encode_cursor(row.submitted_at, row.id),
+    )
 
 
 async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:

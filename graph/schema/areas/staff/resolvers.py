@@ -44,7 +44,7 @@ from graph.schema.areas.staff.types import (
     StaffSetupCodeIssued,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.pagination import After, Before, First, Last, PageInfo
+from graph.schema.pagination import After, Before, First, Last, PageInfo, connection
 from graph.schema.types import LoginSuccess, StaffMember
 from uidp.domain.accounts import StaffRole, SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
@@ -282,8 +282,7 @@ async def audit_events(
         last=last,
         before=before,
     )
-    edges = [AuditEventEdge(cursor=encode_audit_cursor(row), node=_node(row)) for row in page.rows]
-    return AuditEventConnection(edges=edges, page_info=PageInfo.of(page, [edge.cursor for edge in edges]))
+    return connection(AuditEventConnection, AuditEventEdge, page, _node, encode_audit_cursor)
 
 
 StartStaffEnrolmentResult = Annotated[

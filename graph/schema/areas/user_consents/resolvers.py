@@ -15,7 +15,7 @@ from graph.schema.areas.user_consents.types import (
     ConsentRevoked,
 )
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
-from graph.schema.pagination import After, Before, First, Last, PageInfo
+from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import ErrorCode
 from uidp.services.oidc.consents import Consents
@@ -50,13 +50,14 @@ async def my_consents(
     async def call() -> ConnectedSystemConsentConnection:
         window = Window(first=first, after=after, last=last, before=before)
         views, page = await Consents(ctx(info).rt).page(principal, window)
-        edges = [
-            ConnectedSystemConsentEdge(
-                cursor=encode_cursor(view.granted_at, view.id), node=ConnectedSystemConsent.of(view)
-            )
-            for view in views
-        ]
-        return ConnectedSystemConsentConnection(edges=edges, page_info=PageInfo.of(page, [e.cursor for e in edges]))
+        return connection(
+            ConnectedSystemConsentConnection,
+            ConnectedSystemConsentEdge,
+            page,
+            ConnectedSystemConsent.of,
+            lambda view: encode_cursor(view.granted_at, view.id),
+            views,
+        )
 
     return await guarded(info, call)
 
