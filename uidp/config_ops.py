@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from uidp.config_values import ConfigError, b64, doc
+from uidp.config_values import ConfigError, b64, setting
 from uidp.security.tokens import DIGEST_ALGORITHMS
 
 #: The cybersecurity law keeps network logs for at least six months.
@@ -15,53 +15,38 @@ MIN_AUDIT_RETENTION_DAYS = 183
 class OperationsSettings:
     """Fields and checks :class:`uidp.config.Settings` inherits; see docs/operations.md."""
 
-    log_level: str = field(default="info", metadata=doc("info", "`debug`, `info`, `warning` or `error`"))
-    log_format: str = field(default="json", metadata=doc("json", "`json` (one object a line) or `text`"))
-    metrics_token: str = field(
-        default="",
-        metadata=doc("", "bearer token (>= 32 characters) a scrape of /metrics must send; empty: /metrics is off"),
+    log_level: str = setting("info", "`debug`, `info`, `warning` or `error`")
+    log_format: str = setting("json", "`json` (one object a line) or `text`")
+    metrics_token: str = setting(
+        "", "bearer token (>= 32 characters) a scrape of /metrics must send; empty: /metrics is off"
     )
-    metrics_bind: str = field(
-        default="",
-        metadata=doc("", "HOST:PORT where `uidp serve` answers scrapes without a token (keep it off the internet)"),
+    metrics_bind: str = setting(
+        "", "HOST:PORT where `uidp serve` answers scrapes without a token (keep it off the internet)"
     )
-    metrics_refresh_seconds: int = field(default=30, metadata=doc("30", "review-queue metrics recount (0: off)"))
-    drain_seconds: float = field(
-        default=0, metadata=doc("0", "after SIGTERM, seconds readiness answers 503 before the worker stops accepting")
+    metrics_refresh_seconds: int = setting(30, "review-queue metrics recount (0: off)")
+    drain_seconds: float = setting(0, "after SIGTERM, seconds readiness answers 503 before the worker stops accepting")
+    shutdown_timeout_seconds: float = setting(
+        30, "longest wait for requests in flight at shutdown; later ones are cancelled"
     )
-    shutdown_timeout_seconds: float = field(
-        default=30, metadata=doc("30", "longest wait for requests in flight at shutdown; later ones are cancelled")
+    audit_retention_days: int = setting(1095, "audit events older than this are deleted by the sweep (>= 183)")
+    session_retention_days: int = setting(30, "ended sessions and expired enrolment codes are deleted this long after")
+    retention_sweep_seconds: int = setting(3600, "how often a worker runs the retention sweep (0: only `uidp sweep`)")
+
+    blind_index_algorithm: str = setting(
+        "hmac-sha256", "blind indexes (lookups, unique columns): or `hmac-sm3` (docs/operations.md)"
     )
-    audit_retention_days: int = field(
-        default=1095, metadata=doc("1095", "audit events older than this are deleted by the sweep (>= 183)")
+    blind_index_key_old: str = setting(
+        "", "while blind indexes move to UIDP_BLIND_INDEX_KEY: the key before, still matched"
     )
-    session_retention_days: int = field(
-        default=30, metadata=doc("30", "ended sessions and expired enrolment codes are deleted this long after")
-    )
-    retention_sweep_seconds: int = field(
-        default=3600, metadata=doc("3600", "how often a worker runs the retention sweep (0: only `uidp sweep`)")
+    blind_index_algorithm_old: str = setting(
+        "", "while blind indexes move to UIDP_BLIND_INDEX_ALGORITHM: the one before, still matched"
     )
 
-    blind_index_algorithm: str = field(
-        default="hmac-sha256",
-        metadata=doc("hmac-sha256", "blind indexes (lookups, unique columns): or `hmac-sm3` (docs/operations.md)"),
+    digest_algorithm: str = setting(
+        "hmac-sha256", "one-time value digests (SMS codes, captchas, setup codes): or `hmac-sm3`"
     )
-    blind_index_key_old: str = field(
-        default="",
-        metadata=doc("", "while blind indexes move to UIDP_BLIND_INDEX_KEY: the key before, still matched"),
-    )
-    blind_index_algorithm_old: str = field(
-        default="",
-        metadata=doc("", "while blind indexes move to UIDP_BLIND_INDEX_ALGORITHM: the one before, still matched"),
-    )
-
-    digest_algorithm: str = field(
-        default="hmac-sha256",
-        metadata=doc("hmac-sha256", "one-time value digests (SMS codes, captchas, setup codes): or `hmac-sm3`"),
-    )
-    digest_algorithm_previous: str = field(
-        default="",
-        metadata=doc("", "while moving to UIDP_DIGEST_ALGORITHM: the one before, still accepted (keep it 72 h)"),
+    digest_algorithm_previous: str = setting(
+        "", "while moving to UIDP_DIGEST_ALGORITHM: the one before, still accepted (keep it 72 h)"
     )
 
     def check_operations(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,12 @@ class ConfigError(Exception):
 def doc(default: str, meaning: str) -> dict[str, Any]:
     """A setting's field metadata: its default as the README shows it, and what it means."""
     return {"default_doc": default, "meaning": meaning}
+
+
+def setting(default: str | int | float | bool, meaning: str) -> Any:
+    """A setting's dataclass field whose default the README shows as it is (booleans as `true`/`false`)."""
+    shown = str(default).lower() if isinstance(default, bool) else str(default)
+    return field(default=default, metadata=doc(shown, meaning))
 
 
 def parse_value(type_name: Any, raw: str, name: str) -> Any:
