@@ -15,7 +15,7 @@ import os
 import httpx
 
 from plugins.alipay.callback import AuthorizeQr, Callback, return_page
-from plugins.alipay.config import CALLBACK_PATH, KEY_MODES, QR_PATH, RETURN_PATH, AlipayConfig
+from plugins.alipay.config import CALLBACK_PATH, KEY_MODES, QR_PATH, RETURN_PATH, AlipayConfig, return_url
 from plugins.alipay.gateway import AlipayGateway, GatewayError
 from plugins.alipay.method import AlipayLogin
 from plugins.alipay.sandbox import AUTHORIZE_PATH, AuthorizePage, sandbox_setup
@@ -34,8 +34,8 @@ class AlipayPlugin:
         self.authorize_page: AuthorizePage | None = None
 
     @classmethod
-    def sandboxed(cls, key_mode: str = "public_key") -> AlipayPlugin:
-        config, gateway, simulated = sandbox_setup(key_mode)
+    def sandboxed(cls, key_mode: str = "public_key", return_to: str = RETURN_PATH) -> AlipayPlugin:
+        config, gateway, simulated = sandbox_setup(key_mode, return_to)
         plugin = cls(config)
         plugin.method = AlipayLogin(config, gateway)
         plugin.authorize_page = AuthorizePage(config, simulated)
@@ -66,7 +66,10 @@ def _plugin(settings: Settings) -> AlipayPlugin:
         mode = os.environ.get("UIDP_ALIPAY_KEY_MODE", "public_key").strip() or "public_key"
         if sandbox and mode not in KEY_MODES:
             raise ConfigError("UIDP_ALIPAY_KEY_MODE must be public_key or certificate")
-        plugin = AlipayPlugin.sandboxed(mode) if sandbox else AlipayPlugin(AlipayConfig.from_env(settings))
+        if sandbox:
+            plugin = AlipayPlugin.sandboxed(mode, return_url(os.environ, settings))
+        else:
+            plugin = AlipayPlugin(AlipayConfig.from_env(settings))
         _configured.clear()
         _configured[key] = plugin
     return plugin

@@ -110,7 +110,7 @@ class AlipayConfig:
             redirect_uri=_url(env, "UIDP_ALIPAY_REDIRECT_URI", None, settings),
             gateway_url=_url(env, "UIDP_ALIPAY_GATEWAY_URL", GATEWAY_URL, settings),
             authorize_url=_url(env, "UIDP_ALIPAY_AUTHORIZE_URL", AUTHORIZE_URL, settings),
-            return_url=_return_url(env.get("UIDP_ALIPAY_RETURN_URL", "").strip() or RETURN_PATH, settings),
+            return_url=return_url(env, settings),
             subject=subject,
             timeout=timeout,
             app_cert_sn=app_sn,
@@ -157,7 +157,9 @@ def _url(env: Mapping[str, str], name: str, default: str | None, settings: Setti
     return url
 
 
-def _return_url(url: str, settings: Settings) -> str:
+def return_url(env: Mapping[str, str], settings: Settings) -> str:
+    """UIDP_ALIPAY_RETURN_URL checked (a path on this site, or an https:// URL), or the plugin's own page."""
+    url = env.get("UIDP_ALIPAY_RETURN_URL", "").strip() or RETURN_PATH
     if url.startswith("/") and not url.startswith("//"):
         return url
     parts = urlsplit(url)

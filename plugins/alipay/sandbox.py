@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from plugins.alipay.callback import NO_STORE, STATE, refusal
-from plugins.alipay.config import CALLBACK_PATH, AlipayConfig, GatewayKeys
+from plugins.alipay.config import CALLBACK_PATH, RETURN_PATH, AlipayConfig, GatewayKeys
 from plugins.alipay.gateway import AlipayGateway
 from plugins.alipay.keys import cert_sn, root_cert_sn
 from plugins.alipay.sandbox_gateway import GatewayApp, SimulatedGateway
@@ -36,9 +36,12 @@ AUTHORIZE_PATH = "/plugins/alipay/sandbox/authorize"
 SANDBOX_GATEWAY = "http://alipay-sandbox.invalid/gateway.do"
 
 
-def sandbox_setup(key_mode: str = "public_key") -> tuple[AlipayConfig, AlipayGateway, SimulatedGateway]:
+def sandbox_setup(
+    key_mode: str = "public_key", return_url: str = RETURN_PATH
+) -> tuple[AlipayConfig, AlipayGateway, SimulatedGateway]:
     """A config, its gateway client and the simulated gateway it talks to, with keys made now; in certificate
-    mode also a root, an intermediate and the two public-key certificates, as Alipay issues them."""
+    mode also a root, an intermediate and the two public-key certificates, as Alipay issues them. The callback
+    sends the browser on to ``return_url`` (UIDP_ALIPAY_RETURN_URL), as it does outside the sandbox."""
     app_key = rsa.generate_private_key(65537, 2048)
     gateway_key = rsa.generate_private_key(65537, 2048)
     app = GatewayApp(SANDBOX_APP_ID, app_key.public_key())
@@ -63,6 +66,7 @@ def sandbox_setup(key_mode: str = "public_key") -> tuple[AlipayConfig, AlipayGat
         redirect_uri=CALLBACK_PATH,
         gateway_url=SANDBOX_GATEWAY,
         authorize_url=AUTHORIZE_PATH,
+        return_url=return_url,
         sandbox=True,
         app_cert_sn=app_sn,
         alipay_root_cert_sn=root_sn,

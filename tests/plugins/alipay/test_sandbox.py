@@ -145,6 +145,31 @@ async def test_the_sandbox_in_certificate_mode(make_settings, monkeypatch, clock
     assert done["__typename"] == "BindingRequired", done
 
 
+async def test_the_sandbox_sends_the_browser_on_to_the_configured_return_url(make_settings, monkeypatch, clock):
+    monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
+    monkeypatch.setenv("UIDP_ALIPAY_RETURN_URL", "/login/return")
+    application = create_app(make_settings(plugins="plugins.alipay"), clock=clock)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("203.0.113.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            state, callback = await browse_to_alipay(client, "0")
+            landing = urlsplit(callback.headers["location"])
+            assert callback.status_code == 303 and landing.path == "/login/return", callback.headers
+            back = {k: v[0] for k, v in parse_qs(landing.fragment).items()}
+            assert back["state"] == state and back["method"] == "alipay"
+            code = [{"name": "auth_code", "value": back["auth_code"]}]
+            done = await call(client, COMPLETE, {"method": "alipay", "state": state, "params": code})
+    assert done["__typename"] == "BindingRequired", done
+
+
+@pytest.mark.parametrize("url", ["//evil.example/", "http://evil.example/login", "javascript:alert(1)"])
+def test_the_sandbox_refuses_a_return_url_off_this_site_or_not_https(make_settings, monkeypatch, url):
+    monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
+    monkeypatch.setenv("UIDP_ALIPAY_RETURN_URL", url)
+    with pytest.raises(ConfigError, match="UIDP_ALIPAY_RETURN_URL"):
+        PluginHost(make_settings(plugins="plugins.alipay"))
+
+
 def test_the_sandbox_refuses_an_unknown_key_mode(make_settings, monkeypatch):
     monkeypatch.setenv("UIDP_ALIPAY_SANDBOX", "on")
     monkeypatch.setenv("UIDP_ALIPAY_KEY_MODE", "rsa")
