@@ -76,6 +76,22 @@ async def principal_or_error(
         return auth_error(error)
 
 
+async def as_caller(
+    info: Info,
+    work: Callable[[Principal], Awaitable[T]],
+    check: Callable[[Info], Awaitable[Principal]] | None = None,
+    *,
+    kind: str | None = None,
+) -> Any:
+    """Run ``work`` for the caller through ``guarded``. ``check`` admits the caller (by default any session, of
+    ``kind`` when given: ``require_principal``); its DomainError answers NotAuthenticated / Forbidden."""
+    try:
+        principal = await (check(info) if check is not None else require_principal(info, kind))
+    except DomainError as error:
+        return auth_error(error)
+    return await guarded(info, lambda: work(principal))
+
+
 def auth_error(error: DomainError) -> Any:
     base = {"code": error.code, "message": error.message, "field": error.field}
     return NotAuthenticated(**base) if error.code == ErrorCode.NOT_AUTHENTICATED else Forbidden(**base)

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.resolvers.common import as_caller, ctx, guarded
 from graph.schema.areas.appeals.inputs import (
     BindNewPhoneInput,
     StartCertificateAppealInput,
@@ -110,14 +110,12 @@ async def submit_certificate_appeal(info: Info, input: SubmitCertificateAppealIn
 
 
 async def bind_new_phone(info: Info, input: BindNewPhoneInput) -> BindNewPhoneResult:
-    c, principal = ctx(info), await principal_or_error(info, kind=SubjectKind.PERSON)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> PhoneBound:
+    async def call(principal: Principal) -> PhoneBound:
         await UserSpace(c.rt).bind_new_phone(
             principal, input.new_phone, input.sms_code, input.current_password, c.client
         )
         return PhoneBound()
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)

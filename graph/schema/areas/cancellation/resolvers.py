@@ -6,11 +6,11 @@ from typing import Annotated
 
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded
+from graph.resolvers.common import as_caller, ctx
 from graph.schema.areas.cancellation.inputs import CancelAccountInput
 from graph.schema.areas.cancellation.types import AccountCancelled, CancellationNotice
-from graph.schema.areas.user_space.resolvers import as_person
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
+from uidp.domain.accounts import SubjectKind
 from uidp.http.auth import clear_session_cookie
 from uidp.services.persons.cancellation import AFTERWARDS, CONSEQUENCES, CancellationService
 from uidp.services.shared.principal import Principal
@@ -26,13 +26,11 @@ def cancellation_notice() -> CancellationNotice:
 
 
 async def cancel_account(info: Info, input: CancelAccountInput) -> CancelAccountResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> AccountCancelled:
+    async def call(principal: Principal) -> AccountCancelled:
         await CancellationService(c.rt).cancel(principal, input.certificate_number, input.sms_code, c.client)
         clear_session_cookie(c.response, c.rt.settings)
         return AccountCancelled()
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from graph.permissions import require_staff
-from graph.resolvers.common import auth_error, ctx, guarded
+from graph.resolvers.common import as_caller, ctx
 from graph.schema.areas.connected_systems.inputs import (
     ConnectedSystemInput,
     RegisterConnectedSystemInput,
@@ -71,14 +70,6 @@ def system(row: OidcClient) -> ConnectedSystem:
     )
 
 
-async def _as_admin(info: Info, work: Callable[[Principal], Awaitable[Any]]) -> Any:
-    try:
-        principal = await require_staff(info)
-    except DomainError as error:
-        return auth_error(error)
-    return await guarded(info, lambda: work(principal))
-
-
 async def connected_systems(
     info: Info,
     include_disabled: bool = True,
@@ -118,7 +109,7 @@ async def register_connected_system(info: Info, input: RegisterConnectedSystemIn
         )
         return ConnectedSystemRegistered(system=system(registered.client), client_secret=registered.secret)
 
-    return await _as_admin(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def update_connected_system(info: Info, input: UpdateConnectedSystemInput) -> UpdateConnectedSystemResult:
@@ -129,7 +120,7 @@ async def update_connected_system(info: Info, input: UpdateConnectedSystemInput)
         row = await OidcClients(c.rt).update(actor, c.client, input.client_id, changes)
         return ConnectedSystemUpdated(system=system(row))
 
-    return await _as_admin(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def _switch(info: Info, client_id: str, *, disabled: bool) -> Any:
@@ -139,7 +130,7 @@ async def _switch(info: Info, client_id: str, *, disabled: bool) -> Any:
     async def work(actor: Principal) -> Any:
         return result(system=system(await OidcClients(c.rt).set_disabled(actor, c.client, client_id, disabled)))
 
-    return await _as_admin(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def disable_connected_system(info: Info, input: ConnectedSystemInput) -> DisableConnectedSystemResult:
@@ -158,4 +149,4 @@ async def rotate_connected_system_secret(info: Info, input: ConnectedSystemInput
         assert rotated.secret is not None
         return ConnectedSystemSecretRotated(system=system(rotated.client), client_secret=rotated.secret)
 
-    return await _as_admin(info, work)
+    return await as_caller(info, work, require_staff)

@@ -8,7 +8,7 @@ from typing import Annotated, TypeVar
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.resolvers.common import as_caller, ctx, require_principal
 from graph.schema.areas.delegation.inputs import (
     AddGrantCandidateInput,
     ApplyForGrantInput,
@@ -37,7 +37,7 @@ from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLim
 from graph.schema.grant_types import Grant, GrantApplication
 from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.errors import ErrorCode
+from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.delegation.applications import ApplicationForm, Applications, Decided, Decision
 from uidp.services.delegation.candidates import Candidates
 from uidp.services.delegation.grants import GrantChange, GrantForm, Grants
@@ -85,21 +85,17 @@ DELEGATING = (SubjectKind.PERSON, SubjectKind.ENTITY)
 T = TypeVar("T")
 
 
-async def _caller(info: Info, *kinds: str) -> Principal | NotAuthenticated | Forbidden:
-    """A person or entity session (only ``kinds`` when given); staff and API tokens are Forbidden."""
-    principal = await principal_or_error(info)
-    if isinstance(principal, Principal) and principal.kind not in (kinds or DELEGATING):
-        return Forbidden(code=ErrorCode.FORBIDDEN, message="请使用法人账号或个人账号登录", field=None)
-    return principal
+def _caller(*kinds: str) -> Callable[[Info], Awaitable[Principal]]:
+    """The check for ``as_caller``: a person or entity session (only ``kinds`` when given); staff and API tokens
+    are Forbidden."""
 
-
-async def _as_caller(info: Info, call: Callable[[Principal], Awaitable[T]], *kinds: str) -> object:
-    """Run ``call`` for the calling person or entity (typed errors through ``guarded``), or answer
-    NotAuthenticated / Forbidden."""
-    principal = await _caller(info, *kinds)
-    if not isinstance(principal, Principal):
+    async def check(info: Info) -> Principal:
+        principal = await require_principal(info)
+        if principal.kind not in (kinds or DELEGATING):
+            raise DomainError(ErrorCode.FORBIDDEN, "请使用法人账号或个人账号登录")
         return principal
-    return await guarded(info, lambda: call(principal))
+
+    return check
 
 
 def _under(raw: strawberry.ID | None) -> str | None:
@@ -132,7 +128,7 @@ async def delegation_candidates(
             views,
         )
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 async def grant(
@@ -161,7 +157,7 @@ async def find_grant_candidate(info: Info, input: FindGrantCandidateInput) -> Fi
             masked_name=view.masked_name, masked_certificate_number=view.masked_certificate_number, level=view.level
         )
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 async def add_grant_candidate(info: Info, input: AddGrantCandidateInput) -> AddGrantCandidateResult:
@@ -171,7 +167,7 @@ async def add_grant_candidate(info: Info, input: AddGrantCandidateInput) -> AddG
         view = await Candidates(c.rt).add(principal, _under(input.under_grant), input.certificate_number, c.client)
         return GrantCandidateAdded(candidate=GrantCandidate.of(view))
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 async def remove_grant_candidate(info: Info, input: RemoveGrantCandidateInput) -> RemoveGrantCandidateResult:
@@ -181,7 +177,7 @@ async def remove_grant_candidate(info: Info, input: RemoveGrantCandidateInput) -
         removed = await Candidates(c.rt).remove(principal, _under(input.under_grant), str(input.candidate_id), c.client)
         return GrantCandidateRemoved(candidate_id=strawberry.ID(str(removed)))
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 # ---- grants ----------------------------------------------------------------------------------------------------
@@ -202,7 +198,7 @@ async def create_grant(info: Info, input: CreateGrantInput) -> CreateGrantResult
         made = await Grants(c.rt).create(principal, _under(input.under_grant), form, c.client)
         return GrantCreated(grant=Grant.of(made))
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 async def change_grant(info: Info, input: ChangeGrantInput) -> ChangeGrantResult:
@@ -217,7 +213,7 @@ async def change_grant(info: Info, input: ChangeGrantInput) -> ChangeGrantResult
         outcome = await Grants(c.rt).change(principal, _under(input.under_grant), str(input.grant_id), change, c.client)
         return GrantChanged(grant=Grant.of(outcome.grant), ended_below=outcome.ended_below)
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 async def revoke_grant(info: Info, input: RevokeGrantInput) -> RevokeGrantResult:
@@ -227,7 +223,7 @@ async def revoke_grant(info: Info, input: RevokeGrantInput) -> RevokeGrantResult
         outcome = await Grants(c.rt).cancel(principal, _under(input.under_grant), str(input.grant_id), c.client)
         return GrantRevoked(grant=Grant.of(outcome.grant), ended_below=outcome.ended_below)
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 # ---- applications ----------------------------------------------------------------------------------------------
@@ -247,7 +243,7 @@ async def apply_for_grant(info: Info, input: ApplyForGrantInput) -> ApplyForGran
         application = await Applications(c.rt).apply(principal, form, c.client)
         return GrantApplicationSubmitted(application=GrantApplication.of(application))
 
-    return await _as_caller(info, call, SubjectKind.PERSON)
+    return await as_caller(info, call, _caller(SubjectKind.PERSON))
 
 
 def _decided(decided: Decided) -> GrantApplicationDecided:
@@ -267,7 +263,7 @@ async def approve_grant_application(info: Info, input: ApproveGrantApplicationIn
         )
         return _decided(decided)
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())
 
 
 async def reject_grant_application(info: Info, input: RejectGrantApplicationInput) -> RejectGrantApplicationResult:
@@ -279,4 +275,4 @@ async def reject_grant_application(info: Info, input: RejectGrantApplicationInpu
         )
         return _decided(decided)
 
-    return await _as_caller(info, call)
+    return await as_caller(info, call, _caller())

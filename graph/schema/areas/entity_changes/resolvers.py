@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.resolvers.common import as_caller, ctx, guarded
 from graph.schema.areas.appeals.types import AppealSubmitted
 from graph.schema.areas.entity_changes.inputs import (
     ChangeEntityContactInput,
@@ -78,14 +78,11 @@ async def start_entity_contact_change(
     info: Info, input: StartEntityContactChangeInput
 ) -> StartEntityContactChangeResult:
     c = ctx(info)
-    principal = await principal_or_error(info, kind=SubjectKind.ENTITY)
-    if not isinstance(principal, Principal):
-        return principal
 
-    async def call() -> EntityContactChangeStarted:
+    async def call(principal: Principal) -> EntityContactChangeStarted:
         return _started(await EntityChanges(c.rt).verify_by_password(principal, input.password, c.client))
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.ENTITY)
 
 
 async def verify_entity_elements(info: Info, input: VerifyEntityElementsInput) -> VerifyEntityElementsResult:
@@ -122,11 +119,8 @@ async def change_entity_legal_information(
     info: Info, input: ChangeEntityLegalInformationInput
 ) -> ChangeEntityLegalInformationResult:
     c = ctx(info)
-    principal = await principal_or_error(info, kind=SubjectKind.ENTITY)
-    if not isinstance(principal, Principal):
-        return principal
 
-    async def call() -> EntityLegalInformationChanged:
+    async def call(principal: Principal) -> EntityLegalInformationChanged:
         form = LegalInformation(
             entity_type=input.entity_type,
             entity_name=input.entity_name,
@@ -137,7 +131,7 @@ async def change_entity_legal_information(
         entity = await EntityChanges(c.rt).change_legal_information(principal, form, c.client)
         return EntityLegalInformationChanged(account=EntityAccount.of(entity_view(c.rt, entity)))
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.ENTITY)
 
 
 async def start_entity_appeal(info: Info, input: StartEntityAppealInput) -> StartEntityAppealResult:

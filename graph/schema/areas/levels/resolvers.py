@@ -10,7 +10,7 @@ from typing import Annotated
 
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.resolvers.common import as_caller, ctx
 from graph.schema.areas.levels.inputs import VerifyBankCardInput
 from graph.schema.areas.levels.types import BankCheckResult
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, RateLimited, result_union
@@ -39,12 +39,10 @@ def _result(verification: Verification) -> BankCheckResult:
 
 
 async def verify_bank_card(info: Info, input: VerifyBankCardInput) -> VerifyBankCardResult:
-    c, principal = ctx(info), await principal_or_error(info, kind=SubjectKind.PERSON)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> BankCheckResult:
+    async def call(principal: Principal) -> BankCheckResult:
         verification = await Levels(c.rt).verify_bank_card(principal, input.card_number, input.reserved_phone, c.client)
         return _result(verification)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)

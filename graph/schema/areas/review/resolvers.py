@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from graph.permissions import require_staff
-from graph.resolvers.common import auth_error, ctx, guarded
+from graph.resolvers.common import as_caller, ctx
 from graph.schema.areas.review.inputs import DecideReviewCaseInput
 from graph.schema.areas.review.types import (
     CaseKind,
@@ -22,6 +22,7 @@ from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_
 from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.shared.pagination import encode_cursor
+from uidp.services.shared.principal import Principal
 from uidp.services.staff.case_decisions import CaseDecisions
 from uidp.services.staff.review import ReviewCases
 
@@ -75,15 +76,11 @@ async def review_case(info: Info, id: strawberry.ID) -> ReviewCase | None:
 
 async def decide_review_case(info: Info, input: DecideReviewCaseInput) -> DecideReviewCaseResult:
     c = ctx(info)
-    try:
-        principal = await require_staff(info)
-    except DomainError as error:
-        return auth_error(error)
 
-    async def call() -> ReviewCaseDecided:
+    async def call(principal: Principal) -> ReviewCaseDecided:
         case = await CaseDecisions(c.rt).decide(
             principal, _case_id(input.case_id), approve=input.approve, reason=input.reason, client=c.client
         )
         return ReviewCaseDecided(case=ReviewCase(model=case, now=c.rt.clock.now()))
 
-    return await guarded(info, call)
+    return await as_caller(info, call, require_staff)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from graph.permissions import require_staff
-from graph.resolvers.common import auth_error, ctx, guarded
+from graph.resolvers.common import as_caller, ctx, guarded
 from graph.resolvers.sessions import _success
 from graph.schema.areas.staff.inputs import (
     AuditEventFilter,
@@ -82,15 +81,6 @@ class AuditEventConnection:
     page_info: PageInfo
 
 
-async def _as_staff(info: Info, work: Callable[[Principal], Awaitable[T]]) -> Any:
-    """Check the caller against graph.permissions, then run ``work``; failures become union members."""
-    try:
-        principal = await require_staff(info)
-    except DomainError as error:
-        return auth_error(error)
-    return await guarded(info, lambda: work(principal))
-
-
 def _item(model: ServiceItemModel) -> ServiceItem:
     return ServiceItem(code=model.code, name=model.name, delegable=model.delegable, active=model.active)
 
@@ -122,7 +112,7 @@ async def upsert_service_item(info: Info, input: UpsertServiceItemInput) -> Upse
         )
         return ServiceItemSaved(item=_item(item))
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def retire_service_item(info: Info, input: RetireServiceItemInput) -> RetireServiceItemResult:
@@ -133,7 +123,7 @@ async def retire_service_item(info: Info, input: RetireServiceItemInput) -> Reti
             item=_item(await StaffOps(c.rt).retire_service_item(actor, c.client, code=input.code))
         )
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def unlock_account(info: Info, input: UnlockAccountInput) -> UnlockAccountResult:
@@ -144,7 +134,7 @@ async def unlock_account(info: Info, input: UnlockAccountInput) -> UnlockAccount
         await StaffOps(c.rt).unlock_account(actor, c.client, person_id)
         return AccountUnlocked(person_id=strawberry.ID(str(person_id)))
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def end_person_sessions(info: Info, input: EndPersonSessionsInput) -> EndPersonSessionsResult:
@@ -155,7 +145,7 @@ async def end_person_sessions(info: Info, input: EndPersonSessionsInput) -> EndP
         count = await StaffOps(c.rt).end_person_sessions(actor, c.client, person_id)
         return PersonSessionsEnded(person_id=strawberry.ID(str(person_id)), count=count)
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def import_persons(info: Info, input: ImportPersonsInput) -> ImportPersonsResult:
@@ -166,7 +156,7 @@ async def import_persons(info: Info, input: ImportPersonsInput) -> ImportPersons
         errors = [ImportRowError(line=line, field=field, message=message) for line, field, message in report.errors]
         return PersonsImported(created=report.created, errors=errors)
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def create_staff(info: Info, input: CreateStaffInput) -> CreateStaffResult:
@@ -185,7 +175,7 @@ async def create_staff(info: Info, input: CreateStaffInput) -> CreateStaffResult
         )
         return StaffCreated(staff=member, setup_code=setup.code, setup_code_expires_at=setup.expires_at)
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def issue_staff_setup_code(info: Info, input: IssueStaffSetupCodeInput) -> IssueStaffSetupCodeResult:
@@ -200,7 +190,7 @@ async def issue_staff_setup_code(info: Info, input: IssueStaffSetupCodeInput) ->
             needs_current_password=setup.purpose == TOTP_RESET,
         )
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiTokenResult:
@@ -220,7 +210,7 @@ async def create_api_token(info: Info, input: CreateApiTokenInput) -> CreateApiT
         )
         return ApiTokenCreated(token=issued.token, api_token=_token(issued.record, username))
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def revoke_api_token(info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenResult:
@@ -235,7 +225,7 @@ async def revoke_api_token(info: Info, input: RevokeApiTokenInput) -> RevokeApiT
         staff = await StaffService(c.rt).get(record.staff_id)
         return ApiTokenRevoked(api_token=_token(record, staff.username if staff else ""))
 
-    return await _as_staff(info, work)
+    return await as_caller(info, work, require_staff)
 
 
 async def api_tokens(info: Info, staff_username: str | None = None) -> list[ApiTokenInfo]:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.resolvers.common import as_caller, ctx, require_principal
 from graph.schema.areas.user_consents.inputs import RevokeConsentInput
 from graph.schema.areas.user_consents.types import (
     ConnectedSystemConsent,
@@ -17,7 +17,7 @@ from graph.schema.areas.user_consents.types import (
 from graph.schema.errors import FieldError, Forbidden, NotAuthenticated, result_union
 from graph.schema.pagination import After, Before, First, Last, connection
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.errors import ErrorCode
+from uidp.domain.errors import DomainError, ErrorCode
 from uidp.services.oidc.consents import Consents
 from uidp.services.shared.pagination import Window, encode_cursor
 from uidp.services.shared.principal import Principal
@@ -30,24 +30,18 @@ RevokeConsentResult = Annotated[
 ]
 
 
-async def _owner(info: Info) -> Principal | NotAuthenticated | Forbidden:
+async def _owner(info: Info) -> Principal:
     """A person's or an entity's own session (no staff, no API token, no proxy session)."""
-    principal = await principal_or_error(info)
-    if isinstance(principal, Principal) and (
-        principal.kind not in (SubjectKind.PERSON, SubjectKind.ENTITY) or principal.via_token
-    ):
-        return Forbidden(code=ErrorCode.FORBIDDEN, message="无权执行此操作", field=None)
+    principal = await require_principal(info)
+    if principal.kind not in (SubjectKind.PERSON, SubjectKind.ENTITY) or principal.via_token:
+        raise DomainError(ErrorCode.FORBIDDEN, "无权执行此操作")
     return principal
 
 
 async def my_consents(
     info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
 ) -> MyConsentsResult:
-    principal = await _owner(info)
-    if not isinstance(principal, Principal):
-        return principal
-
-    async def call() -> ConnectedSystemConsentConnection:
+    async def call(principal: Principal) -> ConnectedSystemConsentConnection:
         window = Window(first=first, after=after, last=last, before=before)
         views, page = await Consents(ctx(info).rt).page(principal, window)
         return connection(
@@ -59,16 +53,14 @@ async def my_consents(
             views,
         )
 
-    return await guarded(info, call)
+    return await as_caller(info, call, _owner)
 
 
 async def revoke_consent(info: Info, input: RevokeConsentInput) -> RevokeConsentResult:
-    c, principal = ctx(info), await _owner(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> ConsentRevoked:
+    async def call(principal: Principal) -> ConsentRevoked:
         revoked = await Consents(c.rt).revoke(principal, str(input.consent_id), c.client)
         return ConsentRevoked(consent_id=input.consent_id, authorizations_revoked=revoked)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, _owner)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from strawberry.types import Info
 
-from graph.resolvers.common import ctx, guarded, principal_or_error
+from graph.resolvers.common import as_caller, ctx
 from graph.schema.areas.user_space.inputs import (
     AcknowledgeNoticeInput,
     ChangePasswordInput,
@@ -57,42 +57,32 @@ UnbindLoginResult = Annotated[
 ]
 
 
-async def as_person(info: Info) -> Principal | NotAuthenticated | Forbidden:
-    return await principal_or_error(info, kind=SubjectKind.PERSON)
-
-
 async def change_password(info: Info, input: ChangePasswordInput) -> ChangePasswordResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> PasswordChanged:
+    async def call(principal: Principal) -> PasswordChanged:
         ended = await UserSpace(c.rt).change_password(
             principal, input.current_password, input.new_password, input.new_password_confirmation, c.client
         )
         return PasswordChanged(sessions_ended=ended)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)
 
 
 async def send_my_phone_code(info: Info, input: SendMyPhoneCodeInput) -> SendMyPhoneCodeResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> SmsCodeSent:
+    async def call(principal: Principal) -> SmsCodeSent:
         masked, sent = await UserSpace(c.rt).send_own_phone_code(principal, input.purpose, c.client)
         return SmsCodeSent(masked_phone=masked, expires_at=sent.expires_at, resend_after=sent.resend_after)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)
 
 
 async def change_phone(info: Info, input: ChangePhoneInput) -> ChangePhoneResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> PhoneChanged:
+    async def call(principal: Principal) -> PhoneChanged:
         person = await UserSpace(c.rt).change_phone(
             principal,
             input.old_phone_code,
@@ -103,42 +93,36 @@ async def change_phone(info: Info, input: ChangePhoneInput) -> ChangePhoneResult
         )
         return PhoneChanged(account=PersonAccount.of(PersonViews(c.rt).view(person)))
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)
 
 
 async def end_session(info: Info, input: EndSessionInput) -> EndSessionResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> SessionEnded:
+    async def call(principal: Principal) -> SessionEnded:
         was_current = await UserSpace(c.rt).end_session(principal, str(input.session_id), c.client)
         if was_current:
             clear_session_cookie(c.response, c.rt.settings)
         return SessionEnded(session_id=input.session_id, was_current=was_current)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)
 
 
 async def unbind_login(info: Info, input: UnbindLoginInput) -> UnbindLoginResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> LoginUnbound:
+    async def call(principal: Principal) -> LoginUnbound:
         await UserSpace(c.rt).unbind(principal, input.provider, c.client)
         return LoginUnbound(provider=input.provider)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)
 
 
 async def acknowledge_notice(info: Info, input: AcknowledgeNoticeInput) -> AcknowledgeNoticeResult:
-    c, principal = ctx(info), await as_person(info)
-    if not isinstance(principal, Principal):
-        return principal
+    c = ctx(info)
 
-    async def call() -> NoticeAcknowledged:
+    async def call(principal: Principal) -> NoticeAcknowledged:
         await Notices(c.rt).acknowledge(principal, str(input.notice_id), c.client)
         return NoticeAcknowledged(notice_id=input.notice_id)
 
-    return await guarded(info, call)
+    return await as_caller(info, call, kind=SubjectKind.PERSON)
