@@ -7,7 +7,6 @@ an entity to its own session with every identifying value masked.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
 
@@ -18,6 +17,7 @@ from uidp.domain.masking import mask_credit_code, mask_name, mask_phone
 from uidp.models.entity import Entity, EntityType
 from uidp.runtime import Runtime
 from uidp.services.shared.pii import Pii
+from uidp.services.shared.row_views import RowViews
 
 ENTITY_TYPE_LABELS: dict[EntityType, str] = {
     EntityType.ENTERPRISE: "企业法人",
@@ -112,17 +112,5 @@ class EntityView:
         return mask_phone(self._pii.open(CONTACT_PHONE, self._entity.id, self._entity.contact_phone_enc))
 
 
-class EntityViews:
-    def __init__(self, rt: Runtime) -> None:
-        self.pii = Pii(rt)
-
-    def view(self, entity: Entity) -> EntityView:
-        return EntityView(entity, self.pii)
-
-    async def get(self, entity_id: uuid.UUID) -> EntityView | None:
-        entity = await Entity.get_or_none(id=entity_id)
-        return self.view(entity) if entity else None
-
-    async def many(self, entity_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, EntityView]:
-        """The views of these entities (absent ids are left out), in one query (DataLoaders)."""
-        return {entity.id: self.view(entity) for entity in await Entity.filter(id__in=list(set(entity_ids)))}
+class EntityViews(RowViews[Entity, EntityView]):
+    model, make = Entity, EntityView

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cached_property
 
@@ -11,8 +10,8 @@ from uidp.domain.certificates import CertificateType, ValidityPeriod, certificat
 from uidp.domain.levels import AssuranceLevel
 from uidp.domain.masking import mask_id_number, mask_name, mask_phone
 from uidp.models.person import Person
-from uidp.runtime import Runtime
 from uidp.services.shared.pii import Pii
+from uidp.services.shared.row_views import RowViews
 
 
 class PersonView:
@@ -53,17 +52,5 @@ class PersonView:
         return None
 
 
-class PersonViews:
-    def __init__(self, rt: Runtime) -> None:
-        self.pii = Pii(rt)
-
-    def view(self, person: Person) -> PersonView:
-        return PersonView(person, self.pii)
-
-    async def get(self, person_id: uuid.UUID) -> PersonView | None:
-        person = await Person.get_or_none(id=person_id)
-        return self.view(person) if person else None
-
-    async def many(self, person_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, PersonView]:
-        """The views of these persons (absent ids are left out), in one query (DataLoaders)."""
-        return {person.id: self.view(person) for person in await Person.filter(id__in=list(set(person_ids)))}
+class PersonViews(RowViews[Person, PersonView]):
+    model, make = Person, PersonView
