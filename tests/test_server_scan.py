@@ -6,6 +6,7 @@ callback reached the worker that does not hold the subscription (read from /proc
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
@@ -166,3 +167,65 @@ async def test_the_subscriber_hears_expired_when_the_life_runs_out(one_worker):
         assert expired["payload"]["data"]["loginTicket"]["status"] == "EXPIRED"
         assert 8 < time.monotonic() - started < 12
         assert await next_message(ws) == {"id": "1", "type": "complete"}
+
+
+@pytest.fixture
+def two_plain_workers(rt, settings) -> Iterator[str]:
+    """Two workers of the dev profile, whose 鄂汇办 channel trusts the sandbox partner's key."""
+    if not settings.store_url.startswith("redis"):
+        pytest.skip("two workers share tickets through Redis; the embedded store is one process")
+    yield from serve_uidp(settings, workers=2)
+
+
+async def test_ehuibans_signed_confirmation_on_the_other_worker_logs_the_page_in(two_plain_workers, rt, settings):
+    """Item 2 with a real channel: the 鄂汇办 partner's signed callbacks (signed as ``uidp sandbox scan`` signs
+    them) land on the worker that does not hold the page's subscription; the page sees CONFIRMED within a
+    second and redeems the ticket for the person's session."""
+    from plugins.sandbox.scan import signed_steps
+    from tests.plugins.ca_factory import make_person
+    from tests.plugins.elicense.conftest import REPRESENTATIVE
+
+    await make_person(rt, number=REPRESENTATIVE)
+    base_url = two_plain_workers
+    workers = children(SERVERS[base_url])
+    start = """mutation { startLogin(input: {method: "ehuiban"}) { __typename
+      ... on LoginScanTicket { ticket secret } ... on Error { code } } }"""
+    redeem = """mutation($i: RedeemLoginTicketInput!) { redeemLoginTicket(input: $i) { __typename
+      ... on LoginSuccess { viewer { __typename } } ... on Error { code } } }"""
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=10) as page,
+        connect(ws_url(base_url), subprotocols=["graphql-transport-ws"], origin=ALLOWED_ORIGIN) as ws,
+    ):
+        assert await init(ws) == {"type": "connection_ack"}
+        holder = worker_holding(ws.local_address[1], workers)
+        assert holder in workers, (holder, workers)
+        for round_ in range(30):
+            sid = str(round_)
+            ticket = await gql(page, start, {})
+            assert ticket["__typename"] == "LoginScanTicket", ticket
+            mine = {"id": ticket["ticket"], "secret": ticket["secret"]}
+            await ws.send(json.dumps({"id": sid, "type": "subscribe", "payload": {"query": WATCH, "variables": mine}}))
+            assert (await status_of(ws, sid))["status"] == "PENDING"
+            async with httpx.AsyncClient(base_url=base_url, timeout=10) as partner:
+                opened = await partner.get("/health")  # the partner's keep-alive connection, used for both calls
+                partner_port = opened.extensions["network_stream"].get_extra_info("client_addr")[1]
+                answering = worker_holding(partner_port, workers)
+                if answering == holder:
+                    await ws.send(json.dumps({"id": sid, "type": "complete"}))
+                    continue
+                assert answering in workers
+                args = argparse.Namespace(
+                    channel="ehuiban", ticket=ticket["ticket"], id_number=REPRESENTATIVE, reject=False,
+                    name="张三", user_id=None, credit_code=None, role="legal_representative",
+                )  # fmt: skip
+                path, (scanned, confirmed) = signed_steps(settings, args)  # 张三: make_person's name
+                assert (await partner.post(path, json=scanned)).status_code == 200
+                assert (await status_of(ws, sid))["status"] == "SCANNED"
+                sent = time.monotonic()
+                assert (await partner.post(path, json=confirmed)).status_code == 200
+                assert (await status_of(ws, sid))["status"] == "CONFIRMED"
+                assert time.monotonic() - sent < 1.0
+            redeemed = await gql(page, redeem, {"i": mine})
+            assert redeemed == {"__typename": "LoginSuccess", "viewer": {"__typename": "PersonAccount"}}
+            return
+        pytest.fail(f"thirty partner connections all reached the subscriber's worker {holder}")

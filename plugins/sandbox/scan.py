@@ -22,6 +22,7 @@ from uidp.plugin_api import (
     DomainError,
     PartnerSettings,
     ScanEvent,
+    Settings,
     registered_name,
     sandbox_partner,
 )
@@ -41,42 +42,52 @@ def confirmation(args: argparse.Namespace, name: str) -> dict[str, str]:
     return fields
 
 
-def run_scan(cli: CommandLine, args: argparse.Namespace) -> None:
-    settings = cli.settings()
-    if settings.is_production:
-        sys.exit("uidp sandbox scan is for the dev profile only")
+def signed_steps(settings: Settings, args: argparse.Namespace) -> tuple[str, list[dict[str, str]]]:
+    """The channel's callback path and its signed messages: ``scanned``, then ``confirmed`` or ``rejected``.
+
+    Each message carries the time and a fresh nonce of now, as the partner's backend sends them."""
     partner = PartnerSettings.from_env(args.channel, settings, default_qr_url="https://sandbox.invalid/scan")
     if partner is None or not partner.sandbox:
         sys.exit(f"uidp sandbox scan: {args.channel} trusts a real partner's key; the sandbox cannot sign for it")
-    algorithm = partner.sandbox_algorithm()
-    signer = sandbox_partner(settings.data_dir, args.channel, algorithm)
+    signer = sandbox_partner(settings.data_dir, args.channel, partner.sandbox_algorithm())
     try:
         name = args.name or registered_name(settings, args.id_number)
     except DomainError as error:
         sys.exit(f"uidp sandbox scan: --as: {error.message}")
     if not args.reject and not name:
         sys.exit("uidp sandbox scan: no person is registered with that ID number (give --name to send one anyway)")
-    url = args.url.rstrip("/") + partner.callback_path
     steps = [(ScanEvent.SCANNED, {}), (ScanEvent.REJECTED, {})] if args.reject else [
         (ScanEvent.SCANNED, {}),
         (ScanEvent.CONFIRMED, confirmation(args, name or "")),
     ]  # fmt: skip
+    messages = []
+    for event, extra in steps:
+        fields = {
+            "partner_id": signer.partner_id,
+            "timestamp": str(int(time.time())),
+            "nonce": secrets.token_urlsafe(18),
+            "ticket": args.ticket,
+            "event": event.value,
+            **extra,
+        }
+        fields["sign"] = signer.sign(fields)
+        messages.append(fields)
+    return partner.callback_path, messages
+
+
+def run_scan(cli: CommandLine, args: argparse.Namespace) -> None:
+    settings = cli.settings()
+    if settings.is_production:
+        sys.exit("uidp sandbox scan is for the dev profile only")
+    path, messages = signed_steps(settings, args)
+    url = args.url.rstrip("/") + path
     with httpx.Client(timeout=10) as http:
-        for event, extra in steps:
-            fields = {
-                "partner_id": signer.partner_id,
-                "timestamp": str(int(time.time())),
-                "nonce": secrets.token_urlsafe(18),
-                "ticket": args.ticket,
-                "event": event.value,
-                **extra,
-            }
-            fields["sign"] = signer.sign(fields)
+        for fields in messages:
             try:
                 response = http.post(url, json=fields)
             except httpx.HTTPError as error:
                 sys.exit(f"uidp sandbox scan: {url}: {error}")
-            print(f"{event.value}: {response.status_code} {json.dumps(response.json(), ensure_ascii=False)}")
+            print(f"{fields['event']}: {response.status_code} {json.dumps(response.json(), ensure_ascii=False)}")
             if response.status_code != 200:
                 sys.exit(1)
 

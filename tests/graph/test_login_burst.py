@@ -63,8 +63,12 @@ async def test_burst_without_captcha_checks_at_most_the_captcha_threshold(api, p
     assert all(r["__typename"] == "LoginFailed" for r in results)
     codes = sorted({r["code"] for r in results})
     assert codes == ["CAPTCHA_REQUIRED", "INVALID_CREDENTIALS"]
-    failed = await AuditEvent.filter(event_type="login.failed").count()
-    assert failed == len(checks)  # captcha refusals check nothing and count nothing
+    failed = [event.details["reason"] for event in await AuditEvent.filter(event_type="login.failed")]
+    # Captcha refusals check nothing and record nothing. Under concurrency a request may also find the account
+    # needing a captcha its own identifier does not show yet: it answers like a wrong password after the time of
+    # a check, recorded as "captcha_needed", and checks no password either.
+    assert failed.count("password") == len(checks)
+    assert set(failed) <= {"password", "captcha_needed"}, failed
 
 
 async def test_burst_with_captchas_checks_at_most_the_lock_threshold(api, person, rt, checks):

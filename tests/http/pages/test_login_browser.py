@@ -130,3 +130,39 @@ async def sandbox_scan(settings: Any, *args: str) -> Any:
     command = [sys.executable, "-m", "uidp.cli", "sandbox", "scan", *args]
     with anyio.fail_after(60):
         return await anyio.run_process(command, env=env, check=False)
+
+
+async def test_the_licence_code_renews_itself_every_minute(live_url, chromium, rt, settings):
+    """E6 ("每分钟自动更新"): the page asks for a fresh ticket when the last one's refreshSeconds run out, with no
+    click, and the renewed code logs the entity in. The page's clock is Playwright's, run on by a minute."""
+    from tests.plugins.ca_factory import make_entity, make_person
+    from tests.plugins.elicense.conftest import REPRESENTATIVE
+    from uidp.plugin_api import make_credit_code
+
+    code = make_credit_code("91", "420100", "MA4K0000")
+    entity = await make_entity(rt, code)
+    entity.representative_id = (await make_person(rt, number=REPRESENTATIVE)).id
+    await entity.save()
+    page = await open_page(chromium)
+    await page.clock.install()
+    await page.goto(f"{live_url}/login?method=elicense&return_to=/login/done")
+    await page.locator("#qr-image").wait_for(state="visible")
+    first = await page.get_attribute("#start-panel", "data-ticket")
+    first_image = await page.get_attribute("#qr-image", "src")
+    assert first and first_image
+    await page.clock.run_for(59_000)
+    assert await page.get_attribute("#start-panel", "data-ticket") == first  # not before the minute is up
+    await page.clock.run_for(2_000)
+    await page.wait_for_function(
+        "first => document.getElementById('start-panel').getAttribute('data-ticket') !== first", arg=first
+    )
+    renewed = await page.get_attribute("#start-panel", "data-ticket")
+    assert renewed and renewed != first
+    assert await page.get_attribute("#qr-image", "src") != first_image
+    assert await page.is_visible("#qr-image") and not await page.is_visible("#qr-refresh")
+    done = await sandbox_scan(settings, renewed, "--channel", "elicense", "--as", REPRESENTATIVE, "--url", live_url,
+                              "--credit-code", code, "--role", "legal_representative")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    await page.clock.run_for(2_000)  # the poll that sees CONFIRMED
+    await signed_in(page)
+    assert not page.log.problems(), page.log.problems()
