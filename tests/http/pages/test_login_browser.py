@@ -166,3 +166,21 @@ async def test_the_licence_code_renews_itself_every_minute(live_url, chromium, r
     await page.clock.run_for(2_000)  # the poll that sees CONFIRMED
     await signed_in(page)
     assert not page.log.problems(), page.log.problems()
+
+
+async def test_a_scan_by_someone_without_an_account_here_offers_the_binding_panel(live_url, chromium, settings):
+    """鄂汇办 verified a person no account here has: the page offers to bind (or register) instead of a dead end."""
+    page = await open_page(chromium)
+    await page.goto(f"{live_url}/login?method=ehuiban&return_to=/login/done")
+    await page.locator("#qr-image").wait_for(state="visible")
+    ticket = await page.get_attribute("#start-panel", "data-ticket")
+    stranger = resident_id(seq="135")
+    done = await sandbox_scan(settings, ticket, "--channel", "ehuiban", "--as", stranger, "--name", "王五",
+                              "--url", live_url)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    await page.locator("#binding-panel").wait_for(state="visible")
+    assert await page.inner_text("#qr-status") == "身份已验证，请绑定平台账号"
+    assert "鄂汇办账号尚未绑定本平台账号" in await page.inner_text("#binding-intro")
+    assert await page.is_visible("#binding-tab-sms") and await page.is_hidden("#qr-image")
+    await screenshot(page, "login-scan-binding")
+    assert not page.log.problems(), page.log.problems()

@@ -1,6 +1,6 @@
 // The login page's channels with a first step (issue 12, item 5): a scan channel's QR code and its live
 // status, or a partner's redirect (Alipay). Same-origin GraphQL only: startLogin, loginTicket (polled),
-// redeemLoginTicket. No inline script: the page passes what this needs in data- attributes.
+// redeemLoginTicket (and the binding panel, binding.js, when the partner account is unbound). No inline script: the page passes what this needs in data- attributes.
 (function () {
   "use strict";
   var panel = document.getElementById("start-panel");
@@ -12,6 +12,7 @@
   var status = document.getElementById("qr-status");
   var redirect = document.getElementById("start-redirect");
   var refresh = document.getElementById("qr-refresh");
+  var gql = window.uidpGraphql;
   var POLL_MS = 2000;
   var timer = null;
   var generation = 0;
@@ -22,7 +23,7 @@
   var POLL = "query($id: String!, $s: String!) { loginTicket(id: $id, secret: $s) { __typename " +
     "... on LoginTicketState { status } ... on Error { code message } } }";
   var REDEEM = "mutation($id: String!, $s: String!) { redeemLoginTicket(input: {id: $id, secret: $s}) { " +
-    "__typename ... on Error { code message } } }";
+    "__typename ... on BindingRequired { ticket accountKind providerLabel } ... on Error { code message } } }";
   var TEXT = {
     PENDING: "请使用" + label.replace(/扫码登录$/, "") + "扫描二维码",
     SCANNED: "已扫码，请在手机上确认登录",
@@ -33,19 +34,6 @@
   };
 
   function say(text) { status.textContent = text; }
-
-  function gql(query, variables) {
-    return fetch("/graphql", {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "content-type": "application/json", "accept": "application/json" },
-      body: JSON.stringify({ query: query, variables: variables })
-    }).then(function (response) { return response.json(); }).then(function (body) {
-      if (body.errors || !body.data) { throw new Error("graphql"); }
-      var key = Object.keys(body.data)[0];
-      return body.data[key];
-    });
-  }
 
   function stop() {
     if (timer !== null) { clearTimeout(timer); timer = null; }
@@ -63,7 +51,9 @@
       if (result.__typename === "LoginSuccess") {
         window.location.assign(returnTo);
       } else if (result.__typename === "BindingRequired") {
-        offerRefresh("该" + label.replace(/扫码登录$/, "") + "账号尚未绑定本平台账号，请先使用密码登录后在用户空间绑定");
+        image.hidden = true;
+        say("身份已验证，请绑定平台账号");
+        window.uidpBinding.offer(result, function () { window.location.assign(returnTo); });
       } else {
         offerRefresh(result.message || "登录未成功，请刷新二维码重试");
       }

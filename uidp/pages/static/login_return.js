@@ -1,13 +1,14 @@
 // The page a partner's redirect login comes back to (Alipay: set UIDP_ALIPAY_RETURN_URL=/login/return). The
 // partner's values arrive in the fragment (never in a log or a Referer); completeLogin finishes the login, then
-// the browser goes where the login page said (kept in sessionStorage by login.js), if that is a path of ours.
+// the browser goes where the login page said (an unbound partner account first binds, binding.js) (kept in sessionStorage by login.js), if that is a path of ours.
 (function () {
   "use strict";
   var panel = document.getElementById("return-panel");
   var status = document.getElementById("return-status");
   var again = document.getElementById("return-again");
   var COMPLETE = "mutation($m: String!, $s: String, $p: [LoginParamInput!]!) { " +
-    "completeLogin(input: {method: $m, state: $s, params: $p}) { __typename ... on Error { code message } } }";
+    "completeLogin(input: {method: $m, state: $s, params: $p}) { __typename " +
+    "... on BindingRequired { ticket accountKind providerLabel } ... on Error { code message } } }";
   var values = {};
   window.location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
     var at = pair.indexOf("=");
@@ -25,17 +26,14 @@
   }
 
   if (!values.method || !values.state || !values.auth_code) { fail("第三方登录未完成，请返回登录页重试"); return; }
-  fetch("/graphql", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "content-type": "application/json", "accept": "application/json" },
-    body: JSON.stringify({ query: COMPLETE, variables: {
-      m: values.method, s: values.state, p: [{ name: "auth_code", value: values.auth_code }] } })
-  }).then(function (response) { return response.json(); }).then(function (body) {
-    var result = body.data && body.data.completeLogin;
-    if (result && result.__typename === "LoginSuccess") { window.location.assign(target()); return; }
+  var next = target();
+  window.uidpGraphql(COMPLETE, {
+    m: values.method, s: values.state, p: [{ name: "auth_code", value: values.auth_code }]
+  }).then(function (result) {
+    if (result && result.__typename === "LoginSuccess") { window.location.assign(next); return; }
     if (result && result.__typename === "BindingRequired") {
-      fail("该第三方账号尚未绑定本平台账号，请先使用密码登录后在用户空间绑定");
+      status.textContent = "身份已验证，请绑定平台账号";
+      window.uidpBinding.offer(result, function () { window.location.assign(next); });
       return;
     }
     fail((result && result.message) || "登录未成功，请返回登录页重试");
