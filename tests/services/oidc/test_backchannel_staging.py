@@ -18,7 +18,8 @@ from uidp.models.oidc_delivery import OidcDelivery
 from uidp.models.review import CaseKind
 from uidp.models.session import Session
 from uidp.services.auth.login import LoginService
-from uidp.services.oidc.deliveries import LOCK, OutboxWorker
+from uidp.services.oidc import deliveries
+from uidp.services.oidc.deliveries import LOCK, START_DELAY_SECONDS, OutboxWorker
 from uidp.services.oidc.outbox import wake
 from uidp.services.persons.cancellation import CancellationService
 from uidp.services.persons.user_space import UserSpace
@@ -189,7 +190,7 @@ async def test_the_worker_hears_a_session_end_at_once_and_looks_at_everything_wh
     await authorize(rt, rp, before)
     # Ended while no worker ran (written directly: nobody announced it): the first pass finds it.
     await Session.filter(id=before.session_id).update(revoked_at=rt.clock.now(), revoked_reason="logout")
-    worker = asyncio.create_task(OutboxWorker(rt, poll_seconds=600).run())
+    worker = asyncio.create_task(OutboxWorker(rt, poll_seconds=600, start_delay_seconds=0).run())
     try:
         await until(lambda: OidcDelivery.all().count(), 1)
         after, _ = await log_in(rt)
@@ -226,12 +227,43 @@ async def until(probe, wanted=True, seconds: float = 5.0):
         await asyncio.sleep(0.05)
 
 
-async def test_the_worker_stops_at_once_when_the_app_stops_even_while_nudged(settings, clock):
+async def test_the_first_pass_waits_the_start_delay_and_then_takes_what_was_announced_meanwhile(rt):
+    """A starting worker waits before its first pass (on PostgreSQL a pass at once raced the tests' TRUNCATE into
+    "deadlock detected"); an end announced during the wait is not lost."""
+    person = await register_person(rt, CLIENT)
+    before, _ = await log_in(rt)
+    during, _ = await log_in(rt)
+    rp, _ = await clients(rt)
+    await authorize(rt, rp, before)
+    await authorize(rt, rp, during)
+    await Session.filter(id=before.session_id).update(revoked_at=rt.clock.now(), revoked_reason="logout")
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    worker = asyncio.create_task(OutboxWorker(rt, poll_seconds=600, start_delay_seconds=0.8).run())
+    try:
+        await asyncio.sleep(0.2)
+        await LoginService(rt).logout(during.session_id, (SubjectKind.PERSON, person.id), CLIENT)
+        await asyncio.sleep(0.3)
+        assert await OidcDelivery.all().count() == 0  # still waiting
+        await until(lambda: OidcDelivery.all().count(), 2)
+        assert loop.time() - started >= 0.8
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
+
+
+async def test_the_start_delay_defaults_to_a_second(rt):
+    assert OutboxWorker(rt).start_delay_seconds == START_DELAY_SECONDS == 1.0
+    assert OutboxWorker(rt, start_delay_seconds=0).start_delay_seconds == 0
+
+
+async def test_the_worker_stops_at_once_when_the_app_stops_even_while_nudged(settings, clock, monkeypatch):
     """stop_chores cancels the worker and waits for it: a cancellation arriving as a nudge wakes it must still
     end it (cpython gh-86296 made wait_for swallow such a one), or the app's shutdown would hang."""
     from uidp.app import create_app
     from uidp.services.auth.sessions import ANY_ENDED_CHANNEL
 
+    monkeypatch.setattr(deliveries, "START_DELAY_SECONDS", 0.0)  # the app's worker passes at once here
     async with asyncio.timeout(120):
         for round in range(10):
             application = create_app(settings, clock=clock)

@@ -28,6 +28,9 @@ log = logging.getLogger("uidp.oidc.outbox")
 LOCK = "oidc-outbox:lock"
 LOCK_SECONDS = 120  # longer than a pass can take; a crashed sender's lock lapses by itself
 POLL_SECONDS = 15.0  # the periodic pass, for ends nobody announced (a restart, a direct UPDATE)
+# A starting worker has nothing urgent: its first pass waits this long, so it does not race what runs at start
+# (on PostgreSQL the tests' TRUNCATE of every table and a pass's UPDATE abort one another as "deadlock detected").
+START_DELAY_SECONDS = 1.0
 
 
 @dataclass
@@ -52,9 +55,12 @@ def _subject_of(message: str) -> tuple[str, uuid.UUID] | None:
 class OutboxWorker:
     """Stages back-channel logouts and sends what the outbox owes, when woken and periodically."""
 
-    def __init__(self, rt: Runtime, poll_seconds: float | None = None) -> None:
+    def __init__(
+        self, rt: Runtime, poll_seconds: float | None = None, start_delay_seconds: float | None = None
+    ) -> None:
         self.rt = rt
         self.poll_seconds = poll_seconds if poll_seconds is not None else POLL_SECONDS
+        self.start_delay_seconds = start_delay_seconds if start_delay_seconds is not None else START_DELAY_SECONDS
 
     async def pass_once(self, subjects: set[tuple[str, uuid.UUID]] | None = None) -> PassReport:
         """Stage the logouts owed (for ``subjects`` only, when given) and send what is due, unless another worker
@@ -79,7 +85,8 @@ class OutboxWorker:
         return report
 
     async def run(self) -> None:
-        """Until cancelled: a full pass at start and every poll interval, a subject's pass when its session ends."""
+        """Until cancelled: a full pass shortly after start (``start_delay_seconds``) and every poll interval, a
+        subject's pass when its session ends. What is announced during the delay is heard and waits for it."""
         subjects: set[tuple[str, uuid.UUID]] = set()
         everything = True  # the first pass looks at everything: what a stopped worker left
         nudged = asyncio.Event()
@@ -97,6 +104,8 @@ class OutboxWorker:
         async with self.rt.store.subscribe(ANY_ENDED_CHANNEL) as ended, self.rt.store.subscribe(WAKE_CHANNEL) as wakes:
             listeners = [asyncio.create_task(listen(ended, False)), asyncio.create_task(listen(wakes, True))]
             try:
+                if self.start_delay_seconds > 0:
+                    await asyncio.sleep(self.start_delay_seconds)
                 while True:
                     _leave_if_cancelled()
                     nudged.clear()
