@@ -14,6 +14,9 @@ class ExternalBinding(Model):
     subject_kind = fields.CharField(max_length=16)
     subject_id = fields.UUIDField(db_index=True)
     display_enc = fields.TextField(null=True)  # e.g. the provider's masked nickname, encrypted
+    # The provider's subject id, sealed (rows from before 0012 get it at the owner's next partner login), so that
+    # `uidp keys rotate-blind-index` can recompute subject_index without waiting for that login (decision 365).
+    subject_enc = fields.TextField(null=True)
     created_at = fields.DatetimeField()
 
     class Meta:

@@ -17,7 +17,7 @@ from uidp.services.shared.blind_index_rotation import INDEXED_COLUMNS, MOVED_WHE
 ROOT = Path(__file__).resolve().parents[3] / "uidp"
 # Columns named like a blind index that hold no digest: the pending person id / "<entity>:<applicant>".
 NOT_DIGESTS = {("bank_check", "pending_key"), ("delegation_application", "pending_key")}
-INDEX_NAMES = {column.field for column in INDEXED_COLUMNS} | {name for _, name in MOVED_WHEN_SEEN}
+INDEX_NAMES = {column.field for column in INDEXED_COLUMNS} | {name for _, name, _ in MOVED_WHEN_SEEN}
 INDEX_NAMES.discard("pending_key")  # ReviewCases.open is its one reader and writer (both digests)
 FILTERS = {"filter", "exclude", "get", "get_or_none", "exists", "first"}
 # The holder of the very digest the unique constraint just refused (Bindings.bind): an exact value, not a lookup.
@@ -27,7 +27,7 @@ EXACT = {("services/auth/bindings.py", "subject_index")}
 @pytest.mark.anyio
 async def test_every_blind_index_column_is_rotated(rt):
     known = {(column.model._meta.db_table, column.field) for column in INDEXED_COLUMNS}
-    known |= {(model._meta.db_table, name) for model, name in MOVED_WHEN_SEEN}
+    known |= {(model._meta.db_table, name) for model, name, _ in MOVED_WHEN_SEEN}
     found = set()
     for model in (model for app in Tortoise.apps.values() for model in app.values()):
         for name, field in model._meta.fields_map.items():

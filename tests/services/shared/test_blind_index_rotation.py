@@ -183,15 +183,43 @@ def extra_plugins() -> list[Any]:
     return [PartnerPlugin()]
 
 
-async def test_a_partner_binding_moves_at_its_owners_next_login(api, rt, client, extra_plugins):
+async def test_a_partner_binding_moves_with_no_login_of_its_owner(api, rt, client, extra_plugins):
+    """Decision 365: the binding keeps the partner's subject sealed, so the chore recomputes its digest; after the
+    old key is dropped the owner, never seen during the rotation, still logs in through the partner."""
     from tests.graph.test_login_pipeline import bind, complete, partner_login, start
 
     plugin = extra_plugins[0]
-
     await _register_all(api)
     started = await start(client)
     needed = await complete(client, "partner", started["state"], code=plugin.authorize("partner", "partner-user-1"))
     assert (await bind(client, needed["ticket"], identifier=PHONES[0]))["__typename"] == "LoginSuccess"
+    row = await ExternalBinding.get()
+    assert row.subject_enc and "partner-user-1" not in row.subject_enc
+    old_digest = row.subject_index
+    dual, after = _moves(rt)["new-key"]
+    rt.blind = dual
+    report = await BlindIndexRotation(Pii(rt)).run()
+    assert report.moved["external_binding.subject_index"] == 1
+    assert report.waiting["external_binding.subject_index"] == 0
+    assert not any("partner login" in line for line in report.lines())
+    moved = (await ExternalBinding.get()).subject_index
+    assert moved != old_digest and moved == Pii(rt).digest("binding:partner", "partner-user-1")
+    rt.blind = after
+    assert (await partner_login(client, plugin, "partner-user-1"))["__typename"] == "LoginSuccess"
+    assert await ExternalBinding.all().count() == 1
+
+
+async def test_a_binding_from_before_its_subject_was_kept_moves_at_its_owners_next_login(
+    api, rt, client, extra_plugins
+):
+    from tests.graph.test_login_pipeline import bind, complete, partner_login, start
+
+    plugin = extra_plugins[0]
+    await _register_all(api)
+    started = await start(client)
+    needed = await complete(client, "partner", started["state"], code=plugin.authorize("partner", "partner-user-1"))
+    assert (await bind(client, needed["ticket"], identifier=PHONES[0]))["__typename"] == "LoginSuccess"
+    await ExternalBinding.all().update(subject_enc=None)  # as a row written before migration 0012
     old_digest = (await ExternalBinding.get()).subject_index
     dual, after = _moves(rt)["new-key"]
     rt.blind = dual
@@ -201,8 +229,10 @@ async def test_a_partner_binding_moves_at_its_owners_next_login(api, rt, client,
     assert (await ExternalBinding.get()).subject_index == old_digest  # no chore can recompute it
     again = await partner_login(client, plugin, "partner-user-1")
     assert again["__typename"] == "LoginSuccess", again
-    moved = (await ExternalBinding.get()).subject_index
-    assert moved != old_digest and moved == Pii(rt).digest("binding:partner", "partner-user-1")
+    row = await ExternalBinding.get()
+    assert row.subject_index != old_digest and row.subject_index == Pii(rt).digest("binding:partner", "partner-user-1")
+    assert row.subject_enc is not None  # sealed at that login: the next rotation needs no login
+    assert (await BlindIndexRotation(Pii(rt)).run()).waiting["external_binding.subject_index"] == 0
     rt.blind = after
     assert (await partner_login(client, plugin, "partner-user-1"))["__typename"] == "LoginSuccess"
     assert await ExternalBinding.all().count() == 1

@@ -40,6 +40,7 @@ from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.persons.user_space import BINDING_DISPLAY_COLUMN as DISPLAY_COLUMN
 from uidp.services.shared.pii import Pii
 
+SUBJECT_COLUMN = "binding.subject"  # ExternalBinding.subject_enc, sealed per row
 ACCOUNT_KINDS = tuple(SubjectKind)
 BINDABLE_KINDS = (SubjectKind.PERSON, SubjectKind.ENTITY)  # staff accounts are never bound to a partner's subject
 
@@ -91,6 +92,10 @@ class Bindings:
         self.rt = rt
         self.pii = Pii(rt)
 
+    def seal_subject(self, row_id: uuid.UUID, subject: str) -> str:
+        """The provider's subject id sealed for the binding row ``row_id`` (the rotation reads it back)."""
+        return self.pii.seal(SUBJECT_COLUMN, row_id, subject)
+
     def subject_index(self, provider: str, subject: str) -> str:
         """The blind index an ExternalBinding keeps instead of the provider's subject id."""
         return self.pii.digest(f"binding:{provider}", subject)
@@ -118,6 +123,9 @@ class Bindings:
         row = await ExternalBinding.get_or_none(provider=method.id, **lookup.on("subject_index"))
         if row is not None:
             await self._move_index(row, lookup)
+            if row.subject_enc is None:  # a row from before 0012: its subject is seen here, so keep it now
+                sealed = self.seal_subject(row.id, assertion.subject)
+                await ExternalBinding.filter(id=row.id, subject_enc__isnull=True).update(subject_enc=sealed)
             if row.subject_kind != assertion.subject_kind:
                 return None
             return Match(AccountRef(row.subject_kind, row.subject_id), "binding")
@@ -181,8 +189,10 @@ class Bindings:
         binding_id: uuid.UUID | None = None,
         subject_index: str | None = None,
         display_enc: str | None = None,
+        subject_enc: str | None = None,
     ) -> bool:
-        """Write the binding of ``provider``'s ``subject`` to ``account``; True if it was new.
+        """Write the binding of ``provider``'s ``subject`` to ``account``; True if it was new. A binding ticket
+        passes the subject already digested and sealed for ``binding_id`` (``subject_index``, ``subject_enc``).
 
         The database keeps (provider, subject) unique: of concurrent binds exactly one row is written. A
         subject already bound to another account answers ALREADY_EXISTS.
@@ -203,6 +213,7 @@ class Bindings:
                     subject_kind=account.kind,
                     subject_id=account.id,
                     display_enc=sealed,
+                    subject_enc=subject_enc if subject_enc is not None else self.seal_subject(row_id, subject),
                     created_at=self.rt.clock.now(),
                 )
         except IntegrityError:

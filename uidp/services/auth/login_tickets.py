@@ -37,7 +37,8 @@ class StartedLogin:
 class PendingBinding:
     """What a binding ticket stands for: a partner's subject (by its blind index) waiting for an account.
 
-    ``binding_id`` is the id the binding row will get, so ``display_enc`` is sealed for that row already.
+    ``binding_id`` is the id the binding row will get, so ``display_enc`` and ``subject_enc`` are sealed for that
+    row already.
     """
 
     method: str
@@ -46,6 +47,7 @@ class PendingBinding:
     binding_id: str
     display_enc: str | None = None
     claimed_index: Lookup | None = None  # login index of an ID number the partner named: the account must hold it
+    subject_enc: str | None = None  # the subject sealed for binding_id (Bindings.seal_subject)
 
 
 STATE_INVALID = "登录请求无效或已过期，请重新发起登录"
@@ -121,6 +123,7 @@ class BindingTickets:
             "binding_id": pending.binding_id,
             "display_enc": pending.display_enc,
             "claimed_index": list(pending.claimed_index.digests) if pending.claimed_index else None,
+            "subject_enc": pending.subject_enc,
         }
         issued = await self.tickets.issue(record, browser=browser)
         return issued.token, issued.expires_at
@@ -147,6 +150,7 @@ def _pending(record: dict[str, Any]) -> PendingBinding:
         record["binding_id"],
         record["display_enc"],
         _claimed(record["claimed_index"]),
+        record.get("subject_enc"),  # None in a ticket issued before 0012: the row gets it at the next login
     )
 
 

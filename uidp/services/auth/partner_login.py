@@ -220,6 +220,7 @@ class LoginFlows:
             subject_index=self.bindings.subject_index(method.id, assertion.subject),
             binding_id=str(binding_id),
             display_enc=pii.seal_optional(DISPLAY_COLUMN, binding_id, assertion.display or None),
+            subject_enc=self.bindings.seal_subject(binding_id, assertion.subject),
             claimed_index=pii.login_lookup(claimed) if (claimed := assertion.claims.get(CLAIM_ID_NUMBER)) else None,
         )
         ticket, expires_at = await BindingTickets(self.rt).issue(pending, browser)
@@ -316,6 +317,7 @@ class LoginFlows:
                 binding_id=uuid.UUID(pending.binding_id),
                 subject_index=pending.subject_index,
                 display_enc=pending.display_enc,
+                subject_enc=pending.subject_enc,
             )
         except DomainError:
             await self._proof_was_right(attempt)

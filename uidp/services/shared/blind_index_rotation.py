@@ -8,8 +8,9 @@ digest from the row's sealed plaintext, and rewrites the ones that differ, each 
 old digest (a concurrent write wins). A row always holds the old digest or the new one, and both are matched
 throughout, so no person stops being found. Nothing is checkpointed: a rerun recomputes and skips what is
 current, which is how an interrupted run resumes. Two rows whose values collide once moved (only possible if a
-worker without the old key wrote during the change-over) are named and kept, never merged. Partner bindings
-(whose subject only the partner's login shows) move at that login; the report counts what is left.
+worker without the old key wrote during the change-over) are named and kept, never merged. Partner bindings move
+from their sealed subject; the few written before it was kept (migration 0012) move at their owner's next
+partner login, and the report counts those.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from uidp.models.candidate import DelegationCandidate
 from uidp.models.entity import Entity
 from uidp.models.person import Person
 from uidp.models.review import CaseStatus, ReviewCase
+from uidp.services.auth.bindings import SUBJECT_COLUMN
 from uidp.services.delegation.candidates import name_index
 from uidp.services.entities import entities
 from uidp.services.shared.key_rotation import in_batches
@@ -67,6 +69,13 @@ def _contact_phone(pii: Pii, entity: Entity) -> str:
     return pii.phone_index(pii.open(entities.CONTACT_PHONE, entity.id, entity.contact_phone_enc))
 
 
+def _binding_subject(pii: Pii, binding: ExternalBinding) -> str | None:
+    """A partner binding's digest from its sealed subject; None (left to the owner's next login) without one."""
+    if binding.subject_enc is None:
+        return None
+    return pii.digest(f"binding:{binding.provider}", pii.open(SUBJECT_COLUMN, binding.id, binding.subject_enc))
+
+
 def _case_key(pii: Pii, case: ReviewCase) -> str | None:
     source = pending_source(pii, case) if case.status == CaseStatus.PENDING else None
     return pii.digest(f"case:{case.kind.value}", source) if source else None
@@ -102,9 +111,11 @@ INDEXED_COLUMNS: tuple[IndexedColumn, ...] = (
     IndexedColumn(Entity, "contact_phone_index", _each(_contact_phone)),
     IndexedColumn(DelegationCandidate, "name_index", _candidate_names),
     IndexedColumn(ReviewCase, "pending_key", _each(_case_key)),
+    IndexedColumn(ExternalBinding, "subject_index", _each(_binding_subject)),
 )
-#: Blind indexes of values no row keeps: they move when the value is seen again (``Bindings.resolve``).
-MOVED_WHEN_SEEN: tuple[tuple[type[Model], str], ...] = ((ExternalBinding, "subject_index"),)
+#: Blind indexes whose value a row may not keep yet (model, index column, sealed column): such a row moves when
+#: the value is seen again (``Bindings.resolve``, which also seals it then); the report counts them.
+MOVED_WHEN_SEEN: tuple[tuple[type[Model], str, str], ...] = ((ExternalBinding, "subject_index", "subject_enc"),)
 
 
 @dataclass
@@ -152,8 +163,8 @@ class BlindIndexRotation:
         report = BlindIndexReport(rotating=self.pii.blind.rotating)
         for column in INDEXED_COLUMNS:
             await self._column(report, column)
-        for model, name in MOVED_WHEN_SEEN:
-            report.waiting[f"{model._meta.db_table}.{name}"] = await model.all().count()
+        for model, name, sealed in MOVED_WHEN_SEEN:
+            report.waiting[f"{model._meta.db_table}.{name}"] = await model.filter(**{f"{sealed}__isnull": True}).count()
         return report
 
     async def _column(self, report: BlindIndexReport, column: IndexedColumn) -> None:

@@ -22,6 +22,7 @@ from uidp.models.person import Person
 from uidp.models.review import ReviewCase
 from uidp.models.staff import StaffEnrolment, StaffTotp
 from uidp.models.upload import Upload
+from uidp.services.auth.bindings import SUBJECT_COLUMN as BINDING_SUBJECT_COLUMN
 from uidp.services.auth.ca_binding import DN_COLUMN
 from uidp.services.entities import entities
 from uidp.services.oidc.keys import PRIVATE_COLUMN as SIGNING_KEY_COLUMN
@@ -57,6 +58,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(BankCheck, "card_number_enc", _named(CARD_COLUMN)),
     SealedColumn(CertificateBinding, "subject_dn_enc", _named(DN_COLUMN)),
     SealedColumn(ExternalBinding, "display_enc", _named(BINDING_DISPLAY_COLUMN)),
+    SealedColumn(ExternalBinding, "subject_enc", _named(BINDING_SUBJECT_COLUMN)),
     SealedColumn(StaffTotp, "secret_enc", _named(TOTP_COLUMN)),
     SealedColumn(StaffEnrolment, "secret_enc", _named(PENDING_COLUMN)),
     SealedColumn(ReviewCase, "notify_phone_enc", lambda case: f"case:{case.id}:phone"),
