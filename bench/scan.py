@@ -281,6 +281,7 @@ def main() -> int:
             "UIDP_ALLOWED_ORIGINS": ORIGIN,
             "UIDP_LOGIN_STARTS_PER_HOUR": "100000000",
             "UIDP_ANONYMOUS_MUTATIONS_PER_HOUR": "100000000",
+            "UIDP_WEBSOCKETS_PER_ADDRESS": "0",  # every simulated page is on 127.0.0.1
             "PYTHONPATH": str(REPO_DIR),
         }
         server: subprocess.Popen[bytes] | None = None

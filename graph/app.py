@@ -60,6 +60,7 @@ class UidpGraphQL(WebSocketMixin, RequestBodyMixin, MediaTypeMixin, GraphQL):
 
     def __init__(self, settings: Settings, schema: strawberry.Schema) -> None:
         self.origins = allowed_origins(settings.websocket_origins)
+        self.per_address = settings.websockets_per_address
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.ide_enabled else None,

@@ -9,6 +9,7 @@ cookies of ours, and the connection authenticates only with the token in ``conne
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -23,7 +24,10 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from graph.context import Context
 from uidp.domain.errors import DomainError
+from uidp.http.client import client_info
+from uidp.services.shared.leases import open_socket_slot
 
+log = logging.getLogger("uidp.websocket")
 ONLY_SUBSCRIPTIONS = "Only subscriptions are served over WebSocket; send queries and mutations with POST /graphql."
 MAX_TOKEN_LENGTH = 128  # session tokens are 43 characters, API tokens a little longer
 
@@ -68,15 +72,35 @@ class SubscriptionsOnlyOverWebSocket(SchemaExtension):
 
 
 class WebSocketMixin:
-    """Put it first in the bases of the view; ``origins`` comes from :func:`allowed_origins`."""
+    """Put it first in the bases of the view; ``origins`` comes from :func:`allowed_origins`.
+
+    ``per_address`` (``UIDP_WEBSOCKETS_PER_ADDRESS``, 0: no limit) bounds the sockets one client address holds
+    open across all workers: each takes a slot (:mod:`uidp.services.shared.leases`) before the handshake is
+    accepted and gives it back when it closes, so one address cannot pin every worker's connections and the
+    store's subscriptions."""
 
     origins: frozenset[str]
+    per_address: int
+    trusted: list[str]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and not origin_allowed(scope, self.origins):
-            await WebSocket(scope, receive=receive, send=send).close(code=1008)  # before accept: HTTP 403
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
             return
-        await super().__call__(scope, receive, send)  # type: ignore[misc]
+        socket = WebSocket(scope, receive=receive, send=send)
+        if not origin_allowed(scope, self.origins):
+            await socket.close(code=1008)  # before accept: HTTP 403
+            return
+        if not self.per_address:
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
+            return
+        lease = await open_socket_slot(socket.app.state.runtime, client_info(socket, self.trusted), self.per_address)
+        if lease is None:
+            log.info("websocket refused: the address holds UIDP_WEBSOCKETS_PER_ADDRESS sockets already")
+            await socket.close(code=1008)  # before accept: HTTP 403
+            return
+        async with lease.kept():
+            await super().__call__(scope, receive, send)  # type: ignore[misc]
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Anonymous without a token; with one, it must name a live session (else close 4403)."""

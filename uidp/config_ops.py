@@ -31,6 +31,7 @@ class OperationsSettings:
     audit_retention_days: int = setting(1095, "audit events older than this are deleted by the sweep (>= 183)")
     session_retention_days: int = setting(30, "ended sessions and expired enrolment codes are deleted this long after")
     retention_sweep_seconds: int = setting(3600, "how often a worker runs the retention sweep (0: only `uidp sweep`)")
+    websockets_per_address: int = setting(20, "GraphQL WebSockets one client address may hold open (0: no limit)")
 
     blind_index_algorithm: str = setting(
         "hmac-sha256", "blind indexes (lookups, unique columns): or `hmac-sm3` (docs/operations.md)"
@@ -55,6 +56,8 @@ class OperationsSettings:
             raise ConfigError("UIDP_LOG_LEVEL must be debug, info, warning or error")
         if self.log_format not in ("json", "text"):
             raise ConfigError("UIDP_LOG_FORMAT must be json or text")
+        if self.websockets_per_address < 0:
+            raise ConfigError("UIDP_WEBSOCKETS_PER_ADDRESS must be 0 (no limit) or more")
         if self.metrics_token and len(self.metrics_token) < 32:
             raise ConfigError("UIDP_METRICS_TOKEN must be at least 32 characters")
         if self.metrics_bind and self.metrics_address is None:
