@@ -79,3 +79,12 @@ def test_ps256_and_the_lifetimes_are_read_from_the_environment(tmp_path):
 def test_every_single_sign_on_setting_is_documented():
     documented = {doc.env for doc in settings_docs()}
     assert {"UIDP_OIDC_ISSUER", "UIDP_OIDC_SIGNING_ALG", "UIDP_OIDC_KEY_CACHE_SECONDS"} <= documented
+
+
+def test_the_outbox_settings_and_production_refusing_a_worker_without_a_sender(tmp_path):
+    dev = Settings.from_env({"UIDP_DATA_DIR": str(tmp_path), "UIDP_OIDC_OUTBOX_SECONDS": "0"})
+    assert (dev.oidc_outbox_seconds, dev.oidc_delivery_timeout_seconds, dev.oidc_delivery_retention_days) == (0, 5, 30)
+    message = refusal(production_env(tmp_path, UIDP_OIDC_ISSUER=ISSUER, UIDP_OIDC_OUTBOX_SECONDS="0"))
+    assert message == "UIDP_OIDC_OUTBOX_SECONDS must be between 1 and 3600"
+    timeout = refusal({"UIDP_DATA_DIR": str(tmp_path), "UIDP_OIDC_DELIVERY_TIMEOUT_SECONDS": "0"})
+    assert timeout == "UIDP_OIDC_DELIVERY_TIMEOUT_SECONDS must be between 1 and 60"

@@ -70,8 +70,10 @@ def start_chores(rt: Runtime) -> list[asyncio.Task[None]]:
         interval = rt.settings.retention_sweep_seconds
         sweep = lambda: sweep_once(rt)  # noqa: E731
         tasks.append(asyncio.create_task(every(interval, "retention-sweep", sweep), name="retention-sweep"))
-    # Back-channel logouts and security events owed to connected systems (C3): always, as sessions end anywhere.
-    tasks.append(asyncio.create_task(OutboxWorker(rt).run(), name="oidc-outbox"))
+    # Back-channel logouts and security events owed to connected systems (C3): as sessions end anywhere, every
+    # worker runs it (0 is for dev and tests only; production refuses it).
+    if rt.settings.oidc_outbox_seconds > 0:
+        tasks.append(asyncio.create_task(OutboxWorker(rt).run(), name="oidc-outbox"))
     if rt.settings.metrics_refresh_seconds > 0:
         interval = rt.settings.metrics_refresh_seconds
         refresh = lambda: refresh_review_queue(rt)  # noqa: E731

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from uidp.config_values import ConfigError, doc
+from uidp.config_values import ConfigError, doc, setting
 
 DEV_ISSUER = "http://127.0.0.1:8000"  # where `uidp serve` listens by default
 SIGNING_ALGORITHMS = ("ES256", "PS256")  # FAPI 2.0 allows these two (and EdDSA, which we do not offer)
@@ -44,6 +44,17 @@ class OidcSettings:
     oidc_jwks_max_age_seconds: int = field(
         default=300, metadata=doc("300", "Cache-Control max-age of /oidc/jwks and the discovery document")
     )
+    oidc_outbox_seconds: int = setting(
+        15,
+        "how often each worker looks for back-channel logouts and security events owed (besides being woken); "
+        "0: this worker runs no sender (dev and tests only)",
+    )
+    oidc_delivery_timeout_seconds: int = setting(
+        5, "longest wait for a connected system to answer one logout token or security event token"
+    )
+    oidc_delivery_retention_days: int = setting(
+        30, "delivered and given-up logout and security event deliveries are deleted by the sweep this long after"
+    )
 
     def check_oidc(self, production: bool) -> None:
         """Take the dev issuer when none is set (dev only), then refuse settings that cannot work; one line each."""
@@ -74,6 +85,9 @@ class OidcSettings:
             ("oidc_clock_skew_seconds", 0, 300),
             ("oidc_key_cache_seconds", 1, 3600),
             ("oidc_jwks_max_age_seconds", 0, 86400),
+            ("oidc_outbox_seconds", 1 if production else 0, 3600),
+            ("oidc_delivery_timeout_seconds", 1, 60),
+            ("oidc_delivery_retention_days", 1, 3650),
         ):
             if not low <= getattr(self, name) <= high:
                 raise ConfigError(f"UIDP_{name.upper()} must be between {low} and {high}")

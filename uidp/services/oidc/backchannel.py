@@ -4,10 +4,11 @@ rests on ends, the authorization is revoked and its client is owed a logout toke
 Sessions end in many places (logout, a password or phone change, appeal approvals, staff ending them, the
 delegation cascade, cancellation). Rather than a call in each, the state is the trigger: an authorization whose
 session has ended (or whose subject was cancelled) and whose ``logout_sent_at`` is empty is owed a logout.
-:func:`stage_logouts` finds such authorizations, revokes them and writes one logout per client and session into
-the outbox, marking ``logout_sent_at`` in the same transaction (from then on the outbox row records delivery or
-giving up). It runs when ``Sessions`` announces an end (store pub/sub, every worker) and periodically, so an end
-written while no sender listened is still found after a restart.
+:func:`stage_logouts` finds such authorizations, revokes them and writes one logout per authorization (its id is
+the ``sid`` the client's ID tokens carried) into the outbox, marking ``logout_sent_at`` in the same transaction
+(from then on the outbox row records delivery or giving up). It runs when ``Sessions`` announces an end (store
+pub/sub, every worker) and periodically, so an end written while no sender listened is still found after a
+restart.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ class Staged:
         return bool(self.revoked or self.queued or self.nothing_to_send)
 
 
-def logout_key(client_id: uuid.UUID, subject_kind: str, subject_id: uuid.UUID, session_id: uuid.UUID | None) -> str:
-    """The outbox's dedupe key: one logout per client and session (per subject for an authorization without)."""
-    return f"logout:{client_id}:{session_id or f'{subject_kind}:{subject_id}'}"
+def logout_key(client_id: uuid.UUID, authorization_id: uuid.UUID) -> str:
+    """The outbox's dedupe key: one logout per authorization, whose id is the ``sid`` its ID tokens carried (two
+    logins of one client on one uidp session are two sids at the client, and each is logged out)."""
+    return f"logout:{client_id}:{authorization_id}"
 
 
 async def stage_logouts(rt: Runtime, subject: tuple[str, uuid.UUID] | None = None) -> Staged:
@@ -91,16 +93,13 @@ async def revoke_for_cancellation(rt: Runtime, person_id: uuid.UUID) -> Staged:
 
 
 async def _stage(rt: Runtime, rows: list[OidcAuthorization], reason: AuthorizationEnd) -> Staged:
-    """Revoke ``rows`` (those still live, with ``reason``), write one logout per client and session into the
-    outbox for clients with a back-channel logout URI, and mark them all as logged out."""
+    """Revoke ``rows`` (those still live, with ``reason``), write one logout per authorization into the outbox
+    for clients with a back-channel logout URI, and mark them all as logged out."""
     staged = Staged()
     if not rows:
         return staged
     now = rt.clock.now()
     clients = {client.id: client for client in await OidcClient.filter(id__in={row.client_id for row in rows})}
-    groups: dict[str, list[OidcAuthorization]] = defaultdict(list)
-    for row in rows:
-        groups[logout_key(row.client_id, row.subject_kind, row.subject_id, row.session_id)].append(row)
     async with in_transaction():
         live = [row for row in rows if row.revoked_at is None]
         if live:
@@ -108,18 +107,18 @@ async def _stage(rt: Runtime, rows: list[OidcAuthorization], reason: Authorizati
                 id__in=[row.id for row in live], revoked_at__isnull=True
             ).update(revoked_at=now, revoked_reason=reason.value)
             await _audit_revoked(rt, live, reason)
-        for key, group in groups.items():
-            first = group[0]
-            client = clients.get(first.client_id)
+        for row in rows:
+            client = clients.get(row.client_id)
             if client is None or not client.backchannel_logout_uri:
-                staged.nothing_to_send += len(group)
+                staged.nothing_to_send += 1
                 continue
             payload = {
-                "subject_kind": first.subject_kind,
-                "subject_id": str(first.subject_id),
-                "session_id": str(first.session_id) if first.session_id else None,
+                "subject_kind": row.subject_kind,
+                "subject_id": str(row.subject_id),
+                "session_id": str(row.session_id) if row.session_id else None,
+                "authorization_id": str(row.id),  # the sid of its ID tokens (claims.sid_of)
             }
-            if await enqueue(rt, DeliveryKind.LOGOUT, client.id, payload, dedupe_key=key):
+            if await enqueue(rt, DeliveryKind.LOGOUT, client.id, payload, dedupe_key=logout_key(client.id, row.id)):
                 staged.queued += 1
         # Marked only if still unmarked: of two concurrent passes over one authorization, one stages it.
         await OidcAuthorization.filter(id__in=[row.id for row in rows], logout_sent_at__isnull=True).update(

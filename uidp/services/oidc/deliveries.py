@@ -1,11 +1,13 @@
-"""The sender of what the outbox owes connected systems (C3), one at a time across workers.
+"""The worker that stages and sends what the outbox owes connected systems (C3).
 
-Each worker runs :meth:`OutboxWorker.run` from its lifespan. It wakes at once when a session ends
-(``Sessions``' announcement on :data:`~uidp.services.auth.sessions.ANY_ENDED_CHANNEL`) or the outbox is
-nudged (:func:`~uidp.services.oidc.outbox.wake`), at start (a restart picks up what the last one left), and
-every :data:`POLL_SECONDS`. A pass takes a store lock (one atomic set-if-absent), so of all workers one
-stages and sends at a time; the others' nudges are not lost, because the lock holder heard them too and runs
-again.
+Each worker runs :meth:`OutboxWorker.run` from its lifespan (unless ``UIDP_OIDC_OUTBOX_SECONDS`` is 0). It
+wakes at once when a session ends (``Sessions``' announcement on
+:data:`~uidp.services.auth.sessions.ANY_ENDED_CHANNEL`) or the outbox is nudged
+(:func:`~uidp.services.oidc.outbox.wake`), shortly after start (a restart picks up what the last one left),
+and every ``UIDP_OIDC_OUTBOX_SECONDS``. A pass stages under a store lock (one atomic set-if-absent), so of all
+workers one stages at a time; the others' nudges are not lost, because the lock holder heard them too and runs
+again. Then it sends what is due (:mod:`uidp.services.oidc.sender`), outside the lock: each row is claimed by
+one conditional UPDATE, so workers sending at once never send a row twice.
 """
 
 from __future__ import annotations
@@ -21,13 +23,13 @@ from uidp.runtime import Runtime
 from uidp.services.auth.sessions import ANY_ENDED_CHANNEL
 from uidp.services.oidc.backchannel import Staged, stage_logouts
 from uidp.services.oidc.outbox import WAKE_CHANNEL
+from uidp.services.oidc.sender import OutboxSender, Sent
 from uidp.store.base import Subscription
 
 log = logging.getLogger("uidp.oidc.outbox")
 
 LOCK = "oidc-outbox:lock"
 LOCK_SECONDS = 120  # longer than a pass can take; a crashed sender's lock lapses by itself
-POLL_SECONDS = 15.0  # the periodic pass, for ends nobody announced (a restart, a direct UPDATE)
 # A starting worker has nothing urgent: its first pass waits this long, so it does not race what runs at start
 # (on PostgreSQL the tests' TRUNCATE of every table and a pass's UPDATE abort one another as "deadlock detected").
 START_DELAY_SECONDS = 1.0
@@ -35,10 +37,11 @@ START_DELAY_SECONDS = 1.0
 
 @dataclass
 class PassReport:
-    """What one pass did, or that another worker held the lock (``busy``)."""
+    """What one pass did (staged, then sent), or that another worker held the lock (``busy``)."""
 
     busy: bool = False
     staged: Staged = field(default_factory=Staged)
+    sent: Sent = field(default_factory=Sent)
 
 
 def _subject_of(message: str) -> tuple[str, uuid.UUID] | None:
@@ -53,18 +56,27 @@ def _subject_of(message: str) -> tuple[str, uuid.UUID] | None:
 
 
 class OutboxWorker:
-    """Stages back-channel logouts and sends what the outbox owes, when woken and periodically."""
+    """Stages back-channel logouts and sends what the outbox owes, when woken and periodically.
+
+    ``poll_seconds`` (default ``UIDP_OIDC_OUTBOX_SECONDS``): the periodic pass, for ends nobody announced and
+    for retries. ``start_delay_seconds`` (default 1 s): the wait before the first pass. ``sender``: tests
+    may give one with a transport of their own."""
 
     def __init__(
-        self, rt: Runtime, poll_seconds: float | None = None, start_delay_seconds: float | None = None
+        self,
+        rt: Runtime,
+        poll_seconds: float | None = None,
+        start_delay_seconds: float | None = None,
+        sender: OutboxSender | None = None,
     ) -> None:
         self.rt = rt
-        self.poll_seconds = poll_seconds if poll_seconds is not None else POLL_SECONDS
+        self.poll_seconds = poll_seconds if poll_seconds is not None else float(rt.settings.oidc_outbox_seconds or 15)
+        self.sender = sender or OutboxSender(rt)
         self.start_delay_seconds = start_delay_seconds if start_delay_seconds is not None else START_DELAY_SECONDS
 
     async def pass_once(self, subjects: set[tuple[str, uuid.UUID]] | None = None) -> PassReport:
-        """Stage the logouts owed (for ``subjects`` only, when given) and send what is due, unless another worker
-        is doing so now."""
+        """Stage the logouts owed (for ``subjects`` only, when given), unless another worker is staging now (then
+        nothing: it sends too), and send what is due."""
         token = secrets.token_hex(8)
         if not await self.rt.store.set_if_absent(LOCK, token, LOCK_SECONDS):
             return PassReport(busy=True)
@@ -77,10 +89,20 @@ class OutboxWorker:
                 report.staged.nothing_to_send += staged.nothing_to_send
         finally:
             await self.rt.store.compare_and_delete(LOCK, token)
-        if report.staged.found:
+        report.sent = await self.sender.send_due()
+        staged, sent = report.staged, report.sent
+        if staged.found or sent.found:
             log.info(
                 "oidc outbox pass",
-                extra={"fields": {"revoked": report.staged.revoked, "logouts_queued": report.staged.queued}},
+                extra={
+                    "fields": {
+                        "revoked": staged.revoked,
+                        "logouts_queued": staged.queued,
+                        "delivered": sent.delivered,
+                        "failed": sent.failed,
+                        "given_up": sent.given_up,
+                    }
+                },
             )
         return report
 
