@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.domain.oidc import SCOPES
+from uidp.domain.oidc_events import SecurityEventType
 
 NAME_MAX = 100  # OidcClient.name
 URI_MAX = 500  # OidcClient.jwks_uri / backchannel_logout_uri / event_uri
@@ -22,9 +23,9 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")  # RFC 8252 §7.3, dev only
 
 # Security events (RFC 8417) a system may subscribe to: the event type URI and what it tells.
 SECURITY_EVENT_TYPES: dict[str, str] = {
-    "https://schemas.openid.net/secevent/risc/event-type/account-purged": "账号注销",
-    "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change": "认证等级变更",
-    "urn:uidp:secevent:grant-revoked": "法人授权撤销",
+    SecurityEventType.ACCOUNT_CANCELLED.value: "账号注销",
+    SecurityEventType.LEVEL_CHANGED.value: "认证等级变更",
+    SecurityEventType.GRANT_REVOKED.value: "法人授权撤销",
 }
 
 

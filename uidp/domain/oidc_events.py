@@ -21,8 +21,12 @@ class SecurityEventType(StrEnum):
     # OpenID CAEP 1.0: the identity level (初级 / 中级 / 高级, acr ``urn:uidp:level:N``) changed.
     LEVEL_CHANGED = "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change"
     # uidp's own: a delegation grant (E9) a proxy authorization rested on ended; ``act`` and ``delegation``
-    # claims the client holds for it are void.
-    GRANT_REVOKED = "urn:uidp:secevent:delegation-grant-revoked"
+    # claims the client holds for it are void. The URI clients subscribe with (connected_systems).
+    GRANT_REVOKED = "urn:uidp:secevent:grant-revoked"
+
+
+#: CAEP assurance-level-change: the namespace of uidp's levels (the ``acr`` values ``urn:uidp:level:N``).
+LEVEL_NAMESPACE = "urn:uidp:level"
 
 
 class AuthorizationEnd(StrEnum):
@@ -30,3 +34,4 @@ class AuthorizationEnd(StrEnum):
 
     SESSION_ENDED = "session_ended"  # the uidp session it rests on ended (logout, password change, staff, ...)
     CANCELLED = "cancelled"  # the person's account was cancelled (P10)
+    RP_LOGOUT = "rp_logout"  # the client itself sent the browser to /oidc/logout (no logout token owed to it)

@@ -32,6 +32,8 @@ from uidp.models.person import Person, PersonStatus
 from uidp.ports import Assertion, LoginFailure, LoginRequest, PasswordSubject
 from uidp.runtime import Runtime
 from uidp.services.auth.ca_challenges import CaChallenges, IssuedChallenge
+from uidp.services.oidc.outbox import wake
+from uidp.services.oidc.security_events import owe_level_changed
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
 from uidp.services.shared.principal import ClientInfo, Principal, refuse_agent
@@ -205,6 +207,7 @@ class CertificateBindings:
                 level = max(holder.level, int(AssuranceLevel.HIGH))
                 model = Entity if holder.kind == SubjectKind.ENTITY else Person
                 await model.filter(id=holder.id).update(level=level, updated_at=now)
+                events = await owe_level_changed(self.rt, (holder.kind, holder.id), holder.level, level)
         except DomainError as error:
             await self.audit.record(
                 "ca.bind_refused",
@@ -215,6 +218,8 @@ class CertificateBindings:
                 reason=error.code.value,
             )
             raise
+        if events:
+            await wake(self.rt)
         details = {"credit_code": mask_credit_code(holder.identifier)} if holder.kind == SubjectKind.ENTITY else {}
         await self.audit.record(
             "ca.certificate_bound",

@@ -21,6 +21,8 @@ from uidp.models.grant import Grant, GrantRecord
 from uidp.runtime import Runtime
 from uidp.services.auth.sessions import Sessions, announce_ended
 from uidp.services.delegation.chains import facts_of
+from uidp.services.oidc.outbox import wake
+from uidp.services.oidc.security_events import owe_grants_revoked
 
 
 @dataclass
@@ -30,11 +32,15 @@ class Ended:
     grants: dict[uuid.UUID, EndReason] = field(default_factory=dict)
     sessions: int = 0
     subjects: set[tuple[str, uuid.UUID]] = field(default_factory=set)
+    events_owed: int = 0  # grant-revoked security events written to the outbox for connected systems
 
     async def announce(self, rt: Runtime) -> None:
-        """Wake the ended sessions' watchers; call after the transaction that ended them committed."""
+        """Wake the ended sessions' watchers (and the outbox's sender when events are owed); call after the
+        transaction that ended them committed."""
         for kind, subject_id in sorted(self.subjects, key=str):
             await announce_ended(rt, kind, subject_id)
+        if self.events_owed:
+            await wake(rt)
 
 
 class Cascade:
@@ -109,6 +115,8 @@ class Cascade:
             await GrantRecord.bulk_create(list(_records(ended.grants.items(), now, actor)))
             ended.sessions, subjects = await Sessions(self.rt).revoke_resting_on(list(ended.grants), "grant_ended")
             ended.subjects.update(subjects)
+            # Connected systems holding a proxy authorization on one of them, and subscribed, are told (C3).
+            ended.events_owed = await owe_grants_revoked(self.rt, dict(ended.grants))
         return ended
 
 

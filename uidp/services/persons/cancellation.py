@@ -23,6 +23,7 @@ from uidp.services.auth.proxy_sessions import ProxySessions
 from uidp.services.delegation.cascade import Cascade
 from uidp.services.oidc.backchannel import revoke_for_cancellation
 from uidp.services.oidc.outbox import wake
+from uidp.services.oidc.security_events import owe_account_cancelled
 from uidp.services.persons.user_space import UserSpace
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.erasure import erase_person
@@ -82,6 +83,9 @@ class CancellationService:
             # The fifth consequence for connected systems: every authorization revoked, each system that held a
             # session owed a back-channel logout (in the outbox, so it outlives a restart).
             connected = await revoke_for_cancellation(self.rt, person.id)
+            # And each subscribed system that knew the person is told the account is gone (RISC account-purged);
+            # before the erasure, which removes the consents and authorizations that say who knew it.
+            events = await owe_account_cancelled(self.rt, person.id)
             deleted = await erase_person(person.id)
         await ended.announce(self.rt)
         await wake(self.rt)
@@ -96,6 +100,7 @@ class CancellationService:
             grants_ended=len(ended.grants),
             oidc_authorizations_revoked=connected.revoked,
             oidc_logouts_queued=connected.queued,
+            oidc_events_queued=events,
         )
         return person.id
 

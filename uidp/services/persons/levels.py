@@ -27,6 +27,8 @@ from uidp.models.bank_check import BankCheck
 from uidp.models.person import Person, PersonStatus
 from uidp.ports import BankCardQuery, BankCardResult
 from uidp.runtime import Runtime
+from uidp.services.oidc.outbox import wake
+from uidp.services.oidc.security_events import owe_level_changed
 from uidp.services.persons.person_lookup import PersonLookup
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.pii import Pii
@@ -215,13 +217,18 @@ class Levels:
                     await self._raise_level(person.id, now)
         except IntegrityError:  # a concurrent request stored a pending check first
             raise DomainError(ErrorCode.BANK_CHECK_PENDING, "银行卡认证中，请耐心等待结果") from None
+        if status == BankCheckStatus.MATCHED:
+            await wake(self.rt)
         return check
 
     async def _raise_level(self, person_id: uuid.UUID, now: datetime) -> int:
         # Only from level 1: a person who reached level 3 meanwhile keeps it.
-        return await Person.filter(id=person_id, level=AssuranceLevel.BASIC, status=PersonStatus.ACTIVE).update(
+        raised = await Person.filter(id=person_id, level=AssuranceLevel.BASIC, status=PersonStatus.ACTIVE).update(
             level=AssuranceLevel.MEDIUM, updated_at=now
         )
+        if raised:  # subscribed connected systems are told, in this transaction (C3)
+            await owe_level_changed(self.rt, (SubjectKind.PERSON.value, person_id), AssuranceLevel.BASIC, 2)
+        return raised
 
     async def _refresh(self, person: Person, check: BankCheck, client: ClientInfo | None) -> BankCheck:
         """Poll a pending check and apply its answer once (concurrent polls: the first one applies it)."""
@@ -249,6 +256,8 @@ class Levels:
             )
             if applied and status == BankCheckStatus.MATCHED:
                 await self._raise_level(person.id, now)
+        if applied and status == BankCheckStatus.MATCHED:
+            await wake(self.rt)
         check = await BankCheck.get(id=check.id)
         if applied:
             await self._audit_outcome(person.id, check, client)

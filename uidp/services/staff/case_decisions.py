@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.review import CaseKind, CaseStatus, ReviewCase
 from uidp.runtime import Runtime
+from uidp.services.oidc.outbox import wake
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.notify import notify_by_sms
 from uidp.services.shared.principal import ClientInfo, Principal
@@ -48,6 +49,7 @@ class CaseDecisions:
             if decided != 1:
                 raise DomainError(ErrorCode.CASE_ALREADY_DECIDED, "该案件已处理，不能重复审核", "caseId")
             await (effects.approve if approve else effects.reject)(self.rt, case, self.cases.details(case))
+        await wake(self.rt)  # an effect may have owed connected systems a security event (C3)
         phone = self.cases.pii.open(f"case:{case.id}:phone", case.id, case.notify_phone_enc)
         text = effects.approved_text if approve else effects.rejected_text.format(reason=reason)
         notified = await notify_by_sms(self.rt, phone, text, purpose=f"REVIEW_{case.kind}")

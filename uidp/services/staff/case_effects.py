@@ -28,6 +28,7 @@ from uidp.services.auth.login_identifiers import LoginIdentifiers
 from uidp.services.auth.login_throttle import LoginThrottle
 from uidp.services.auth.sessions import Sessions
 from uidp.services.entities.entity_records import seal_entity_fields
+from uidp.services.oidc.security_events import owe_level_changed
 from uidp.services.persons.person_records import seal_person_fields
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.credentials import Passwords
@@ -169,13 +170,15 @@ async def _replace_account_phone(rt: Runtime, case: ReviewCase, details: dict[st
     holder = await Person.get_or_none(**pii.phone_lookup(phone).on("phone_index"))
     if holder is not None and holder.id != person_id:
         raise DomainError(ErrorCode.PHONE_TAKEN, "申诉的新手机号已被其他账号使用，请驳回并告知申请人", "caseId")
+    before = await Person.get_or_none(id=person_id).only("id", "level")
     changed = await Person.filter(id=person_id).update(
         **seal_person_fields(pii, person_id, phone=phone),
         level=1,
         updated_at=now,
     )
-    if changed != 1:
+    if changed != 1 or before is None:
         raise DomainError(ErrorCode.NOT_FOUND, "申诉的账号已不存在", "caseId")
+    await owe_level_changed(rt, (SubjectKind.PERSON.value, person_id), before.level, 1)  # woken after the decision
     await Passwords(rt).store_hash(SubjectKind.PERSON, person_id, details["password_hash"])
     bindings = await ExternalBinding.filter(subject_kind=SubjectKind.PERSON, subject_id=person_id).delete()
     certificates = await CertificateBinding.filter(subject_kind=SubjectKind.PERSON, subject_id=person_id).delete()
