@@ -29,6 +29,10 @@ SWEEPS: list[tuple[str, Callable[[Runtime], Awaitable[int | str]]]] = [
     ("expired staff enrolment codes", lambda rt: Retention(rt).purge_enrolment_codes()),
     ("grants", lambda rt: _grants(rt)),  # expiry with the cascade, then the reminders (E9)
     ("retired OpenID signing keys", lambda rt: _signing_keys(rt)),  # past drop_after: out of the JWKS already
+    (
+        "OpenID logout and event deliveries finished over {oidc_delivery_retention_days} days ago",
+        lambda rt: Retention(rt).purge_oidc_deliveries(),
+    ),
 ]
 
 

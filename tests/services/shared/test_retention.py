@@ -10,6 +10,7 @@ import pytest
 
 from uidp.chores import SWEEP_LOCK, sweep_once
 from uidp.models.audit import AuditEvent
+from uidp.models.oidc_delivery import OidcDelivery
 from uidp.models.session import Session
 from uidp.models.staff import StaffEnrolment
 
@@ -78,3 +79,28 @@ async def test_the_retention_setting_has_a_legal_minimum(make_settings):
     with pytest.raises(ConfigError, match="UIDP_AUDIT_RETENTION_DAYS"):
         make_settings(audit_retention_days=90)
     assert make_settings(audit_retention_days=183).audit_retention_days == 183
+
+
+async def test_finished_oidc_deliveries_go_after_their_retention_and_pending_ones_stay(rt, clock):
+    now = clock.now()
+    days = rt.settings.oidc_delivery_retention_days
+
+    async def delivery(state, finished_days_ago):
+        finished = now - timedelta(days=finished_days_ago) if finished_days_ago is not None else None
+        return await OidcDelivery.create(
+            id=uuid.uuid4(), kind="logout", client_id=uuid.uuid4(), dedupe_key=uuid.uuid4().hex, jti=uuid.uuid4().hex,
+            payload={}, state=state, attempts=1, next_attempt_at=now - timedelta(days=90),
+            created_at=now - timedelta(days=90), finished_at=finished,
+        )  # fmt: skip
+
+    old_delivered = await delivery("delivered", days + 1)
+    old_given_up = await delivery("given_up", days + 1)
+    recent = await delivery("delivered", days - 1)
+    pending = await delivery("pending", None)
+
+    lines = await sweep_once(rt)
+
+    remaining = set(await OidcDelivery.all().values_list("id", flat=True))
+    assert remaining == {recent.id, pending.id} and old_delivered.id not in remaining
+    assert old_given_up.id not in remaining
+    assert f"OpenID logout and event deliveries finished over {days} days ago: 2 deleted" in lines

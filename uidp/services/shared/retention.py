@@ -3,7 +3,8 @@
 Each chore is one conditional delete of rows past their time, so several workers or a cron ``uidp sweep``
 running at once delete each row once and never a live one. The audit log is kept ``UIDP_AUDIT_RETENTION_DAYS``
 (3 years by default; the cybersecurity law asks for at least 6 months of logs, which the settings check
-enforces); ended sessions and expired enrolment codes ``UIDP_SESSION_RETENTION_DAYS`` after they ended.
+enforces); ended sessions and expired enrolment codes ``UIDP_SESSION_RETENTION_DAYS`` after they ended;
+delivered and given-up OpenID outbox rows ``UIDP_OIDC_DELIVERY_RETENTION_DAYS`` after they finished.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import timedelta
 from tortoise.expressions import Q
 
 from uidp.models.audit import AuditEvent
+from uidp.models.oidc_delivery import OidcDelivery
 from uidp.models.session import Session
 from uidp.models.staff import StaffEnrolment
 from uidp.runtime import Runtime
@@ -40,6 +42,14 @@ class Retention:
         longest_idle = timedelta(minutes=max(settings.session_idle_minutes, settings.staff_session_idle_minutes))
         ended = Q(expires_at__lt=cutoff) | Q(revoked_at__lt=cutoff) | Q(last_seen_at__lt=cutoff - longest_idle)
         return await Session.filter(ended).delete()
+
+    async def purge_oidc_deliveries(self) -> int:
+        """Delete logout and security event deliveries that finished (delivered or given up) over the retention
+        ago; pending ones stay whatever their age (the sender gives them up after its last attempt)."""
+        cutoff = self.rt.clock.now() - timedelta(days=self.rt.settings.oidc_delivery_retention_days)
+        return await OidcDelivery.filter(
+            state__in=["delivered", "given_up"], finished_at__isnull=False, finished_at__lt=cutoff
+        ).delete()
 
     async def purge_enrolment_codes(self) -> int:
         """Delete staff enrolments whose setup code and enrolment token both expired over the retention ago."""
