@@ -257,3 +257,31 @@ async def test_binding_challenges_are_limited_per_subject(rt):
     await service.start(principal_of("entity", entity))
     assert await error_of(service.start(principal_of("entity", entity))) == ErrorCode.RATE_LIMITED
     await service.start(principal_of("entity", other))
+
+
+async def test_binding_tells_subscribed_connected_systems_of_the_level_change(rt, ca):
+    """C3: a system that knows the entity (a consent) and subscribed gets an assurance-level-change, written with
+    the binding; one that did not subscribe gets nothing."""
+    from tests.oidc_support import make_oidc_client
+    from uidp.models.oidc import OidcConsent
+    from uidp.models.oidc_delivery import OidcDelivery
+
+    entity = await make_entity(rt)
+    level_change = "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change"
+    told = (await make_oidc_client(rt, event_uri="http://127.0.0.1:9/events", event_types=[level_change])).row
+    quiet = (await make_oidc_client(rt, event_uri="http://127.0.0.1:9/events", event_types=[])).row
+    now = rt.clock.now()
+    for client in (told, quiet):
+        await OidcConsent.create(
+            id=uuid.uuid4(), subject_kind="entity", subject_id=entity.id, client_id=client.id, scopes=["openid"],
+            granted_at=now, updated_at=now,
+        )  # fmt: skip
+    await bind(rt, principal_of("entity", entity), ca.issue())
+    [row] = await OidcDelivery.filter(kind="event")
+    assert row.client_id == told.id and row.payload["subject_kind"] == "entity"
+    event = row.payload["event"]
+    assert (event["previous_level"], event["current_level"], event["change_direction"]) == (
+        "urn:uidp:level:2",
+        "urn:uidp:level:3",
+        "increase",
+    )
