@@ -156,3 +156,5 @@ class EventType(StrEnum):
     OIDC_SIGNING_KEYS_DROPPED = "oidc.signing_keys_dropped"  # retired keys past drop_after left the JWKS (sweep)
     # single sign-on: logout and security events (oidc-logout)
     OIDC_AUTHORIZATIONS_REVOKED = "oidc.authorizations_revoked"  # their session ended or the person cancelled
+    OIDC_DELIVERY_GIVEN_UP = "oidc.delivery_given_up"  # a logout or event token refused 8 times; no body kept
+    OIDC_RP_LOGOUT = "oidc.rp_logout"  # a connected system's RP-initiated logout ended the session
