@@ -20,6 +20,7 @@ def test_sweep_prints_one_line_per_chore(tmp_path, monkeypatch, capsys):
         "expired staff enrolment codes: 0 deleted",
         "grants: expired 0 grants (0 below them ended, 0 proxy sessions ended), sent 0 expiry reminders",
         "retired OpenID signing keys: 0 deleted",
+        "OpenID authorizations and tokens finished over 30 days ago: 0 deleted",
         "OpenID logout and event deliveries finished over 30 days ago: 0 deleted",
     ]
 

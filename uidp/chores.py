@@ -30,6 +30,10 @@ SWEEPS: list[tuple[str, Callable[[Runtime], Awaitable[int | str]]]] = [
     ("grants", lambda rt: _grants(rt)),  # expiry with the cascade, then the reminders (E9)
     ("retired OpenID signing keys", lambda rt: _signing_keys(rt)),  # past drop_after: out of the JWKS already
     (
+        "OpenID authorizations and tokens finished over {session_retention_days} days ago",
+        lambda rt: Retention(rt).purge_oidc_authorizations(),
+    ),
+    (
         "OpenID logout and event deliveries finished over {oidc_delivery_retention_days} days ago",
         lambda rt: Retention(rt).purge_oidc_deliveries(),
     ),

@@ -104,3 +104,49 @@ async def test_finished_oidc_deliveries_go_after_their_retention_and_pending_one
     assert remaining == {recent.id, pending.id} and old_delivered.id not in remaining
     assert old_given_up.id not in remaining
     assert f"OpenID logout and event deliveries finished over {days} days ago: 2 deleted" in lines
+
+
+async def test_finished_oidc_authorizations_go_with_their_tokens_and_live_or_owed_ones_stay(rt, clock):
+    from uidp.models.oidc import OidcAuthorization, OidcConsent, OidcToken
+
+    now = clock.now()
+    days = rt.settings.session_retention_days
+    ago = lambda n: now - timedelta(days=n)  # noqa: E731
+    later = now + timedelta(days=5)
+
+    async def authorization(*, expires, revoked=None, logout_sent=None):
+        row = await OidcAuthorization.create(
+            id=uuid.uuid4(), client_id=uuid.uuid4(), subject_kind="person", subject_id=uuid.uuid4(),
+            session_id=uuid.uuid4(), scopes=["openid"], acr="urn:uidp:level:1", amr=["pwd"], auth_time=ago(400),
+            code_digest=uuid.uuid4().hex, created_at=ago(400), expires_at=expires, revoked_at=revoked,
+            logout_sent_at=logout_sent,
+        )  # fmt: skip
+        for kind, expiry in (("access", min(expires, now)), ("refresh", expires)):
+            await OidcToken.create(id=uuid.uuid4(), authorization_id=row.id, kind=kind, digest=uuid.uuid4().hex,
+                                   issued_at=ago(400), expires_at=expiry)  # fmt: skip
+        return row
+
+    revoked_long_ago = await authorization(expires=later, revoked=ago(days + 1), logout_sent=ago(days))
+    expired_long_ago = await authorization(expires=ago(days + 1))
+    owed_a_logout = await authorization(expires=later, revoked=ago(days + 1))  # staging pending
+    revoked_lately = await authorization(expires=later, revoked=ago(days - 1), logout_sent=ago(1))
+    live = await authorization(expires=later)
+    consents = {}
+    for name, revoked in (("old", ago(days + 1)), ("recent", ago(days - 1)), ("live", None)):
+        consents[name] = await OidcConsent.create(
+            id=uuid.uuid4(), subject_kind="person", subject_id=uuid.uuid4(), client_id=uuid.uuid4(),
+            scopes=["openid"], granted_at=ago(400), updated_at=ago(400), revoked_at=revoked,
+        )  # fmt: skip
+
+    lines = await sweep_once(rt)
+
+    kept = set(await OidcAuthorization.all().values_list("id", flat=True))
+    assert kept == {owed_a_logout.id, revoked_lately.id, live.id}
+    assert {revoked_long_ago.id, expired_long_ago.id}.isdisjoint(kept)
+    tokens = await OidcToken.all().values_list("authorization_id", "kind")
+    assert sorted(tokens) == sorted(
+        [(owed_a_logout.id, "refresh"), (revoked_lately.id, "refresh"), (live.id, "refresh")]
+        + [(row.id, "access") for row in (owed_a_logout, revoked_lately, live)]
+    )  # the access tokens expired now, not over the retention ago: they stay too
+    assert set(await OidcConsent.all().values_list("id", flat=True)) == {consents["recent"].id, consents["live"].id}
+    assert f"OpenID authorizations and tokens finished over {days} days ago: 2 deleted" in lines
