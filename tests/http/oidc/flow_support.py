@@ -93,8 +93,8 @@ async def log_in(browser: httpx.AsyncClient, return_to: str, identifier: str = P
     page = await browser.get("/login", params={"method": method, "return_to": return_to})
     assert page.status_code == 200, page.text
     form = {"csrf_token": token_of(page.text), "method": method, "return_to": return_to}
-    form.update({"identifier": identifier, "password": PASSWORD} if method == "person" else {})
-    form.update(fields)
+    form.update({"identifier": identifier} if method != "entity" else {})
+    form.update({"password": PASSWORD, **fields})
     answer = await browser.post("/login", data=form, headers=SAME)
     assert answer.status_code == 303, answer.text
     return answer

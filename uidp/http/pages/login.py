@@ -24,6 +24,7 @@ from uidp.domain.accounts import SubjectKind
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.http.auth import bearer_token, set_session_cookie
 from uidp.http.client import request_client
+from uidp.http.oidc.flow_pages import login_form_targets
 from uidp.http.pages.login_channels import (
     CAPTCHA_ANSWER,
     CAPTCHA_ID,
@@ -188,7 +189,8 @@ async def _page(
             context["challenge"] = (await CertificateLoginService(rt).start(request_client(request))).challenge
         except DomainError as error:
             context["errors"].setdefault("", error.message)
-    return render(request, "login.html", context, status)
+    # a login that resumes an authorization request may be redirected on to the connected system
+    return render(request, "login.html", context, status, form_action=await login_form_targets(request, return_to))
 
 
 def _tab_href(channel: Channel, return_to: str | None) -> str:

@@ -24,8 +24,8 @@ from graph.schema.areas.login.types import BindingRequired, LoginRedirect, Login
 from graph.schema.errors import FieldError, LoginFailed, RateLimited, result_union, to_error
 from graph.schema.types import LoginSuccess, SmsCodeSent
 from uidp.domain.errors import DomainError, ErrorCode
+from uidp.http.login_browser import browser_of, browser_or_new, set_browser_cookie
 from uidp.ports import ScanStart
-from uidp.security.tokens import new_token
 from uidp.services.auth.binding_proofs import BindingSms
 from uidp.services.auth.partner_login import BindingNeeded, LoginFlows
 from uidp.services.auth.pipeline import LoginOutcome
@@ -33,8 +33,6 @@ from uidp.services.auth.scan_qr import qr_images
 from uidp.services.auth.scan_tickets import ScanTickets, ScanTicketView
 
 MAX_PARAMS = 16
-BROWSER_COOKIE = "uidp_login_browser"
-HOST_BROWSER_COOKIE = "__Host-uidp_login_browser"  # production: Secure, Path=/, no Domain
 
 StartLoginResult = Annotated[
     LoginRedirect | LoginScanTicket | RateLimited | FieldError, result_union("StartLoginResult")
@@ -53,26 +51,17 @@ CompleteBindingBySmsResult = Annotated[
 ]
 
 
-def _cookie_name(c: Context) -> str:
-    return HOST_BROWSER_COOKIE if c.rt.settings.is_production else BROWSER_COOKIE
-
-
 def _browser(c: Context) -> str | None:
     """The browser's login cookie: what states and binding tickets are bound to."""
-    return c.request.cookies.get(_cookie_name(c)) or None
+    return browser_of(c.request, c.rt.settings)
 
 
 def _ensure_browser(c: Context) -> str:
-    """The browser's login cookie, made now if it has none (HttpOnly; SameSite=Lax so that a partner's redirect
-    back to the site carries it)."""
-    value = _browser(c)
-    if value is None:
-        value = new_token()
-        if not hasattr(c.response, "set_cookie"):  # a WebSocket: no cookie, so nothing can be bound to it
-            return value
-        c.response.set_cookie(
-            _cookie_name(c), value, httponly=True, secure=c.rt.settings.secure_cookie, samesite="lax", path="/"
-        )
+    """The browser's login cookie, made now if it has none (``uidp.http.login_browser``: HttpOnly, SameSite=Lax
+    so that a partner's redirect back to the site carries it)."""
+    value, fresh = browser_or_new(c.request, c.rt.settings)
+    if fresh and hasattr(c.response, "set_cookie"):  # a WebSocket: no cookie, so nothing can be bound to it
+        set_browser_cookie(c.response, c.rt.settings, value)
     return value
 
 
