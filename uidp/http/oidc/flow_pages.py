@@ -55,7 +55,8 @@ STEP_UP_WAYS = {
 
 
 def runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+    rt: Runtime = request.app.state.runtime
+    return rt
 
 
 async def session_row(request: Request) -> SessionRow | None:
