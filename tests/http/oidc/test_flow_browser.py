@@ -13,6 +13,7 @@ import anyio
 import pytest
 
 from tests.browser import open_page, screenshot
+from tests.graph.proxy_support import AGENT_PHONE, Delegation
 from tests.http.oidc.flow_support import PHONE, authorize_url, person, pushed_uri, query_of, request_params
 from tests.oidc_support import REDIRECT_URI
 from tests.services.oidc.logins import pkce_pair
@@ -133,3 +134,24 @@ async def test_the_step_up_and_error_pages(live_url, chromium, client, rt):
     assert await page.locator("h1").inner_text() == "无法完成登录"
     await screenshot(page, "oidc-error")
     assert not page.log.problems(expected_statuses=(400,)), page.log.problems()
+
+
+async def test_a_proxy_login_consents_as_the_agent_of_the_entity(live_url, chromium, client, rt):
+    rp = await Rp.basic(rt)
+    world = await Delegation.build(rt)
+    page, site = await rp_browser(chromium)
+    await site.go(page, live_url + authorize_url(rp, **request_params(scope="openid entity delegation")))
+    await page.wait_for_url(lambda url: urlsplit(url).path == "/login")
+    await page.get_by_role("link", name="代理登录").click()
+    await page.get_by_label("统一社会信用代码").fill(world.credit_code)
+    await page.get_by_label("代理人手机号 / 证件号码").fill(AGENT_PHONE)
+    await page.get_by_label("代理人密码").fill(world.agent_password)
+    await page.get_by_role("button", name="登录").click()
+    await page.wait_for_url(lambda url: urlsplit(url).path == "/oidc/authorize")
+    text = await page.inner_text("main")
+    assert "代理人 赵**" in text and "湖北楚天测试科技有限公司" in text and "授权范围和期限" in text
+    await screenshot(page, "oidc-consent-agent")
+    await page.get_by_role("button", name="同意").click()
+    await site.landing(1)
+    assert "code" in query_of(site.landed[-1])
+    assert not page.log.problems(), page.log.problems()
