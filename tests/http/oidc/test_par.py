@@ -86,6 +86,16 @@ async def test_a_basic_client_pushes_with_its_secret(client, rt):
     assert await pushed_count() == 1
 
 
+async def test_a_basic_client_gets_bearer_tokens_so_it_may_not_bind_a_key(client, rt):
+    """A code bound to a key a basic client can never prove at the token endpoint would be dead on arrival."""
+    rp = await Rp.basic(rt)
+    by_proof = await push(client, rp, proof=await rp.proof("POST", "/oidc/par"))
+    assert by_proof.status_code == 400 and by_proof.json()["error"] == "invalid_request"
+    by_jkt = await push(client, rp, dpop_jkt=rp.jkt)
+    assert by_jkt.status_code == 400 and "bearer tokens" in by_jkt.json()["error_description"]
+    assert await pushed_count() == 0
+
+
 @pytest.mark.parametrize(
     ("params", "error"),
     [

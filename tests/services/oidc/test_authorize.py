@@ -83,7 +83,7 @@ def answer(outcome) -> dict[str, str]:
 
 async def test_a_person_logs_in_consents_and_gets_a_code_bound_to_the_request(rt):
     client = await basic(rt)
-    pending = await begin(rt, client, dpop_jkt="UyHdGaIluYjsudoIxA00NJbcRmGKw74L_9AFEw0oU1g")
+    pending = await begin(rt, client)
     assert await decide(rt, pending, None) == NeedsLogin(continuation(pending))
     person, token = await person_session(rt)
     consent = await decide(rt, pending, token)
@@ -98,7 +98,7 @@ async def test_a_person_logs_in_consents_and_gets_a_code_bound_to_the_request(rt
     assert (grant.subject_kind, grant.subject_id, grant.session_id) == ("person", str(person.id), str(session.id))
     assert (grant.acr, grant.amr, grant.nonce) == ("urn:uidp:level:1", ["password", "pwd"], "n-9")
     assert grant.auth_time == int(session.created_at.timestamp()) and grant.actor_id is None
-    assert grant.dpop_jkt == "UyHdGaIluYjsudoIxA00NJbcRmGKw74L_9AFEw0oU1g"
+    assert grant.dpop_jkt is None  # a basic client's tokens are bearer tokens (a FAPI client's: test_par)
     assert set(grant.claims) == {"name", "phone_number", "phone_number_verified", "sub"}
     assert grant.scopes == ["openid", "profile", "phone"]
     with pytest.raises(RequestRefused):  # the request is finished: no second code from it

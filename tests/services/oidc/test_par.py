@@ -90,6 +90,9 @@ async def test_the_dpop_key_is_bound_by_the_proof_or_dpop_jkt_and_both_must_agre
     assert (await pushes.take(agreeing.request_uri, rp)).dpop_jkt == JKT
     with pytest.raises(OAuthProblem, match="does not match the DPoP proof"):
         await pushes.push(rp, params(dpop_jkt=OTHER_JKT), proof_jkt=JKT, client_info=CLIENT)
+    basic = (await make_oidc_client(rt, profile=ClientProfile.BASIC)).row
+    with pytest.raises(OAuthProblem, match="DPoP is for FAPI"):
+        await pushes.push(basic, params(), proof_jkt=JKT, client_info=CLIENT)
 
 
 @pytest.mark.parametrize(

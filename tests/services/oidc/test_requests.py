@@ -149,6 +149,13 @@ async def test_a_state_that_cannot_be_echoed_is_not(rt):
         assert refused.value.redirect_uri == REDIRECT_URI and refused.value.state is None
 
 
+async def test_only_a_fapi_client_may_bind_a_dpop_key(rt):
+    basic = await make_oidc_client(rt, profile=ClientProfile.BASIC)
+    with pytest.raises(RequestRefused, match="dpop_jkt is for FAPI") as refused:
+        validate_request(basic.row, query(dpop_jkt=JKT), pushed=True)
+    assert refused.value.redirect_uri == REDIRECT_URI and refused.value.state == "st-1"
+
+
 async def test_a_fapi_client_must_push_its_request(rt):
     rp = await make_oidc_client(rt, profile=ClientProfile.FAPI2)
     with pytest.raises(RequestRefused) as refused:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from uidp.domain.errors import DomainError, ErrorCode
-from uidp.domain.oidc import OAuthError
+from uidp.domain.oidc import ClientProfile, OAuthError
 from uidp.models.oidc import OidcClient
 from uidp.runtime import Runtime
 from uidp.services.oidc.problems import OAuthProblem
@@ -48,6 +48,11 @@ class PushedRequests:
         thumbprint of a DPoP proof sent with the push. Refused with an OAuthProblem (400 JSON)."""
         if params.get("client_id", client.client_id) != client.client_id:
             raise OAuthProblem(OAuthError.INVALID_REQUEST, "client_id does not match the authenticated client")
+        if proof_jkt is not None and client.profile != ClientProfile.FAPI2:
+            # a basic client's tokens are bearer tokens: a code bound to a key could never be redeemed
+            raise OAuthProblem(
+                OAuthError.INVALID_REQUEST, "DPoP is for FAPI 2.0 clients; this client gets bearer tokens"
+            )
         request = validate_request(client, params, pushed=True)
         if proof_jkt is not None:
             if request.dpop_jkt is not None and request.dpop_jkt != proof_jkt:

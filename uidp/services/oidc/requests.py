@@ -147,6 +147,9 @@ def validate_request(client: OidcClient, params: dict[str, str], *, pushed: bool
     dpop_jkt = params.get("dpop_jkt")
     if dpop_jkt is not None and not _B64URL_43.fullmatch(dpop_jkt):
         raise refuse(OAuthError.INVALID_REQUEST, "dpop_jkt must be a base64url SHA-256 JWK thumbprint")
+    if dpop_jkt is not None and client.profile != ClientProfile.FAPI2:
+        # its tokens are bearer tokens: a code bound to a key could never be redeemed
+        raise refuse(OAuthError.INVALID_REQUEST, "dpop_jkt is for FAPI 2.0 clients; this client gets bearer tokens")
     return AuthorizationRequest(
         client_id=str(client.id),
         client=client.client_id,
