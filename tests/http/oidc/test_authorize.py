@@ -228,3 +228,12 @@ async def test_nothing_is_issued_without_consent_or_before_login(client, rt):
     await client.get(authorize_url(rp, **request_params()))
     assert await AuditEvent.filter(event_type=EventType.OIDC_CODE_ISSUED).count() == 0
     assert await OidcAuthorization.all().count() == 0
+
+
+async def test_an_expired_request_uri_gets_the_page(client, rt, clock):
+    rp = await Rp.fapi(rt)
+    request_uri = await pushed_uri(client, rp)
+    clock.advance(61)
+    answer = await client.get(authorize_url(rp, request_uri))
+    assert answer.status_code == 400 and "<code>invalid_request_uri</code>" in answer.text
+    assert "location" not in answer.headers
