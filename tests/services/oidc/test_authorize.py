@@ -4,6 +4,7 @@ login services: login, prompt and max_age, locked and cancelled accounts, the le
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qs, urlsplit
 
 import anyio
@@ -66,7 +67,7 @@ async def person_session(rt, phone: str = PHONE, seq: str = "191"):
 
 async def begin(rt, client: OidcClient, browser: str = BROWSER, **overrides) -> str:
     request = validate_request(client, params(**overrides), pushed=False)
-    return await AuthorizationFlow(rt).start(request, browser)
+    return await AuthorizationFlow(rt).start(request, browser, CLIENT)
 
 
 async def decide(rt, pending: str, token: str | None, *, browser: str = BROWSER, consent: bool | None = None):
@@ -258,3 +259,28 @@ async def test_an_entity_session_and_a_proxy_session(rt):
     assert await OidcConsent.filter(subject_id=world.entity.id, subject_kind="entity").count() == 1
     assert "code" in answer(await decide(rt, await begin(rt, client, scope="openid entity"), own.issued.token))
     _ = make_entity  # the sandbox enterprise Delegation.build registered
+
+
+async def test_kept_requests_are_counted_per_address_before_they_are_kept(rt, make_settings):
+    """A basic client's request comes straight from a URL anyone can open: each kept one is counted (atomically,
+    first) against UIDP_LOGIN_STARTS_PER_HOUR for the address, and past it goes back temporarily_unavailable."""
+    client = (await make_oidc_client(rt, profile=ClientProfile.BASIC)).row
+    limit = rt.settings.login_starts_per_hour
+    request = validate_request(client, params(), pushed=False)
+    flow = AuthorizationFlow(rt)
+    at_once = asyncio.Semaphore(40)  # concurrent, within the store's connection pool
+
+    async def start() -> str:
+        async with at_once:
+            return await flow.start(request, BROWSER, CLIENT)
+
+    outcomes = await asyncio.gather(*(start() for _ in range(limit + 15)), return_exceptions=True)
+    kept = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, RequestRefused)]
+    others = [repr(o) for o in outcomes if not isinstance(o, (str, RequestRefused))]
+    assert not others, others[:3]
+    assert len(kept) == limit and len(refused) == 15
+    assert {(r.error, r.redirect_uri, r.state) for r in refused} == {
+        (OAuthError.TEMPORARILY_UNAVAILABLE, REDIRECT_URI, request.state)
+    }
+    assert isinstance(await flow.start(request, BROWSER, ClientInfo("198.51.100.99")), str)  # another address

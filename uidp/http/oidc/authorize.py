@@ -63,13 +63,13 @@ async def authorize(request: Request) -> Response:
         params = parameters(items)
         client_id = client_id_of(params)
         authorization = await _request(rt, client_id, params)
+        browser, fresh = browser_or_new(request, rt.settings)
+        pending = await AuthorizationFlow(rt).start(authorization, browser, request_client(request))
     except RequestRefused as refused:
         if refused.redirect_uri is None:
             return error_page(request, refused)
         url = await AuthorizationFlow(rt).refused(refused, client_id, request_client(request))
         return redirect(url, after_post=after_post)
-    browser, fresh = browser_or_new(request, rt.settings)
-    pending = await AuthorizationFlow(rt).start(authorization, browser)
     if after_post or (
         request.headers.get("sec-fetch-site") in FROM_ELSEWHERE
         and not request.cookies.get(session_cookie_name(rt.settings))

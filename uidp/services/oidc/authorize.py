@@ -37,6 +37,7 @@ from uidp.services.oidc.consents import Consents, receivable_labels
 from uidp.services.oidc.requests import AuthorizationRequest, RequestRefused
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.principal import ClientInfo
+from uidp.services.shared.request_limits import limit_per_client
 from uidp.services.shared.step_tickets import StepTicket, StepTickets
 
 PENDING_SECONDS = 600  # time to log in, raise the level and read the consent page
@@ -115,8 +116,22 @@ class AuthorizationFlow:
     def issuer(self) -> str:
         return self.rt.settings.oidc_issuer
 
-    async def start(self, request: AuthorizationRequest, browser: str) -> str:
-        """Keep a validated request for this browser; the pending token the pages carry."""
+    async def start(self, request: AuthorizationRequest, browser: str, client_info: ClientInfo) -> str:
+        """Keep a validated request for this browser; the pending token the pages carry.
+
+        Each kept request is counted against the address's ``UIDP_LOGIN_STARTS_PER_HOUR`` first (a basic
+        client's requests come straight from the query, so anyone could otherwise fill the store with them);
+        over it the request goes back to the client as ``temporarily_unavailable``."""
+        try:
+            per_hour = self.rt.settings.login_starts_per_hour
+            await limit_per_client(self.rt, "oidc_authorize", client_info, per_hour=per_hour)
+        except DomainError:
+            raise RequestRefused(
+                OAuthError.TEMPORARILY_UNAVAILABLE,
+                "too many sign-in requests from this address; try again later",
+                redirect_uri=request.redirect_uri,
+                state=request.state,
+            ) from None
         data = {"request": request.to_data(), "began_at": self.rt.clock.now().isoformat()}
         return (await self.tickets.issue(data, browser=browser)).token
 
