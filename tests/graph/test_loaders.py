@@ -9,6 +9,7 @@ from tortoise import connections
 
 from tests.support import staff_token
 from uidp.domain.accounts import StaffRole, SubjectKind
+from uidp.services.auth import session_lookup
 from uidp.services.shared.audit import Audit
 from uidp.services.shared.principal import Principal, cli_actor
 from uidp.services.staff.staff import StaffService
@@ -19,9 +20,21 @@ EVENTS = """query($first: Int!) { auditEvents(filter: {eventType: "bulk"}, first
   edges { node { details %s } } } }"""
 
 
+class _CountingReader:
+    """A serving worker's SQLite read connection (uidp.sqlite.reader_for) that counts its statements."""
+
+    def __init__(self, reader, counted: list[str]) -> None:
+        self.reader, self.counted = reader, counted
+
+    def execute(self, *args):
+        self.counted.append("reader.execute")
+        return self.reader.execute(*args)
+
+
 @pytest.fixture
 def queries(monkeypatch) -> list[str]:
-    """Every statement the database client runs from now on (the client's executor, wrapped)."""
+    """Every statement the database client runs from now on (the client's executor, wrapped), and the session
+    lookup's on SQLite's read connection (which bypasses the client)."""
     client_class = type(connections.get("default"))
     counted: list[str] = []
     for name in ("execute_query", "execute_query_dict", "execute_insert", "execute_many"):
@@ -32,6 +45,13 @@ def queries(monkeypatch) -> list[str]:
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(client_class, name, counting)
+    reader_for = session_lookup.reader_for
+
+    def counting_reader(path):
+        reader = reader_for(path)
+        return None if reader is None else _CountingReader(reader, counted)
+
+    monkeypatch.setattr(session_lookup, "reader_for", counting_reader)
     return counted
 
 

@@ -6,11 +6,16 @@ from __future__ import annotations
 import pytest
 
 from tests.graph.proxy_support import AGENT_PHONE, Delegation, person
+from tests.graph.test_loaders import queries  # noqa: F401 (the SQL statement counter, a fixture)
 from tests.services.delegation.test_chains import store_grant
 from tests.support import resident_id
+from uidp.domain.accounts import SubjectKind
+from uidp.domain.delegation import GrantState
 from uidp.models.audit import AuditEvent
 from uidp.models.grant import Grant, GrantRecord
 from uidp.models.session import Session
+from uidp.security.tokens import token_digest
+from uidp.services.auth.sessions import Sessions
 
 pytestmark = pytest.mark.anyio
 
@@ -31,6 +36,45 @@ async def test_me_of_a_proxy_session_shows_the_entity_and_the_agent(api, rt):
     assert acting["maskedCertificateNumber"] == "*" * 11 + resident_id(seq="171")[-4:]
     own = (await api.data(ME, token=await world.entity_token()))["me"]
     assert own["id"] == str(world.entity.id) and own["actingPerson"] is None
+
+
+ME_ID = "{ me { __typename ... on EntityAccount { id } } }"
+
+
+async def test_me_of_a_proxy_session_costs_one_statement_with_its_whole_chain(api, rt, queries):  # noqa: F811
+    """The session, the entity and the three grants of the chain come in one statement, read afresh on every
+    request: ending a grant anywhere up the chain (written as another worker would, straight to the database)
+    refuses the session's very next request."""
+    world = await Delegation.build(rt)
+    second = await person(rt, "13700002222", "181", "钱二")
+    third = await person(rt, "13700003333", "191", "孙三")
+    two = await store_grant(rt, world.entity.id, world.grant, second.id)
+    three = await store_grant(rt, world.entity.id, two, third.id, may_grant_onward=False)
+    tokens = [await world.agent_token(three) for _ in range(3)]
+    for token in tokens:
+        await api.data(ME_ID, token=token)  # the session is touched at most once a minute; warm it
+    own = await world.entity_token()  # the entity's own session: the same one statement
+    await api.data(ME_ID, token=own)
+    queries.clear()
+    assert (await api.data(ME_ID, token=own))["me"]["id"] == str(world.entity.id)
+    assert len(queries) == 1, queries
+    queries.clear()
+    assert (await api.data(ME_ID, token=tokens[0]))["me"]["id"] == str(world.entity.id)
+    assert len(queries) == 1, queries
+    row = await Sessions(rt).resolve_with_account(tokens[0])
+    assert row is not None and [g.id for g in row.grant_chain or ()] == [world.grant.id, two.id, three.id]
+    assert row.grant_chain[0].scope == ["social", "tax"] and row.grant_chain[0].starts_at == world.grant.starts_at
+
+    await Grant.filter(id=world.grant.id).update(state=GrantState.CANCELLED)  # the root, two levels up
+    assert (await api.data(ME_ID, token=tokens[0]))["me"] is None
+    assert (await Session.get(token_hash=token_digest(tokens[0]))).revoked_reason == "grant_ended"
+    await Grant.filter(id=world.grant.id).update(state=GrantState.ACTIVE)
+    await Grant.filter(id=two.id).update(ends_at=rt.clock.now())  # the middle link ends now
+    assert (await api.data(ME_ID, token=tokens[1]))["me"] is None
+    await Grant.filter(id=two.id).update(ends_at=world.grant.ends_at)
+    await Grant.filter(id=two.id).delete()  # a broken chain (a missing link) opens nothing
+    assert (await api.data(ME_ID, token=tokens[2]))["me"] is None
+    assert await Session.filter(subject_kind=SubjectKind.ENTITY, revoked_reason="grant_ended").count() == 3
 
 
 async def test_the_audit_names_the_agent_and_the_entity(api, rt):

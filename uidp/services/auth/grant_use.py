@@ -2,19 +2,21 @@
 
 Both go through the grants area's one rule for using a grant (``uidp.services.delegation.chains.check_grant_use``:
 every link of the chain in force now, the item in the last grant's scope), so proxy login, every use of a
-proxy session and the authorisation check agree. Imports models and the chain reader only, so the session
-path (``sessions.py``) can ask without an import cycle.
+proxy session and the authorisation check agree. A proxy session's request checks the chain read with the
+session itself (:func:`chain_held`), so it costs no query of its own. Imports models and the chain reader
+only, so the session path (``sessions.py``) can ask without an import cycle.
 """
 
 from __future__ import annotations
 
 import uuid
 
+from uidp.domain.delegation import check_use
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.grant import Grant
 from uidp.models.session import Session
 from uidp.runtime import Runtime
-from uidp.services.delegation.chains import check_grant_use
+from uidp.services.delegation.chains import chain_facts, chain_of, check_grant_use
 
 NO_GRANT = "您没有该单位的有效授权"
 # When the agent holds several grants of the entity and none is usable, the refusal names the most telling.
@@ -26,18 +28,30 @@ _REFUSAL_ORDER = (
 )
 
 
-async def held_chain(rt: Runtime, session: Session) -> tuple[Grant, ...] | None:
-    """The chain of the session's grant (level 1 first) if it is in force now (every link), held by the
-    session's agent, for its entity; None if not. The request's principal carries it, so the authorisation
-    check judges the same chain without reading it again."""
-    if session.grant_id is None:
+def chain_held(rt: Runtime, session: Session, chain: tuple[Grant, ...]) -> tuple[Grant, ...] | None:
+    """``chain`` (the session's grant and those above it, level 1 first, as read with the session in the same
+    statement: ``session_lookup``) if it is in force now (every link), held by the session's agent, for its
+    entity; None if not. The request's principal carries it, so the authorisation check judges the same chain
+    without reading it again."""
+    if session.grant_id is None or not chain or chain[-1].id != session.grant_id:
         return None
     try:
-        chain = await check_grant_use(session.grant_id, None, rt.clock.now())
+        check_use(chain_facts(chain), None, rt.clock.now())
     except DomainError:
         return None
     grant = chain[-1]
     return chain if grant.entity_id == session.subject_id and grant.grantee_id == session.actor_id else None
+
+
+async def held_chain(rt: Runtime, session: Session) -> tuple[Grant, ...] | None:
+    """:func:`chain_held` on the chain of the session's grant read now (for a session read without it)."""
+    if session.grant_id is None:
+        return None
+    try:
+        chain = await chain_of(session.grant_id)
+    except DomainError:
+        return None
+    return chain_held(rt, session, chain)
 
 
 async def still_holds(rt: Runtime, session: Session) -> bool:

@@ -1,13 +1,17 @@
-"""The session behind a token and the account it speaks for, in one round trip to the database.
+"""The session behind a token, the account it speaks for and, for a proxy session (E3), its grant chain, in one
+round trip to the database.
 
-Every authenticated request needs both. Two ORM lookups (session by digest, then the account by id) cost two
+Every authenticated request needs the first two; a proxy session's request needs the chain too, checked at every
+use (``grant_use.chain_held``). Two ORM lookups (session by digest, then the account by id) cost two
 round trips and, measured under `me` load, a third of a worker's time, half of it building the queries. Here
 the SQL is built once per dialect from the models' own column lists, the account is LEFT JOINed by the
-session's subject kind, and the rows are turned into model instances the way Tortoise's executor does
-(``Model._init_from_db``). The statement text never changes, so asyncpg reuses its prepared statement.
+session's subject kind, the session's grant and the (at most two) grants above it by ``parent_id`` (NULL
+columns for any other session), and the rows are turned into model instances the way Tortoise's executor
+does (``Model._init_from_db``). The statement text never changes, so asyncpg reuses its prepared statement.
 
-Nothing is cached between requests: the session row is read on every request, so a revocation written by any
-worker or host is seen by every other one on its very next request.
+Nothing is cached between requests: the session row and a proxy session's grants are read on every request, so
+a revocation or the end of a grant written by any worker or host is seen by every other one on its very next
+request.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from tortoise import connections, fields
 from tortoise.models import Model
 
 from uidp.domain.accounts import SubjectKind
+from uidp.domain.delegation import MAX_DEPTH
 from uidp.models.entity import Entity
 from uidp.models.grant import Grant
 from uidp.models.person import Person
@@ -36,16 +41,20 @@ ACCOUNTS: dict[str, tuple[str, type[Model]]] = {
     SubjectKind.ENTITY: ("e", Entity),
 }
 _SESSION_ALIAS = "s"
+#: the session's grant, its parent, its parent's parent: a chain has at most MAX_DEPTH links
+_GRANT_ALIASES = tuple(f"g{level}" for level in range(MAX_DEPTH))
 
 
 @dataclass(frozen=True)
 class SessionRow:
-    """A session and its account (None when the account no longer exists); for a proxy session, the chain of
-    its grant once checked (``Sessions.resolve_with_account``)."""
+    """A session and its account (None when the account no longer exists); for a proxy session the grants read
+    with it (``stored_chain``, level 1 first, as far up as the rows go) and, once checked in force
+    (``Sessions.resolve_with_account``), ``grant_chain``."""
 
     session: Session
     account: Model | None
     grant_chain: tuple[Grant, ...] | None = None
+    stored_chain: tuple[Grant, ...] = ()
 
 
 def _projection(model: type[Model]) -> list[str]:
@@ -53,9 +62,11 @@ def _projection(model: type[Model]) -> list[str]:
 
 
 #: (alias, model, its columns) in the order of the SELECT list, so a row is cut into models by position.
-_LAYOUT: list[tuple[str, type[Model], list[str]]] = [(_SESSION_ALIAS, Session, _projection(Session))] + [
-    (alias, model, _projection(model)) for alias, model in ACCOUNTS.values()
-]
+_LAYOUT: list[tuple[str, type[Model], list[str]]] = (
+    [(_SESSION_ALIAS, Session, _projection(Session))]
+    + [(alias, model, _projection(model)) for alias, model in ACCOUNTS.values()]
+    + [(alias, Grant, _projection(Grant)) for alias in _GRANT_ALIASES]
+)
 
 
 def _sql(placeholder: str) -> str:
@@ -65,6 +76,10 @@ def _sql(placeholder: str) -> str:
         f' AND {alias}."{model._meta.db_pk_column}" = {_SESSION_ALIAS}."subject_id"'
         for kind, (alias, model) in ACCOUNTS.items()
     ]
+    grant_table, below = Grant._meta.db_table, (_SESSION_ALIAS, "grant_id")
+    for alias in _GRANT_ALIASES:
+        joins.append(f'LEFT JOIN "{grant_table}" {alias} ON {alias}."id" = {below[0]}."{below[1]}"')
+        below = (alias, "parent_id")
     return (
         f'SELECT {", ".join(select)} FROM "{Session._meta.db_table}" {_SESSION_ALIAS} {" ".join(joins)}'
         f' WHERE {_SESSION_ALIAS}."token_hash" = {placeholder}'
@@ -130,4 +145,15 @@ async def session_with_account(digest: str) -> SessionRow | None:
         columns = _columns_of(values, alias)
         if columns.get(model._meta.db_pk_column) is not None:
             account = model._init_from_db(**columns)
-    return SessionRow(session, account)
+    return SessionRow(session, account, stored_chain=_chain(values) if session.grant_id is not None else ())
+
+
+def _chain(values: tuple[Any, ...]) -> tuple[Grant, ...]:
+    """The joined grants, level 1 first: the session's grant, then each parent while the row has one."""
+    chain: list[Grant] = []
+    for alias in _GRANT_ALIASES:
+        columns = _columns_of(values, alias)
+        if columns["id"] is None:
+            break
+        chain.append(Grant._init_from_db(**columns))
+    return tuple(reversed(chain))

@@ -14,7 +14,7 @@ from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.api_tokens import ApiTokens, is_api_token
-from uidp.services.auth.grant_use import held_chain
+from uidp.services.auth.grant_use import chain_held
 from uidp.services.auth.session_lookup import SessionRow, session_with_account
 from uidp.services.shared.principal import ClientInfo, Principal
 
@@ -124,7 +124,8 @@ class Sessions:
         return row.session if row is not None else None
 
     async def resolve_with_account(self, token: str | None) -> SessionRow | None:
-        """The live session for a token and its account, read in one query (uidp.services.auth.session_lookup)."""
+        """The live session for a token and its account (and a proxy session's grant chain, checked in force),
+        read in one query (uidp.services.auth.session_lookup)."""
         if not token or len(token) > 128:
             return None
         row = await session_with_account(token_digest(token))
@@ -140,7 +141,7 @@ class Sessions:
             await self.revoke(session, "idle")
             return None
         if session.grant_id is not None:
-            chain = await held_chain(self.rt, session)
+            chain = chain_held(self.rt, session, row.stored_chain)  # read in the same statement
             if chain is None:
                 await self.revoke(session, "grant_ended")  # E3: the grant is checked at every use
                 return None
