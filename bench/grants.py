@@ -40,8 +40,20 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _measure import free_port, machine_busy_seconds, tree_cpu_seconds
-from login import RawHttp, run_cli, self_cpu, sleep_until, start_server, stop_server, wait_for_health
+from _measure import (
+    RawHttp,
+    backend_label,
+    free_port,
+    machine_busy_seconds,
+    run_cli,
+    self_cpu,
+    sleep_until,
+    start_uidp,
+    stop_process,
+    tree_cpu_seconds,
+    uidp_env,
+    wait_answering,
+)
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench#Pass2026"
@@ -236,58 +248,29 @@ def run_benchmark(options: Any) -> None:
     with tempfile.TemporaryDirectory(prefix="uidp-bench-grants-") as tmp:
         data_dir = Path(tmp, "data")
         data_dir.mkdir()
-        env = dict(os.environ)
-        env.update(
-            UIDP_PROFILE="dev",
-            UIDP_DATA_DIR=str(data_dir),
-            UIDP_BCRYPT_ROUNDS="4",
-            PYTHONPATH=os.pathsep.join(p for p in (str(REPO_DIR), env.get("PYTHONPATH")) if p),
-        )
-        if options.postgres:  # a database of the run's own beside the server's
-            env["UIDP_DATABASE_URL"] = create_database(options.postgres)
-        if options.redis:
-            env["UIDP_STORE_URL"] = options.redis
-            env["UIDP_STORE_PREFIX"] = f"bench-grants-{os.getpid()}:"
-        print(f"setting up in {tmp}", flush=True)
-        run_cli(env, "migrate", timeout=600)
-        started = time.monotonic()
-        seeded = asyncio.run(seed_and_measure(env, options))
-        print(f"  seeded {seeded['grants']} grants in {time.monotonic() - started:.0f} s", flush=True)
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        log_path = Path(tmp, "server.log")
-        server = start_server(env, port, options.workers, log_path)
-        try:
-            wait_for_health(base_url, server)
-            token = proxy_login(base_url, seeded)
-            phases = []
-            for kind in ("me", "check", "me", "check"):
-                print(f"  phase {kind}", flush=True)
-                phases.append((kind, phase(base_url, token, kind, check_variables(seeded), options, server.pid)))
-        except BaseException:
-            print(f"--- server log (tail)\n{log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
-            raise
-        finally:
-            stop_server(server)
+        with uidp_env(data_dir, 4, options.postgres, options.redis) as env:
+            print(f"setting up in {tmp} on {backend_label(options.postgres, options.redis)}", flush=True)
+            run_cli(env, "migrate", timeout=600)
+            started = time.monotonic()
+            seeded = asyncio.run(seed_and_measure(env, options))
+            print(f"  seeded {seeded['grants']} grants in {time.monotonic() - started:.0f} s", flush=True)
+            port = free_port()
+            base_url = f"http://127.0.0.1:{port}"
+            log_path = Path(tmp, "server.log")
+            server = start_uidp(env, port, options.workers, log_path)
+            try:
+                wait_answering(f"{base_url}/health", server)
+                token = proxy_login(base_url, seeded)
+                phases = []
+                for kind in ("me", "check", "me", "check"):
+                    print(f"  phase {kind}", flush=True)
+                    phases.append((kind, phase(base_url, token, kind, check_variables(seeded), options, server.pid)))
+            except BaseException:
+                print(f"--- server log (tail)\n{log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
+                raise
+            finally:
+                stop_process(server)
         report(options, seeded, phases)
-
-
-def create_database(server_url: str) -> str:
-    """A fresh database on the PostgreSQL server for this run; its URL."""
-    import asyncpg
-
-    name = f"uidp_bench_grants_{os.getpid()}"
-
-    async def create() -> None:
-        conn = await asyncpg.connect(server_url.replace("postgres://", "postgresql://", 1))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def main() -> None:

@@ -30,13 +30,9 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import multiprocessing
 import os
 import re
-import resource
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +42,21 @@ from typing import Any
 
 import bcrypt
 import httpx
-from _measure import backend_label, free_port, machine_busy_seconds, tree_cpu_seconds, uidp_command, uidp_env
+from _measure import (
+    RawHttp,
+    backend_label,
+    free_port,
+    machine_busy_seconds,
+    percentile,
+    run_cli,
+    self_cpu,
+    sleep_until,
+    start_uidp,
+    stop_process,
+    tree_cpu_seconds,
+    uidp_env,
+    wait_answering,
+)
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench#Pass2026"
@@ -63,22 +73,6 @@ _spawn = multiprocessing.get_context("spawn")
 
 
 # -- helpers ---------------------------------------------------------------------------------------------
-
-
-def self_cpu() -> float:
-    """CPU seconds used by this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list (q in 0..1)."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-async def sleep_until(moment: float) -> None:
-    """Sleep until ``time.monotonic()`` reaches ``moment`` (CLOCK_MONOTONIC is shared by all processes)."""
-    await asyncio.sleep(max(0.0, moment - time.monotonic()))
 
 
 def login_body(phone: str) -> dict[str, Any]:
@@ -111,114 +105,6 @@ def me_outcome(status: int, body: bytes) -> str:
         return "ok"
     errors = payload.get("errors")
     return f"errors: {str(errors[0].get('message'))[:60]}" if errors else f"me = {me!r}"
-
-
-class RawHttp:
-    """A minimal HTTP/1.1 keep-alive client (asyncio streams, prebuilt requests).
-
-    The probe must cost the shared cores as little as possible: httpx spends milliseconds of CPU a
-    request, which on this 2-core machine would be taken from the server being measured.
-    """
-
-    def __init__(self, base_url: str) -> None:
-        host, port = base_url.split("//", 1)[1].split(":")
-        self.host, self.port = host, int(port)
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def connect(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-
-    def request_bytes(self, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-        lines = [
-            f"POST {path} HTTP/1.1",
-            f"Host: {self.host}",
-            "Content-Type: application/json",
-            f"Content-Length: {len(body)}",
-            *(f"{k}: {v}" for k, v in headers.items()),
-        ]
-        return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-    async def send(self, request: bytes) -> tuple[int, bytes]:
-        """Send a prebuilt request; returns (status, body)."""
-        assert self.reader is not None and self.writer is not None
-        self.writer.write(request)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head.split(b" ", 2)[1])
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        return status, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-            with contextlib.suppress(Exception):
-                await self.writer.wait_closed()
-
-
-# -- step 1/2: the uidp command line and the server ------------------------------------------------------
-
-
-def run_cli(env: dict[str, str], *args: str, timeout: float) -> str:
-    """Run ``uidp ARGS`` to completion and return its stdout; raise with its output on failure."""
-    started = time.monotonic()
-    done = subprocess.run(
-        [*uidp_command(), *args],
-        env=env,
-        cwd=REPO_DIR,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"`uidp {' '.join(args)}` exited {done.returncode}\n--- stdout\n{done.stdout[-3000:]}"
-            f"\n--- stderr\n{done.stderr[-3000:]}"
-        )
-    print(f"  uidp {args[0]}: {time.monotonic() - started:.1f} s", flush=True)
-    return done.stdout
-
-
-def start_server(env: dict[str, str], port: int, workers: int, log_path: Path) -> subprocess.Popen[bytes]:
-    """Start ``uidp serve --workers W --port P`` in its own session, logging to ``log_path``."""
-    with log_path.open("wb") as log:
-        return subprocess.Popen(
-            [*uidp_command(), "serve", "--workers", str(workers), "--port", str(port)],
-            env=env,
-            cwd=REPO_DIR,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def wait_for_health(base_url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Poll ``GET /health`` until it answers 200; fail if the server exits or the timeout passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited with {server.returncode} before answering /health")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{base_url}/health did not answer 200 within {timeout} s")
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server (it forwards to its workers); SIGKILL its whole session if it hangs."""
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 # -- step 3: the bcrypt bound ----------------------------------------------------------------------------
@@ -518,9 +404,9 @@ def run_benchmark(options: Any) -> None:
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = Path(tmp, "server.log")
-        server = start_server(env, port, options.workers, log_path)
+        server = start_uidp(env, port, options.workers, log_path)
         try:
-            wait_for_health(base_url, server)
+            wait_answering(f"{base_url}/health", server)
             print(f"  server up at {base_url} (pid {server.pid}); measuring the bcrypt bound", flush=True)
             # The bound before and after the load, with the server idle: background load on a shared
             # machine drifts, and the mean of the two brackets the login window.
@@ -538,7 +424,7 @@ def run_benchmark(options: Any) -> None:
             print(f"--- server log (tail)\n{log_path.read_text(errors='replace')[-4000:]}", file=sys.stderr)
             raise
         finally:
-            stop_server(server)
+            stop_process(server)
         report(options, bounds, run)
 
 

@@ -19,11 +19,9 @@ SQLite + in-process store by default; ``--postgres`` (a server URL: a fresh data
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -34,14 +32,23 @@ from typing import Any
 
 import httpx
 import strawberry
-from _measure import backend_label, free_port, tree_cpu_seconds, uidp_command, uidp_env
+from _measure import (
+    backend_label,
+    free_port,
+    run_cli,
+    start_logged,
+    start_uidp,
+    stop_process,
+    tree_cpu_seconds,
+    uidp_env,
+    wait_answering,
+)
 from starlette.applications import Starlette
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.extensions import ParserCache, ValidationCache
 
 BENCH_DIR = Path(__file__).resolve().parent
-REPO_DIR = BENCH_DIR.parent
 PASSWORD = "Bench#Pass2026"
 TRIVIAL_QUERY = "{ me { id name level } }"
 UIDP_QUERY = "{ me { __typename ... on PersonAccount { id maskedName level } } }"
@@ -87,35 +94,9 @@ class Server:
     token: str | None = None
 
 
-def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command, env=env, cwd=REPO_DIR, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def wait_up(server: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"{server.label} exited with {server.proc.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.post(f"{server.url}/graphql", json={"query": "{ __typename }"}, timeout=2).status_code == 200:
-                time.sleep(0.5 * server.workers)  # the other workers finish starting
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"{server.label} did not answer within {timeout} s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+def wait_up(server: Server) -> None:
+    wait_answering(f"{server.url}/graphql", server.proc, json={"query": "{ __typename }"})
+    time.sleep(0.5 * server.workers)  # the other workers finish starting
 
 
 def check_answer(server: Server) -> None:
@@ -202,12 +183,8 @@ def run(options: argparse.Namespace) -> None:
         folder = Path(tmp)
         (folder / "data").mkdir()
         with uidp_env(folder / "data", options.rounds_bcrypt, options.postgres, options.redis) as env:
-            subprocess.run([*uidp_command(), "migrate"], env=env, cwd=REPO_DIR, check=True, capture_output=True)
-            seeded = subprocess.run(
-                [*uidp_command(), "seed-persons", "--count", "1", "--password", PASSWORD],
-                env=env, cwd=REPO_DIR, check=True, capture_output=True, text=True,
-            )  # fmt: skip
-            phone = seeded.stdout.split()[0]
+            run_cli(env, "migrate")
+            phone = run_cli(env, "seed-persons", "--count", "1", "--password", PASSWORD).split()[0]
             trivial_env = {**env, "PYTHONPATH": os.pathsep.join((str(BENCH_DIR), env["PYTHONPATH"]))}
             servers: list[Server] = []
             try:
@@ -217,13 +194,12 @@ def run(options: argparse.Namespace) -> None:
                         "from uidp.http.server import serve; "
                         f"serve(factory='me:create_app', port={port}, workers={count}, log_level='warning')"
                     )
-                    trivial = start([sys.executable, "-c", serve], trivial_env, folder / f"trivial-{count}.log")
+                    trivial = start_logged([sys.executable, "-c", serve], trivial_env, folder / f"trivial-{count}.log")
                     servers.append(
                         Server(f"trivial {count}w", count, f"http://127.0.0.1:{port}", trivial, TRIVIAL_QUERY)
                     )
                     port = free_port()
-                    command = [*uidp_command(), "serve", "--no-migrate", "--workers", str(count), "--port", str(port)]
-                    ours = start(command, env, folder / f"uidp-{count}.log")
+                    ours = start_uidp(env, port, count, folder / f"uidp-{count}.log")
                     servers.append(Server(f"uidp {count}w", count, f"http://127.0.0.1:{port}", ours, UIDP_QUERY))
                 for server in servers:
                     wait_up(server)
@@ -246,7 +222,7 @@ def run(options: argparse.Namespace) -> None:
                 raise
             finally:
                 for server in servers:
-                    stop(server.proc)
+                    stop_process(server.proc)
     report(options, workers, rounds, cores)
 
 

@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
 import random
-import resource
-import signal
 import subprocess
 import tempfile
 import time
@@ -28,7 +25,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from _measure import backend_label, free_port, tree_cpu_seconds, uidp_command, uidp_env
+from _measure import (
+    backend_label,
+    free_port,
+    percentile,
+    self_cpu,
+    start_uidp,
+    stop_process,
+    tree_cpu_seconds,
+    uidp_command,
+    uidp_env,
+    wait_answering,
+)
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "Bench#Pass2026"
@@ -48,16 +56,6 @@ class Instance:
     proc: subprocess.Popen[bytes] | None = None
 
 
-def self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
-
-
 def seed(instance: Instance) -> float:
     """Seed the instance; returns persons/s as the command measured them."""
     started = time.monotonic()
@@ -74,30 +72,16 @@ def seed(instance: Instance) -> float:
 def serve(instance: Instance, log: Path) -> None:
     port = free_port()
     instance.url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        instance.proc = subprocess.Popen(
-            [*uidp_command(), "serve", "--no-migrate", "--port", str(port)],
-            env=instance.env, cwd=REPO_DIR, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{instance.url}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"{instance.label} did not start: {log.read_text()[-2000:]}")
+    instance.proc = start_uidp(instance.env, port, 1, log)
+    try:
+        wait_answering(f"{instance.url}/health", instance.proc)
+    except RuntimeError as exc:
+        raise RuntimeError(f"{instance.label} did not start: {log.read_text()[-2000:]}") from exc
 
 
 def stop(instance: Instance) -> None:
-    proc = instance.proc
-    if proc is not None and proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    if instance.proc is not None:
+        stop_process(instance.proc)
 
 
 def measure(instance: Instance, logins: int, mes: int, rng: random.Random) -> dict[str, Any]:

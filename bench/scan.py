@@ -5,7 +5,7 @@ Run: ``.venv/bin/python bench/scan.py [--duration 10] [--pages 16] [--procs 2] [
 
 Steps (all on this machine, loopback only):
 
-1. A temporary PostgreSQL database (``--database-url``'s server) and Redis prefix (``--redis-url``); ``uidp
+1. A temporary PostgreSQL database (``--postgres``'s server) and Redis prefix (``--redis``); ``uidp
    migrate``; ``uidp serve --workers W`` with the test scan channel ``tests.scan_partner`` (its callback route
    stands for a partner whose signature was checked) and the per-address limits raised for one loopback
    address.
@@ -27,12 +27,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import multiprocessing
 import os
-import resource
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,9 +36,20 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
-from _measure import free_port, machine_busy_seconds, tree_cpu_seconds
+from _measure import (
+    free_port,
+    machine_busy_seconds,
+    percentile,
+    run_cli,
+    self_cpu,
+    sleep_until,
+    start_uidp,
+    stop_process,
+    tree_cpu_seconds,
+    uidp_env,
+    wait_answering,
+)
 from websockets.asyncio.client import connect
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -56,19 +63,6 @@ WATCH = (
 )
 
 _spawn = multiprocessing.get_context("spawn")
-
-
-def self_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def percentile(values: list[float], q: float) -> float:
-    return values[max(0, math.ceil(q * len(values)) - 1)]
-
-
-async def sleep_until(moment: float) -> None:
-    await asyncio.sleep(max(0.0, moment - time.monotonic()))
 
 
 # -- the load: one page --------------------------------------------------------------------------------------
@@ -206,54 +200,6 @@ def _load_process(args: tuple[Any, ...], results: Any) -> None:
 # -- the server ------------------------------------------------------------------------------------------------
 
 
-def uidp(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "uidp.cli", *args], env=env, cwd=REPO_DIR, capture_output=True,
-                          text=True, timeout=600, check=False)  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"uidp {' '.join(args)}: {done.stdout[-2000:]}{done.stderr[-2000:]}")
-
-
-def wait_for_health(base_url: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited with {server.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the server never answered /health")
-
-
-async def make_database(server_url: str) -> tuple[str, str]:
-    name = f"bench_scan_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(server_url.rstrip("/") + "/postgres")
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return name, server_url.rstrip("/") + "/" + name
-
-
-async def drop_database(server_url: str, name: str) -> None:
-    conn = await asyncpg.connect(server_url.rstrip("/") + "/postgres")
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-async def clear_prefix(redis_url: str, prefix: str) -> None:
-    import redis.asyncio as aioredis
-
-    client = aioredis.Redis.from_url(redis_url)
-    try:
-        async for key in client.scan_iter(match=prefix + "*"):
-            await client.delete(key)
-    finally:
-        await client.aclose()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0)
@@ -262,49 +208,31 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=200, help="more open subscriptions on tickets nobody scans")
     parser.add_argument("--procs", type=int, default=2, help="load generator processes")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/postgres", help="server URL")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     options = parser.parse_args()
 
-    db_name, db_url = asyncio.run(make_database(options.database_url))
-    prefix = f"bench-scan:{uuid.uuid4().hex[:8]}:"
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="uidp-bench-scan-") as data_dir:
-        env = {
-            **os.environ,
-            "UIDP_DATA_DIR": data_dir,
-            "UIDP_DATABASE_URL": db_url,
-            "UIDP_STORE_URL": options.redis_url,
-            "UIDP_STORE_PREFIX": prefix,
-            "UIDP_PLUGINS": "tests.scan_partner",
-            "UIDP_ALLOWED_ORIGINS": ORIGIN,
-            "UIDP_LOGIN_STARTS_PER_HOUR": "100000000",
-            "UIDP_ANONYMOUS_MUTATIONS_PER_HOUR": "100000000",
-            "UIDP_WEBSOCKETS_PER_ADDRESS": "0",  # every simulated page is on 127.0.0.1
-            "PYTHONPATH": str(REPO_DIR),
-        }
-        server: subprocess.Popen[bytes] | None = None
+    limits = {
+        "UIDP_PLUGINS": "tests.scan_partner",
+        "UIDP_ALLOWED_ORIGINS": ORIGIN,
+        "UIDP_LOGIN_STARTS_PER_HOUR": "100000000",
+        "UIDP_ANONYMOUS_MUTATIONS_PER_HOUR": "100000000",
+        "UIDP_WEBSOCKETS_PER_ADDRESS": "0",  # every simulated page is on 127.0.0.1
+    }
+    with (
+        tempfile.TemporaryDirectory(prefix="uidp-bench-scan-") as data_dir,
+        uidp_env(Path(data_dir), 4, options.postgres, options.redis, **limits) as env,
+    ):
+        run_cli(env, "migrate")
+        log = Path(data_dir) / "serve.log"
+        server = start_uidp(env, port, options.workers, log)
         try:
-            uidp(env, "migrate")
-            log = Path(data_dir) / "serve.log"
-            with log.open("wb") as out:
-                server = subprocess.Popen(
-                    [sys.executable, "-m", "uidp.cli", "serve", "--no-migrate", "--workers", str(options.workers),
-                     "--port", str(port)],
-                    env=env, cwd=REPO_DIR, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                )  # fmt: skip
-            wait_for_health(base_url, server)
+            wait_answering(f"{base_url}/health", server)
             report = drive(base_url, server.pid, options)
         finally:
-            if server is not None and server.poll() is None:
-                server.send_signal(signal.SIGTERM)
-                try:
-                    server.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(server.pid, signal.SIGKILL)
-            asyncio.run(drop_database(options.database_url, db_name))
-            asyncio.run(clear_prefix(options.redis_url, prefix))
+            stop_process(server)
     print(report)
     return 0
 

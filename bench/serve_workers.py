@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import multiprocessing
 import os
 import re
-import resource
-import signal
 import subprocess
 import sys
 import time
@@ -29,8 +26,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import httpx
-from _measure import free_port, tree_cpu_seconds
+from _measure import free_port, self_cpu, stop_process, tree_cpu_seconds, wait_answering
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -109,9 +105,9 @@ async def _drive(host: str, port: int, connections: int, warmup: float, duration
         _, protocol = await loop.create_connection(lambda: _Connection(request, state), host, port)
         protocols.append(protocol)
     await asyncio.sleep(warmup)
-    count0, cpu0, t0 = state["responses"], _self_cpu(), time.monotonic()
+    count0, cpu0, t0 = state["responses"], self_cpu(), time.monotonic()
     await asyncio.sleep(duration)
-    count1, cpu1, t1 = state["responses"], _self_cpu(), time.monotonic()
+    count1, cpu1, t1 = state["responses"], self_cpu(), time.monotonic()
     state["stop"] = True
     await asyncio.wait_for(asyncio.gather(*(p.done for p in protocols)), 10)
     connections_per_worker = Counter(p.worker for p in protocols)
@@ -124,42 +120,12 @@ async def _drive(host: str, port: int, connections: int, warmup: float, duration
     }
 
 
-def _self_cpu() -> float:
-    """CPU seconds used by this process so far."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 def _load_process(args: tuple[str, int, int, float, float], results: multiprocessing.Queue[Any]) -> None:
     """Entry point of the load generator process."""
     results.put(asyncio.run(_drive(*args)))
 
 
 # -- server process helpers ------------------------------------------------------------------------------
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    """Poll ``url`` until it answers 200; fail if the server exits or the timeout passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the server (it forwards to its workers); SIGKILL its process group if it hangs."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def run_one(label: str, command: list[str], port: int, options: argparse.Namespace) -> dict[str, Any]:
@@ -169,7 +135,7 @@ def run_one(label: str, command: list[str], port: int, options: argparse.Namespa
     env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     proc = subprocess.Popen(command, env=env, cwd=BENCH_DIR, start_new_session=True)
     try:
-        wait_until_up(f"http://127.0.0.1:{port}/", proc)
+        wait_answering(f"http://127.0.0.1:{port}/", proc, timeout=30)
         spawn = multiprocessing.get_context("spawn")
         results: multiprocessing.Queue[Any] = spawn.Queue()
         load = spawn.Process(
@@ -184,7 +150,7 @@ def run_one(label: str, command: list[str], port: int, options: argparse.Namespa
         figures: dict[str, Any] = results.get(timeout=options.warmup + options.duration + 30)
         load.join(10)
     finally:
-        stop(proc)
+        stop_process(proc, timeout=15)
     cores = os.cpu_count() or 1
     figures["label"] = label
     figures["rps"] = figures["requests"] / figures["elapsed"]
