@@ -9,8 +9,8 @@ from a dict. uidp answers the same question for a logged-in person (``{ me { ...
 maskedName level } } }``, bearer token). For every worker count both servers run at once (an idle one costs
 nothing) and wrk (``--connections`` keep-alive connections, one thread) drives them in turn, A B A B A B, so
 a change in the machine's background load hits both alike. Each round prints both figures and their ratio
-(target >= 0.5), wrk's CPU share of the cores, the servers' share and p99. With several worker counts it also
-prints uidp's scaling (2 workers / 1 worker, target >= 1.8) per round.
+(target >= 0.5), wrk's CPU share of the cores, the servers' share, the other processes' share and p99.
+With several worker counts it also prints uidp's scaling (2 workers / 1 worker, target >= 1.8) per round.
 
 SQLite + in-process store by default; ``--postgres`` (a server URL: a fresh database is made and dropped) and
 ``--redis`` (a fresh key prefix) for the production stack.
@@ -35,6 +35,7 @@ import strawberry
 from _measure import (
     backend_label,
     free_port,
+    machine_busy_seconds,
     run_cli,
     start_logged,
     start_uidp,
@@ -138,7 +139,7 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
         str(script),
         f"{server.url}/graphql",
     ]
-    server0 = tree_cpu_seconds(server.proc.pid)
+    server0, busy0 = tree_cpu_seconds(server.proc.pid), machine_busy_seconds()
     started = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
@@ -147,6 +148,7 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.monotonic() - started
     server_cpu = tree_cpu_seconds(server.proc.pid) - server0
+    busy = machine_busy_seconds() - busy0
     rate, p99 = RATE.search(output), LATENCY.search(output)
     if proc.returncode != 0 or rate is None or p99 is None:
         raise RuntimeError(f"wrk failed on {server.label}:\n{output}")
@@ -160,6 +162,7 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
         "errors": errors[0] if errors else "",
         "wrk_cpu": usage.ru_utime + usage.ru_stime,
         "server_cpu": server_cpu,
+        "other_cpu": max(0.0, busy - server_cpu - usage.ru_utime - usage.ru_stime),
         "elapsed": elapsed,
     }
 
@@ -248,12 +251,14 @@ def report(
             window = cores * ours["elapsed"]
             print(
                 f"round {index} {count}w: uidp {ours['rate']:8.1f} req/s (p99 {ours['p99_ms']:.1f} ms, server"
-                f" {ours['server_cpu'] / window:.0%}, wrk {ours['wrk_cpu'] / window:.0%} of the cores"
+                f" {ours['server_cpu'] / window:.0%}, wrk {ours['wrk_cpu'] / window:.0%}, other processes"
+                f" {ours['other_cpu'] / window:.0%} of the cores"
                 f"{', non-2xx ' + str(ours['bad']) if ours['bad'] else ''}"
                 f"{', ' + ours['errors'] if ours['errors'] else ''})"
                 f" | trivial {bound['rate']:8.1f} req/s (p99 {bound['p99_ms']:.1f} ms, server"
                 f" {bound['server_cpu'] / (cores * bound['elapsed']):.0%}, wrk"
-                f" {bound['wrk_cpu'] / (cores * bound['elapsed']):.0%}) | ratio {ratio:.3f};"
+                f" {bound['wrk_cpu'] / (cores * bound['elapsed']):.0%}, other"
+                f" {bound['other_cpu'] / (cores * bound['elapsed']):.0%}) | ratio {ratio:.3f};"
                 f" server CPU a request: uidp {cpu_ms(ours):.2f} ms, trivial {cpu_ms(bound):.2f} ms"
             )
         if 1 in workers and 2 in workers:
