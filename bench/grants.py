@@ -15,14 +15,16 @@ Steps (all on this machine, loopback only):
    descendants left (must be 0).
 3. The page: ``PersonAccount.grantsHeld(first: N)`` of a person holding about 340 grants, with grantee,
    grantor and sub-grants, for N = 5 and 100 through the ASGI app in this process, counting SQL statements
-   beyond those of `me` (the bound: equal, and at most 4).
+   beyond those of `me` (the bound: at most 4 whatever the length, one per kind of row: the page, persons,
+   entities, sub-grants; a page whose grants need no person or entity beyond the caller costs fewer).
 4. ``uidp serve --workers W``; a level-3 agent logs in with ``loginAsAgent`` (its session rests on the deepest
    grant of a chain); the load generator (``--client-procs`` processes, separate from this one) sends
    `me` and `checkAuthorisation` with that token, in alternating phases of ``--duration`` seconds (me, check,
-   me, check), each phase's requests/s counted over its window.
-5. Prints check/s, me/s and their ratio (target >= 0.8), queries per page, the cascade time, and the CPU
-   shares of the server, the load generator and the rest of the machine, with the load generator's share
-   against its bound (it must not be the bottleneck: below 50 % of the machine).
+   me, check, ...: ``--pairs``), each phase's requests/s and the server's CPU counted over its window.
+5. Prints check/s, me/s and their ratio (target >= 0.8), the server's CPU a request of each, queries per
+   page, the cascade time, and the CPU shares of the server, the load generator and the rest of the
+   machine, with the load generator's share against its bound (it must not be the bottleneck: below 50 %
+   of the machine).
 """
 
 from __future__ import annotations
@@ -209,6 +211,14 @@ def report(options: Any, seeded: dict[str, Any], phases: list[tuple[str, dict[st
     me = sum(rates["me"]) / len(rates["me"])
     check = sum(rates["check"]) / len(rates["check"])
     ratio = check / me if me else float("nan")
+    # server CPU a request per kind over all its phases: less moved by the other work on the machine than
+    # the rates, and what bounds them on a CPU-bound server
+    cpu_ms = {
+        kind: 1000
+        * sum(r["server_cpu"] for k, r in phases if k == kind)
+        / max(1, sum(r["counts"].get("ok", 0) for k, r in phases if k == kind))
+        for kind in ("me", "check")
+    }
     window = options.duration * cores * len(phases)
     server = sum(r["server_cpu"] for _, r in phases)
     load = sum(r["load_cpu"] for _, r in phases)
@@ -223,12 +233,16 @@ def report(options: Any, seeded: dict[str, Any], phases: list[tuple[str, dict[st
     print(f"me/s:                 {me:8.1f}  (phases: {', '.join(f'{r:.1f}' for r in rates['me'])})")
     print(f"checkAuthorisation/s: {check:8.1f}  (phases: {', '.join(f'{r:.1f}' for r in rates['check'])})")
     print(f"ratio check/me: {ratio:.3f} (target >= 0.8: {'met' if ratio >= 0.8 else 'NOT met'})")
+    print(
+        f"server CPU a request: me {cpu_ms['me']:.2f} ms, check {cpu_ms['check']:.2f} ms (me/check"
+        f" {cpu_ms['me'] / cpu_ms['check']:.3f}: the rate ratio of a server with the cores to itself)"
+    )
     print(f"outcomes: {[(kind, r['counts']) for kind, r in phases]}")
     pages = seeded["page_queries"]
-    flat = len(set(pages.values())) == 1 and max(pages.values()) <= 4
+    flat = max(pages.values()) <= 4  # one query per kind of row (page, persons, entities, sub-grants), not per row
     print(
         f"SQL queries per page of grantsHeld (grantee, grantor, sub-grants): "
-        f"{', '.join(f'{n} grants: {q}' for n, q in pages.items())} (target equal and <= 4: "
+        f"{', '.join(f'{n} grants: {q}' for n, q in pages.items())} (target <= 4 whatever the page's length: "
         f"{'met' if flat else 'NOT met'})"
     )
     print(
@@ -262,7 +276,7 @@ def run_benchmark(options: Any) -> None:
                 wait_answering(f"{base_url}/health", server)
                 token = proxy_login(base_url, seeded)
                 phases = []
-                for kind in ("me", "check", "me", "check"):
+                for kind in ("me", "check") * options.pairs:
                     print(f"  phase {kind}", flush=True)
                     phases.append((kind, phase(base_url, token, kind, check_variables(seeded), options, server.pid)))
             except BaseException:
@@ -279,6 +293,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=34, help="three-level chains per entity")
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds of each phase")
+    parser.add_argument("--pairs", type=int, default=3, help="me / check phase pairs, alternating")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds before each phase")
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
     parser.add_argument("--client-procs", type=int, default=1, help="processes running the clients")
