@@ -49,6 +49,21 @@ def tree_cpu_seconds(root: int) -> float:
     return sum(stats[p][1] for p in tree if p in stats)
 
 
+def named_cpu_seconds(names: frozenset[str]) -> float:
+    """CPU seconds (user + system) of every live process whose command name is in ``names`` (e.g. the
+    PostgreSQL and Redis servers, whoever else uses them)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            head, tail = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
+            if head.split("(", 1)[1] in names:
+                fields = tail.split()
+                total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
+
+
 def machine_busy_seconds() -> float:
     """CPU seconds all cores spent busy (not idle or waiting for I/O) since boot, from /proc/stat."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
@@ -88,11 +103,19 @@ class RawHttp:
     async def connect(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
 
-    def request_bytes(self, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    def request_bytes(
+        self,
+        path: str,
+        body: bytes,
+        headers: dict[str, str],
+        *,
+        method: str = "POST",
+        content_type: str = "application/json",
+    ) -> bytes:
         lines = [
-            f"POST {path} HTTP/1.1",
+            f"{method} {path} HTTP/1.1",
             f"Host: {self.host}",
-            "Content-Type: application/json",
+            *([f"Content-Type: {content_type}"] if body else []),
             f"Content-Length: {len(body)}",
             *(f"{k}: {v}" for k, v in headers.items()),
         ]
@@ -100,16 +123,20 @@ class RawHttp:
 
     async def send(self, request: bytes) -> tuple[int, bytes]:
         """Send a prebuilt request; returns (status, body)."""
+        status, _, body = await self.exchange(request)
+        return status, body
+
+    async def exchange(self, request: bytes) -> tuple[int, dict[bytes, bytes], bytes]:
+        """Send a prebuilt request; returns (status, headers with lower-case names, body)."""
         assert self.reader is not None and self.writer is not None
         self.writer.write(request)
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        length = 0
+        headers: dict[bytes, bytes] = {}
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        return status, await self.reader.readexactly(length)
+            headers[name.strip().lower()] = value.strip()
+        return status, headers, await self.reader.readexactly(int(headers.get(b"content-length", b"0")))
 
     async def close(self) -> None:
         if self.writer is not None:
