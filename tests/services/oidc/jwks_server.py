@@ -25,6 +25,20 @@ class JwksServer:
 
 
 @contextmanager
+def serving_in_thread(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` served on a free port of 127.0.0.1 in a thread until the block ends: its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@contextmanager
 def jwks_server() -> Iterator[JwksServer]:
     state = JwksServer()
 
@@ -45,13 +59,6 @@ def jwks_server() -> Iterator[JwksServer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/jwks.json"
-    try:
+    with serving_in_thread(Handler) as base:
+        state.url = f"{base}/jwks.json"
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

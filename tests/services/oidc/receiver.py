@@ -14,13 +14,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs
 
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
+
+from tests.services.oidc.jwks_server import serving_in_thread
 
 BACKCHANNEL_LOGOUT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_PATH = "/backchannel-logout"
@@ -157,13 +159,6 @@ def receiver(issuer: str, client_id: str) -> Iterator[Receiver]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving_in_thread(Handler) as base:
+        state.url = base
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
