@@ -63,10 +63,11 @@ def playwright_or_skip() -> Any:
 
 
 @asynccontextmanager
-async def served_on_a_port(app: Any) -> AsyncIterator[str]:
-    """``app`` (its lifespan already running) served by uvicorn on a free port of 127.0.0.1: its base URL."""
+async def served_on_a_port(app: Any, port: int = 0) -> AsyncIterator[str]:
+    """``app`` (its lifespan already running) served by uvicorn on ``port`` of 127.0.0.1 (0: a free one): its
+    base URL."""
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
     task = asyncio.create_task(server.serve(sockets=[sock]))

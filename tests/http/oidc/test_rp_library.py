@@ -7,7 +7,6 @@ an entity and an agent acting for an entity (the ID token's act and delegation c
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -15,13 +14,13 @@ from urllib.parse import urlencode, urlsplit
 
 import anyio
 import pytest
-import uvicorn
 
-from tests.browser import open_page, screenshot
+from tests.browser import open_page, screenshot, served_on_a_port
 from tests.graph.proxy_support import AGENT_PHONE, Delegation
 from tests.http.oidc.flow_support import PHONE, person
 from tests.http.oidc.test_flow_browser import RpSite
 from tests.oidc_support import REDIRECT_URI, make_oidc_client
+from tests.serving import free_port
 from tests.support import PASSWORD
 from uidp.clock import ManualClock
 
@@ -31,12 +30,6 @@ from jwskate import Jwk  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 RP_SITE = "https://rp.example.gov.cn"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -58,17 +51,8 @@ def settings(make_settings, issuer):
 
 @pytest.fixture
 async def provider(app, issuer) -> AsyncIterator[str]:
-    port = int(issuer.rsplit(":", 1)[1])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"))
-    async with anyio.create_task_group() as group:
-        group.start_soon(server.serve)
-        with anyio.fail_after(10):
-            while not server.started:
-                await anyio.sleep(0.05)
-        try:
-            yield issuer
-        finally:
-            server.should_exit = True
+    async with served_on_a_port(app, int(issuer.rsplit(":", 1)[1])) as url:
+        yield url
 
 
 async def library_client(rt: Any, issuer: str, **registered: Any) -> Any:
