@@ -253,6 +253,36 @@ async def test_compare_and_delete_only_the_value_read(harness: Harness) -> None:
 
 
 @pytest.mark.anyio
+async def test_compare_and_expire_extends_only_the_value_held(harness: Harness) -> None:
+    store = harness.store
+    assert not await store.compare_and_expire("lease", "a", 10)  # missing: nothing created
+    assert await store.get("lease") is None
+    await store.set("lease", "a", 0.5)
+    assert not await store.compare_and_expire("lease", "b", 10)  # another holder's value: unchanged
+    left = await store.ttl("lease")
+    assert left is not None and left <= 0.5
+    assert await store.compare_and_expire("lease", "a", 10)
+    left = await store.ttl("lease")
+    assert left is not None and 9.0 < left <= 10.0
+    assert await store.get("lease") == "a"
+    await harness.advance(0.7)  # past the first expiry: the extension holds
+    assert await store.get("lease") == "a"
+
+
+@pytest.mark.anyio
+async def test_compare_and_expire_never_extends_a_lease_taken_over(harness: Harness) -> None:
+    """The race the lease refresh must not lose: its slot lapsed and another holder took it."""
+    store = harness.store
+    await store.set("lease", "old", 0.2)
+    await harness.advance(0.3)
+    assert await store.set_if_absent("lease", "new", 0.5)
+    assert not await store.compare_and_expire("lease", "old", 30)
+    left = await store.ttl("lease")
+    assert left is not None and left <= 0.5  # the new holder's expiry, not the old holder's
+    assert await store.get("lease") == "new"
+
+
+@pytest.mark.anyio
 async def test_incr_fixed_window(harness: Harness) -> None:
     store = harness.store
     assert await store.incr("fails", 0.5) == 1

@@ -88,6 +88,14 @@ class Store(Protocol):
         """Atomically delete ``key`` only if its value is still ``expected``; True if it was deleted."""
         ...
 
+    async def compare_and_expire(self, key: str, expected: str, ttl: float) -> bool:
+        """Atomically give ``key`` a new expiry of ``ttl`` seconds only if its value is still ``expected``.
+
+        False (nothing changed) if the key is missing or holds something else: a holder extends only its own
+        lease, never one another holder took after it lapsed.
+        """
+        ...
+
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""
         ...

@@ -97,6 +97,14 @@ class MemoryStore:
         del self._data[key]
         return True
 
+    async def compare_and_expire(self, key: str, expected: str, ttl: float) -> bool:
+        """Give a live ``key`` holding ``expected`` a new expiry of ``ttl`` seconds; False otherwise."""
+        entry = self._live(key)
+        if entry is None or entry[0] != expected:
+            return False
+        self._data[key] = (expected, self._clock() + check_ttl(ttl))
+        return True
+
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""
         self._data.pop(key, None)

@@ -2,8 +2,8 @@
 
 Every key and channel is prefixed (``prefix`` argument), so deployments and test runs sharing one Redis do not
 see each other. TTLs are sent in milliseconds (``PX``), rounded up. ``take`` is ``GETDEL``, ``replace`` is
-``SET XX KEEPTTL``, ``incr``, ``decr``, ``compare_and_set`` and
-``compare_and_delete`` Lua scripts, so all are atomic across workers.
+``SET XX KEEPTTL``; ``incr``, ``decr``, ``compare_and_set``, ``compare_and_delete`` and ``compare_and_expire``
+are Lua scripts, so all are atomic across workers.
 
 Subscriptions share one pub/sub connection per store (``redis_pubsub.PubSubHub``), fanned out in-process.
 """
@@ -60,6 +60,14 @@ end
 return 0
 """
 
+# PEXPIRE only while the key still holds the value the caller holds.
+_CAE_SCRIPT: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
 
 def _ms(ttl: float) -> int:
     return max(1, math.ceil(check_ttl(ttl) * 1000))
@@ -75,6 +83,7 @@ class RedisStore:
         self._decr = self._client.register_script(_DECR_SCRIPT)
         self._cas = self._client.register_script(_CAS_SCRIPT)
         self._cad = self._client.register_script(_CAD_SCRIPT)
+        self._cae = self._client.register_script(_CAE_SCRIPT)
         self._hub = PubSubHub(self._client)
 
     @property
@@ -118,6 +127,10 @@ class RedisStore:
     async def compare_and_delete(self, key: str, expected: str) -> bool:
         """A Lua script: ``DEL`` only while the key holds ``expected``; False otherwise."""
         return bool(await self._cad(keys=[self._key(key)], args=[expected]))
+
+    async def compare_and_expire(self, key: str, expected: str, ttl: float) -> bool:
+        """A Lua script: ``PEXPIRE`` only while the key holds ``expected``; False otherwise."""
+        return bool(await self._cae(keys=[self._key(key)], args=[expected, _ms(ttl)]))
 
     async def delete(self, key: str) -> None:
         """Delete ``key`` if present."""

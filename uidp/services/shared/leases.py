@@ -35,12 +35,7 @@ class Lease:
 
     async def refresh(self) -> bool:
         """Extend the slot to a full ``ttl``; False if it lapsed (and was perhaps taken by another)."""
-        # Not one atomic step: the store extends a TTL only by a plain set. The keeper refreshes every ttl/3, so
-        # the value can only have changed if this worker stalled for two thirds of a ttl.
-        if await self.store.get(self.key) != self.token:
-            return False
-        await self.store.set(self.key, self.token, self.ttl)
-        return True
+        return await self.store.compare_and_expire(self.key, self.token, self.ttl)
 
     async def release(self) -> None:
         await self.store.compare_and_delete(self.key, self.token)
