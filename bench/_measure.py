@@ -49,6 +49,9 @@ def tree_cpu_seconds(root: int) -> float:
     return sum(stats[p][1] for p in tree if p in stats)
 
 
+BACKENDS = frozenset({"postgres", "redis-server"})  # their processes' CPU is shown apart (shared with others)
+
+
 def named_cpu_seconds(names: frozenset[str]) -> float:
     """CPU seconds (user + system) of every live process whose command name is in ``names`` (e.g. the
     PostgreSQL and Redis servers, whoever else uses them)."""

@@ -10,7 +10,10 @@ maskedName level } } }``, bearer token). For every worker count both servers run
 nothing) and wrk (``--connections`` keep-alive connections, one thread) drives them in turn, A B A B A B, so
 a change in the machine's background load hits both alike. Each round prints both figures and their ratio
 (target >= 0.5), wrk's CPU share of the cores, the servers' share, the other processes' share and p99.
-With several worker counts it also prints uidp's scaling (2 workers / 1 worker, target >= 1.8) per round.
+With several worker counts it also prints uidp's scaling (2 workers / 1 worker, target >= 1.8) and the most the
+cores allow: the cores other processes leave free, spent as the one-worker run spent them (uidp, wrk, PostgreSQL
+and Redis, which share this machine's cores), so on a quiet 2-core machine where one worker's run keeps 1.3
+cores busy, 2 workers can give at most 1.5x.
 
 SQLite + in-process store by default; ``--postgres`` (a server URL: a fresh database is made and dropped) and
 ``--redis`` (a fresh key prefix) for the production stack.
@@ -33,9 +36,11 @@ from typing import Any
 import httpx
 import strawberry
 from _measure import (
+    BACKENDS,
     backend_label,
     free_port,
     machine_busy_seconds,
+    named_cpu_seconds,
     run_cli,
     start_logged,
     start_uidp,
@@ -139,7 +144,7 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
         str(script),
         f"{server.url}/graphql",
     ]
-    server0, busy0 = tree_cpu_seconds(server.proc.pid), machine_busy_seconds()
+    server0, busy0, backends0 = tree_cpu_seconds(server.proc.pid), machine_busy_seconds(), named_cpu_seconds(BACKENDS)
     started = time.monotonic()
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
@@ -149,6 +154,7 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
     elapsed = time.monotonic() - started
     server_cpu = tree_cpu_seconds(server.proc.pid) - server0
     busy = machine_busy_seconds() - busy0
+    backends_cpu = named_cpu_seconds(BACKENDS) - backends0
     rate, p99 = RATE.search(output), LATENCY.search(output)
     if proc.returncode != 0 or rate is None or p99 is None:
         raise RuntimeError(f"wrk failed on {server.label}:\n{output}")
@@ -162,7 +168,8 @@ def wrk(server: Server, script: Path, seconds: float, connections: int) -> dict[
         "errors": errors[0] if errors else "",
         "wrk_cpu": usage.ru_utime + usage.ru_stime,
         "server_cpu": server_cpu,
-        "other_cpu": max(0.0, busy - server_cpu - usage.ru_utime - usage.ru_stime),
+        "backends_cpu": backends_cpu,
+        "other_cpu": max(0.0, busy - server_cpu - backends_cpu - usage.ru_utime - usage.ru_stime),
         "elapsed": elapsed,
     }
 
@@ -234,6 +241,16 @@ def cpu_ms(run: dict[str, Any]) -> float:
     return 1000 * run["server_cpu"] / max(1.0, run["rate"] * run["elapsed"])
 
 
+def scaling_bound(one_worker: dict[str, Any], two_workers: dict[str, Any], cores: int) -> float:
+    """The most two workers could give over one on these cores: every core that other processes left free in the
+    two-worker run busy with what one worker's requests cost the machine (the worker, the load generator,
+    PostgreSQL and Redis)."""
+    spent = one_worker["server_cpu"] + one_worker["wrk_cpu"] + one_worker["backends_cpu"]
+    used = spent / one_worker["elapsed"]  # cores one worker's run kept busy
+    free = cores - two_workers["other_cpu"] / two_workers["elapsed"]
+    return min(2.0, free / max(used, 1e-9))
+
+
 def report(
     options: argparse.Namespace, workers: list[int], rounds: list[dict[str, dict[str, Any]]], cores: int
 ) -> None:
@@ -243,6 +260,7 @@ def report(
     )
     ratios: dict[int, list[float]] = {w: [] for w in workers}
     scaling: list[float] = []
+    allowed: list[float] = []
     for index, runs in enumerate(rounds, 1):
         for count in workers:
             ours, bound = runs[f"uidp {count}w"], runs[f"trivial {count}w"]
@@ -251,7 +269,8 @@ def report(
             window = cores * ours["elapsed"]
             print(
                 f"round {index} {count}w: uidp {ours['rate']:8.1f} req/s (p99 {ours['p99_ms']:.1f} ms, server"
-                f" {ours['server_cpu'] / window:.0%}, wrk {ours['wrk_cpu'] / window:.0%}, other processes"
+                f" {ours['server_cpu'] / window:.0%}, wrk {ours['wrk_cpu'] / window:.0%},"
+                f" PostgreSQL + Redis {ours['backends_cpu'] / window:.0%}, other processes"
                 f" {ours['other_cpu'] / window:.0%} of the cores"
                 f"{', non-2xx ' + str(ours['bad']) if ours['bad'] else ''}"
                 f"{', ' + ours['errors'] if ours['errors'] else ''})"
@@ -263,6 +282,7 @@ def report(
             )
         if 1 in workers and 2 in workers:
             scaling.append(runs["uidp 2w"]["rate"] / runs["uidp 1w"]["rate"])
+            allowed.append(scaling_bound(runs["uidp 1w"], runs["uidp 2w"], cores))
     for count in workers:
         low, high = min(ratios[count]), max(ratios[count])
         met = "met" if low >= TARGET_RATIO else "NOT met"
@@ -276,6 +296,12 @@ def report(
     if scaling:
         met = "met" if min(scaling) >= TARGET_SCALING else "NOT met"
         print(f"uidp 2 workers / 1 worker: {min(scaling):.2f}-{max(scaling):.2f}x (target >= {TARGET_SCALING}: {met})")
+        shares = [s / a for s, a in zip(scaling, allowed, strict=True)]
+        print(
+            f"  the cores allow at most {min(allowed):.2f}-{max(allowed):.2f}x (the {cores} cores, less other"
+            f" processes' share, spent as one worker's run spent them: uidp, wrk, PostgreSQL + Redis);"
+            f" reached {min(shares):.0%}-{max(shares):.0%} of it"
+        )
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from _measure import (
+    BACKENDS,
     RawHttp,
     backend_label,
     free_port,
@@ -61,7 +62,6 @@ from joserfc import jwk
 ME_QUERY = "{ me { __typename ... on PersonAccount { id } } }"
 KINDS = ("me", "token", "userinfo")
 LOAD_GOAL = 0.5  # the load generator's share of the machine must stay below this
-BACKENDS = frozenset({"postgres", "redis-server"})  # their processes' CPU is shown apart (shared with others)
 
 _spawn = multiprocessing.get_context("spawn")
 
