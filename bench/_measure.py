@@ -49,6 +49,26 @@ def tree_cpu_seconds(root: int) -> float:
     return sum(stats[p][1] for p in tree if p in stats)
 
 
+LOAD_GOAL = 0.5  # a load generator's share of the machine must stay below this, or it is what is measured
+
+
+def cpu_shares(window: float, server: float, load: float, busy: float, backends: float = 0.0, done: int = 0) -> str:
+    """Where the cores went over ``window`` CPU seconds (cores x seconds): the server, the load generator (against
+    its bound, ``LOAD_GOAL``), PostgreSQL + Redis when measured, other processes and idle; with ``done``
+    requests, the server's and the load generator's milliseconds a request too."""
+
+    def each(seconds: float) -> str:
+        return f" ({seconds * 1000 / done:.2f} ms a request)" if done else ""
+
+    share = load / window
+    backend_part = f", PostgreSQL + Redis (all their users) {backends / window:.0%}" if backends else ""
+    return (
+        f"server {server / window:.0%}{each(server)}, load generator {share:.0%}{each(load)} (bound <"
+        f" {LOAD_GOAL:.0%}: ratio {share / LOAD_GOAL:.2f}){backend_part},"
+        f" other {max(0.0, busy - server - load - backends) / window:.0%}, idle {max(0.0, window - busy) / window:.0%}"
+    )
+
+
 BACKENDS = frozenset({"postgres", "redis-server"})  # their processes' CPU is shown apart (shared with others)
 
 

@@ -45,6 +45,7 @@ import httpx
 from _measure import (
     RawHttp,
     backend_label,
+    cpu_shares,
     free_port,
     machine_busy_seconds,
     run_cli,
@@ -64,7 +65,6 @@ CHECK_QUERY = (
     "query($i: CheckAuthorisationInput!){ checkAuthorisation(input: $i){ __typename"
     " ... on Authorisation { allowed chain { grantId } } } }"
 )
-LOAD_GOAL = 0.5  # the load generator's share of the machine must stay below this
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -250,12 +250,7 @@ def report(options: Any, seeded: dict[str, Any], phases: list[tuple[str, dict[st
         f" {seeded['cascade_seconds'] * 1000:.0f} ms; active descendants left {seeded['cascade_left']}"
         f" (target 0: {'met' if seeded['cascade_left'] == 0 else 'NOT met'})"
     )
-    share = load / window
-    print(
-        f"CPU over the windows (share of {cores} cores): server {server / window:.0%}, load generator"
-        f" {share:.0%} (bound < {LOAD_GOAL:.0%}: ratio {share / LOAD_GOAL:.2f}), other"
-        f" {max(0.0, busy - server - load) / window:.0%}, idle {max(0.0, window - busy) / window:.0%}"
-    )
+    print(f"CPU over the windows (share of {cores} cores): {cpu_shares(window, server, load, busy)}")
 
 
 def run_benchmark(options: Any) -> None:

@@ -44,6 +44,7 @@ from _measure import (
     BACKENDS,
     RawHttp,
     backend_label,
+    cpu_shares,
     free_port,
     machine_busy_seconds,
     named_cpu_seconds,
@@ -61,7 +62,6 @@ from joserfc import jwk
 
 ME_QUERY = "{ me { __typename ... on PersonAccount { id } } }"
 KINDS = ("me", "token", "userinfo")
-LOAD_GOAL = 0.5  # the load generator's share of the machine must stay below this
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -259,15 +259,8 @@ def report(options: Any, database: str, phases: list[tuple[str, dict[str, Any]]]
         backend = sum(r["backend_cpu"] for r in chosen)
         busy = sum(r["busy"] for r in chosen)
         done = sum(r["counts"].get("ok", 0) for r in chosen)
-        share = load / window
-        backends = f", PostgreSQL + Redis (all their users) {backend / window:.0%}" if backend else ""
-        print(
-            f"CPU in the {kind} phases (share of {cores} cores): server {server / window:.0%}"
-            f" ({server * 1000 / max(done, 1):.2f} ms a request), load generator {share:.0%}"
-            f" ({load * 1000 / max(done, 1):.2f} ms a request; bound < {LOAD_GOAL:.0%}: ratio"
-            f" {share / LOAD_GOAL:.2f}){backends}, other {max(0.0, busy - server - load - backend) / window:.0%},"
-            f" idle {max(0.0, window - busy) / window:.0%}"
-        )
+        shares = cpu_shares(window, server, load, busy, backend, done)
+        print(f"CPU in the {kind} phases (share of {cores} cores): {shares}")
 
 
 def run_benchmark(options: Any) -> None:
