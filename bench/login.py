@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,11 @@ LOGIN_QUERY = (
 # same request for a person.
 ME_QUERY = "{ me { __typename ... on PersonAccount { id } } }"
 PHONE_LINE = re.compile(r"^\+?\d{6,20}$")
+LOGIN_OK = "LoginSuccess"  # the outcome of a login that succeeded (bench/login_peer.py's peer answers it too)
+
+#: One login attempt on a keep-alive client, for an identifier; answers the outcome (``LOGIN_OK`` or why not).
+#: A module-level function, so the spawned load processes can unpickle it.
+Attempt = Callable[[httpx.AsyncClient, str], Awaitable[str]]
 
 _spawn = multiprocessing.get_context("spawn")
 
@@ -98,6 +104,12 @@ def login_outcome(response: httpx.Response) -> tuple[str, str | None]:
     return str(result.get("__typename")), result.get("token")
 
 
+async def graphql_login(client: httpx.AsyncClient, phone: str) -> str:
+    """One password login through uidp's GraphQL mutation; answers its outcome."""
+    outcome, _ = login_outcome(await client.post("/graphql", json=login_body(phone)))
+    return outcome
+
+
 def me_outcome(status: int, body: bytes) -> str:
     """Classify a `me` response: "ok" when it names the logged-in person, else why not."""
     if status != 200:
@@ -114,9 +126,11 @@ def me_outcome(status: int, body: bytes) -> str:
 
 
 def _bcrypt_process(hashed: bytes, secret: bytes, start_at: float, seconds: float, results: Any) -> None:
-    """Entry point of one bound process: check the password until ``seconds`` have passed."""
+    """Entry point of one bound process: check the password until ``seconds`` have passed; reports the checks,
+    the seconds and the CPU seconds they took."""
     while time.monotonic() < start_at:
         time.sleep(0.005)
+    cpu = time.process_time()
     started = last = time.monotonic()
     checks = 0
     while last - started < seconds:
@@ -124,11 +138,12 @@ def _bcrypt_process(hashed: bytes, secret: bytes, start_at: float, seconds: floa
             raise RuntimeError("bcrypt check failed")
         checks += 1
         last = time.monotonic()
-    results.put((checks, last - started))
+    results.put((checks, last - started, time.process_time() - cpu))
 
 
-def measure_bound(rounds: int, seconds: float, processes: int) -> tuple[float, list[tuple[int, float]]]:
-    """Total bcrypt checks/s of ``processes`` concurrent processes at cost ``rounds``."""
+def measure_bound(rounds: int, seconds: float, processes: int) -> tuple[float, list[tuple[int, float, float]]]:
+    """Total bcrypt checks/s of ``processes`` concurrent processes at cost ``rounds``, and each process's
+    (checks, seconds, CPU seconds)."""
     # A 44-byte secret, like a base64 HMAC-SHA256 pre-hash of the password.
     secret = b"q" * 44
     hashed = bcrypt.hashpw(secret, bcrypt.gensalt(rounds))
@@ -147,7 +162,7 @@ def measure_bound(rounds: int, seconds: float, processes: int) -> tuple[float, l
             proc.join(5)
             if proc.is_alive():
                 proc.kill()
-    return sum(checks / elapsed for checks, elapsed in samples), samples
+    return sum(checks / elapsed for checks, elapsed, _ in samples), samples
 
 
 # -- step 4: the login load (separate processes) ---------------------------------------------------------
@@ -161,8 +176,9 @@ async def _login_client(
     start_at: float,
     stop_at: float,
     records: list[tuple[float, float, str]],
+    attempt: Attempt,
 ) -> None:
-    """One keep-alive client: logins back to back, phones ``first, first + stride, ...`` (mod N)."""
+    """One keep-alive client: logins back to back, identifiers ``first, first + stride, ...`` (mod N)."""
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
     async with httpx.AsyncClient(base_url=base_url, timeout=300, limits=limits) as client:
         await client.get("/health")  # open the connection before the clock starts
@@ -173,7 +189,7 @@ async def _login_client(
             index += stride
             started = time.monotonic()
             try:
-                outcome, _ = login_outcome(await client.post("/graphql", json=login_body(phone)))
+                outcome = await attempt(client, phone)
             except httpx.HTTPError as exc:
                 outcome = f"transport: {type(exc).__name__}"
             records.append((started, time.monotonic(), outcome))
@@ -186,6 +202,7 @@ async def _login_load(
     clients: int,
     total_clients: int,
     times: tuple[float, float, float, float],
+    attempt: Attempt,
 ) -> dict[str, Any]:
     """Run ``clients`` login clients; sample this process's CPU over the measuring window."""
     start_at, window_start, window_end, stop_at = times
@@ -200,7 +217,7 @@ async def _login_load(
     sampler = asyncio.create_task(sample_cpu())
     await asyncio.gather(
         *(
-            _login_client(base_url, phones, offset + c, total_clients, start_at, stop_at, records)
+            _login_client(base_url, phones, offset + c, total_clients, start_at, stop_at, records, attempt)
             for c in range(clients)
         )
     )
@@ -307,13 +324,31 @@ def first_token(base_url: str, phone: str) -> str:
     """Log in once (also a sanity check of the login request) and return the session token."""
     response = httpx.post(f"{base_url}/graphql", json=login_body(phone), timeout=120)
     outcome, token = login_outcome(response)
-    if outcome != "LoginSuccess" or not token:
+    if outcome != LOGIN_OK or not token:
         raise RuntimeError(f"the first login did not succeed ({outcome}): {response.text[:1000]}")
     return token
 
 
 def drive(base_url: str, phones: list[str], token: str, server_pid: int, options: Any) -> dict[str, Any]:
     """Steps 4 and 5: the login load in separate processes and the `me` probe here, over one window."""
+
+    def probe(window_start: float, window_end: float) -> Awaitable[dict[str, Any]]:
+        return probe_me(base_url, token, options.interval, window_start, window_end, server_pid)
+
+    return login_window(base_url, phones, options, probe, graphql_login)
+
+
+def login_window(
+    base_url: str,
+    phones: list[str],
+    options: Any,
+    watch: Callable[[float, float], Awaitable[dict[str, Any]]],
+    attempt: Attempt,
+) -> dict[str, Any]:
+    """Step 4 over one window: ``options.clients`` login clients (``attempt`` each time, over ``phones``, the
+    identifiers) in ``options.client_procs`` separate processes, while ``watch(window_start, window_end)`` runs
+    here (the `me` probe, or only CPU samples) and becomes the window's ``probe`` (with ``server_cpu``,
+    ``self_cpu`` and ``busy``)."""
     start_at = time.monotonic() + 3.0  # time for the load processes to start and connect
     window_start = start_at + options.warmup
     window_end = window_start + options.duration
@@ -324,13 +359,13 @@ def drive(base_url: str, phones: list[str], token: str, server_pid: int, options
         per_proc[i] += 1
     procs, offset = [], 0
     for clients in per_proc:
-        args = (base_url, phones, offset, clients, options.clients, times)
+        args = (base_url, phones, offset, clients, options.clients, times, attempt)
         procs.append(_spawn.Process(target=_login_process, args=(args, results)))
         offset += clients
     for proc in procs:
         proc.start()
     try:
-        probe = asyncio.run(probe_me(base_url, token, options.interval, window_start, window_end, server_pid))
+        probe = asyncio.run(watch(window_start, window_end))
         loads = [results.get(timeout=600) for _ in procs]  # in-flight logins finish after the window
     finally:
         for proc in procs:
@@ -343,13 +378,13 @@ def drive(base_url: str, phones: list[str], token: str, server_pid: int, options
     records = [record for load in loads for record in load["records"]]
     effective = completed = 0.0
     for started, finished, outcome in records:
-        if outcome != "LoginSuccess":
+        if outcome != LOGIN_OK:
             continue
         overlap = min(finished, window_end) - max(started, window_start)
         if overlap > 0:
             effective += overlap / max(finished - started, 1e-9)
         completed += window_start <= finished <= window_end
-    in_window = [f - s for s, f, o in records if o == "LoginSuccess" and window_start <= f <= window_end]
+    in_window = [f - s for s, f, o in records if o == LOGIN_OK and window_start <= f <= window_end]
     return {
         "logins_per_s": effective / options.duration,
         "completed": int(completed),
@@ -360,7 +395,9 @@ def drive(base_url: str, phones: list[str], token: str, server_pid: int, options
     }
 
 
-def report(options: Any, bounds: list[tuple[float, list[tuple[int, float]]]], runs: list[dict[str, Any]]) -> None:
+def report(
+    options: Any, bounds: list[tuple[float, list[tuple[int, float, float]]]], runs: list[dict[str, Any]]
+) -> None:
     """Print each window's figures against the bound measured either side of it, then the ranges."""
     cores = os.cpu_count() or 1
     window = options.duration * cores
@@ -450,19 +487,24 @@ def run_benchmark(options: Any) -> None:
         report(options, bounds, runs)
 
 
-def main() -> None:
-    """Parse the options and run the benchmark (or only the bound)."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the login load and the bound (shared with bench/login_peer.py)."""
     parser.add_argument("--rounds", type=int, default=12, help="bcrypt cost (UIDP_BCRYPT_ROUNDS)")
     parser.add_argument("--count", type=int, default=200, help="persons to seed and rotate over")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds of each login window")
-    parser.add_argument("--windows", type=int, default=3, help="login windows, each between two bounds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds of load first")
     parser.add_argument("--clients", type=int, default=16, help="concurrent keep-alive login clients")
     parser.add_argument("--client-procs", type=int, default=2, help="processes running the login clients")
-    parser.add_argument("--interval", type=float, default=0.05, help="seconds between `me` probes")
     parser.add_argument("--bound-seconds", type=float, default=3.0, help="seconds of the bcrypt bound")
+
+
+def main() -> None:
+    """Parse the options and run the benchmark (or only the bound)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_load_options(parser)
+    parser.add_argument("--windows", type=int, default=3, help="login windows, each between two bounds")
+    parser.add_argument("--interval", type=float, default=0.05, help="seconds between `me` probes")
     parser.add_argument("--bound-only", action="store_true", help="only measure the bcrypt bound")
     parser.add_argument("--postgres", help="PostgreSQL server URL (a database is made and dropped)")
     parser.add_argument("--redis", help="Redis URL (a fresh key prefix)")
@@ -470,7 +512,7 @@ def main() -> None:
     if options.bound_only:
         cores = os.cpu_count() or 1
         bound, samples = measure_bound(options.rounds, options.bound_seconds, cores)
-        detail = ", ".join(f"{checks} in {elapsed:.2f}s" for checks, elapsed in samples)
+        detail = ", ".join(f"{checks} in {elapsed:.2f}s ({cpu:.2f}s CPU)" for checks, elapsed, cpu in samples)
         print(f"bcrypt bound (rounds {options.rounds}): {bound:.2f} checks/s ({cores} processes: {detail})")
         return
     run_benchmark(options)
