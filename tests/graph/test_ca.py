@@ -12,6 +12,7 @@ import hashlib
 import statistics
 import time
 import uuid
+from collections import Counter
 
 import pytest
 from cryptography import x509
@@ -44,6 +45,7 @@ pytestmark = pytest.mark.anyio
 ME = "{ me { __typename ... on EntityAccount { id level levelLabel } } }"
 OTHER_CODE = "91420100MA4KYYYY2B"
 LIMIT = 5  # UIDP_CA_CHALLENGES_PER_HOUR in this module
+EXPECTED = ("CertificateBound", "CHALLENGE_INVALID")  # the answers to binds racing for one challenge
 
 
 @pytest.fixture(params=["rsa", "sm2"])
@@ -239,6 +241,28 @@ async def test_who_may_bind(api, rt):
     assert (await api.data(START_BIND, token=token))["startCertificateBinding"]["__typename"] == "CertificateChallenge"
 
 
+async def test_a_late_loser_of_a_binding_race_hears_its_challenge_is_used(api, rt, ca):
+    # What the last of the racing binds below meets when the winner has already taken the challenge and then
+    # the SMS code: both are used, and the answer is about the challenge (docs/decisions.md #395)
+    entity = await make_entity(rt)
+    token = await session_of(rt, "entity", entity.id)
+    code, leaf = await send_bind_code(api, token, ENTITY_PHONE), ca.issue()
+    challenge = (await bind_challenge(api, token))["challenge"]
+    assert (await bind(api, token, leaf, challenge=challenge, code=code))["__typename"] == "CertificateBound"
+    late = await bind(api, token, leaf, challenge=challenge, code=code)
+    assert (late["code"], late["field"]) == ("CHALLENGE_INVALID", "challenge"), late
+
+
+async def test_a_wrong_code_keeps_the_challenge_for_the_corrected_form(api, rt, ca):
+    entity = await make_entity(rt)
+    token = await session_of(rt, "entity", entity.id)
+    code, leaf = await send_bind_code(api, token, ENTITY_PHONE), ca.issue()
+    challenge = (await bind_challenge(api, token))["challenge"]
+    wrong = await bind(api, token, leaf, challenge=challenge, code="000000" if code != "000000" else "111111")
+    assert (wrong["code"], wrong["field"]) == ("SMS_CODE_INVALID", "smsCode"), wrong
+    assert (await bind(api, token, leaf, challenge=challenge, code=code))["__typename"] == "CertificateBound"
+
+
 async def test_concurrent_logins_check_at_most_the_limit_and_each_challenge_once(api, rt, ca):
     entity = await make_entity(rt)
     leaf = ca.issue()
@@ -270,10 +294,12 @@ async def test_concurrent_bindings_check_at_most_the_limit_and_each_challenge_on
     )
     kinds = [result["code"] for result in results]
     assert kinds.count("SIGNATURE_INVALID") == len(wrong) and kinds.count("CHALLENGE_INVALID") == 5 * len(wrong)
-    # the last challenge, raced by ten requests with the right key, binds once
+    # the last challenge, raced by ten requests with the right key, binds once (a failure prints every other
+    # answer in full, each with its count)
     last = challenges[-1]
     results = await asyncio.gather(*(bind(api, token, leaf, challenge=last, code=code) for _ in range(10)))
     kinds = [result.get("code", result["__typename"]) for result in results]
-    assert kinds.count("CertificateBound") == 1 and kinds.count("CHALLENGE_INVALID") == 9, kinds
+    others = Counter(repr(result) for kind, result in zip(kinds, results, strict=True) if kind not in EXPECTED)
+    assert kinds.count("CertificateBound") == 1 and kinds.count("CHALLENGE_INVALID") == 9, f"{kinds}; {others}"
     assert await CertificateBinding.filter(subject_id=entity.id).count() == 1
     assert (await bind_challenge(api, token))["__typename"] == "RateLimited"

@@ -7,7 +7,8 @@ The certificate must name its holder: an entity's certificate its credit code, a
 person's certificate number (docs/decisions.md #35); possession of a key alone binds nothing. One binding per
 certificate; a subject may bind several (a renewed certificate), and each binding raises the subject to
 level 3. Binding challenges are counted per subject when issued (``UIDP_CA_CHALLENGES_PER_HOUR``), and each
-allows one signature check, so the count bounds the checks.
+allows one signature check, so the count bounds the checks. A dead challenge is answered before a refused
+SMS code (``CHALLENGE_INVALID``, docs/decisions.md #395).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from uidp.models.person import Person, PersonStatus
 from uidp.ports import Assertion, LoginFailure, LoginRequest, PasswordSubject
 from uidp.runtime import Runtime
 from uidp.services.auth.ca_challenges import CaChallenges, IssuedChallenge
+from uidp.services.auth.ca_challenges import invalid as invalid_challenge
 from uidp.services.oidc.outbox import wake
 from uidp.services.oidc.security_events import owe_level_changed
 from uidp.services.shared.audit import Audit
@@ -179,10 +181,19 @@ class CertificateBindings:
     ) -> BoundCertificate:
         """Bind the certificate to the caller and raise the caller to level 3; typed errors otherwise."""
         holder = await self.holder(principal)
-        sms = SmsCodes(self.rt)
-        await sms.check(SmsPurpose.BIND_CERTIFICATE, holder.phone, sms_code)
+        sms, challenges, subject = SmsCodes(self.rt), CaChallenges(self.rt), f"{holder.kind}:{holder.id}"
+        refused = await code_refusal(sms, holder.phone, sms_code)
+        # A refused code with a dead challenge answers CHALLENGE_INVALID (docs/decisions.md #395): a request that
+        # lost the race for its challenge may find the code already taken by the winner, who takes the challenge
+        # before the code. A refused code with a live challenge leaves the challenge for the corrected form.
+        if refused is not None and (
+            refused.code != ErrorCode.SMS_CODE_INVALID or await challenges.alive(challenge, "bind", subject)
+        ):
+            raise refused
         try:
-            await CaChallenges(self.rt).take(challenge, "bind", f"{holder.kind}:{holder.id}")
+            if refused is not None:
+                raise invalid_challenge() from refused
+            await challenges.take(challenge, "bind", subject)
             assertion = await verify_certificate(self.rt, certificate_pem, chain_pems, challenge, signature)
             claims = assertion.claims
             holder.check_named_by(claims)
@@ -243,6 +254,15 @@ class CertificateBindings:
 
     async def bindings_of(self, kind: str, subject_id: uuid.UUID) -> list[CertificateBinding]:
         return await CertificateBinding.filter(subject_kind=kind, subject_id=subject_id).order_by("created_at")
+
+
+async def code_refusal(sms: SmsCodes, phone: str, code: str) -> DomainError | None:
+    """The SMS code's refusal (the check counted the try), or None when the code is right."""
+    try:
+        await sms.check(SmsPurpose.BIND_CERTIFICATE, phone, code)
+    except DomainError as error:
+        return error
+    return None
 
 
 def _bound_elsewhere() -> DomainError:

@@ -50,15 +50,26 @@ class CaChallenges:
 
     async def take(self, challenge: str | None, purpose: str, subject: str | None = None) -> None:
         """Use up a challenge; CHALLENGE_INVALID if unknown, used, expired, or issued for something else."""
+        key = self._usable_key(challenge)
+        if key is None or not self._valid(await self.rt.store.take(key), purpose, subject):
+            raise invalid()
+
+    async def alive(self, challenge: str | None, purpose: str, subject: str | None = None) -> bool:
+        """Whether :meth:`take` would accept the challenge now; reads it without using it up."""
+        key = self._usable_key(challenge)
+        return key is not None and self._valid(await self.rt.store.get(key), purpose, subject)
+
+    def _usable_key(self, challenge: str | None) -> str | None:
         challenge = (challenge or "").strip()
         if not challenge or len(challenge) > MAX_CHALLENGE_LENGTH:
-            raise invalid()
-        stored = await self.rt.store.take(self._key(challenge))
+            return None
+        return self._key(challenge)
+
+    def _valid(self, stored: str | None, purpose: str, subject: str | None) -> bool:
         if stored is None:
-            raise invalid()
+            return False
         record = json.loads(stored)
         age = self.rt.clock.now() - datetime.fromisoformat(record["issued_at"])
         if record["purpose"] != purpose or record["subject"] != subject:
-            raise invalid()
-        if not timedelta(0) <= age <= timedelta(seconds=CHALLENGE_TTL_SECONDS):
-            raise invalid()
+            return False
+        return timedelta(0) <= age <= timedelta(seconds=CHALLENGE_TTL_SECONDS)
