@@ -24,11 +24,19 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 REPO_DIR = Path(__file__).resolve().parent.parent
 
 
+_GIVEN: set[int] = set()
+
+
 def free_port() -> int:
-    """Return a loopback TCP port that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """Return a loopback TCP port that is free right now and not returned before by this process: a server
+    started on the last one may not be listening yet, and the kernel can hand the same port out again."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
 
 
 def tree_cpu_seconds(root: int) -> float:
