@@ -15,6 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from graph.context import Context, bearer_token
+from graph.direct_arguments import call_resolvers_directly
 from graph.direct_fields import call_plain_resolvers
 from graph.documents import prepared_documents
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_rules
@@ -48,6 +49,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
     )
     call_plain_resolvers(schema._schema)
+    call_resolvers_directly(schema)  # the other resolver fields, their arguments converted by prepared code
     guard_schema(schema._schema)
     observe_root_fields(schema._schema)  # after the guard: its refusals are answers too
     return schema

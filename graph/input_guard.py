@@ -87,16 +87,84 @@ def _check(value: Any, type_: GraphQLInputType, owner: str, name: str, path: str
     return None
 
 
-def first_refusal(parent: str, field_name: str, field: GraphQLField, arguments: dict[str, Any]) -> DomainError | None:
-    """The first refused value among a field's coerced arguments (``input`` is not part of the field path)."""
-    for arg_name, value in arguments.items():
-        spec = field.args.get(arg_name)
-        if spec is None:
-            continue
-        refusal = _check(value, spec.type, f"{parent}.{field_name}", arg_name, "" if arg_name == "input" else arg_name)
-        if refusal is not None:
-            return refusal
-    return None
+Checker = Callable[[Any], "DomainError | None"]
+
+
+def _compile(type_: GraphQLInputType, owner: str, name: str, path: str, seen: frozenset[str]) -> Checker | None:
+    """:func:`_check` for one argument, worked out once: None where nothing below can be refused (enums, numbers,
+    booleans); an input type inside itself falls back to walking at request time."""
+    if isinstance(type_, GraphQLNonNull):
+        return _compile(type_.of_type, owner, name, path, seen)
+    if isinstance(type_, GraphQLList):
+        item = _compile(type_.of_type, owner, name, path, seen)
+        if item is None:
+            return None
+
+        def each(value: Any) -> DomainError | None:
+            if value is None:
+                return None
+            for one in value if isinstance(value, list) else [value]:
+                refusal = item(one)
+                if refusal is not None:
+                    return refusal
+            return None
+
+        return each
+    if isinstance(type_, GraphQLInputObjectType):
+        if type_.name in seen:
+            return lambda value: _check(value, type_, owner, name, path)
+        parts = []
+        for field_name, field in type_.fields.items():
+            inner = f"{path}.{field_name}" if path else field_name
+            checker = _compile(field.type, type_.name, field_name, inner, seen | {type_.name})
+            if checker is not None:
+                parts.append((field_name, checker))
+        if not parts:
+            return None
+
+        def fields(value: Any) -> DomainError | None:
+            if not isinstance(value, dict):
+                return None
+            for field_name, checker in parts:
+                if field_name in value:
+                    refusal = checker(value[field_name])
+                    if refusal is not None:
+                        return refusal
+            return None
+
+        return fields
+    if isinstance(type_, GraphQLScalarType):
+        limit = _limit(owner, name, type_.name)
+
+        def scalar(value: Any) -> DomainError | None:
+            if isinstance(value, str):
+                return check_string(value, limit, path)
+            return _check(value, type_, owner, name, path) if isinstance(value, datetime) else None
+
+        return scalar
+    return None  # enums: graphql-core has already matched the value to one of the type's names
+
+
+def field_checker(parent: str, field_name: str, field: GraphQLField) -> Callable[[dict[str, Any]], DomainError | None]:
+    """The first refused value among a field's coerced arguments (``input`` is not part of the field path), each
+    argument's walk worked out when the schema is built."""
+    checkers = []
+    for arg_name, spec in field.args.items():
+        path = "" if arg_name == "input" else arg_name
+        checker = _compile(spec.type, f"{parent}.{field_name}", arg_name, path, frozenset())
+        if checker is not None:
+            checkers.append((arg_name, checker))
+
+    def check(arguments: dict[str, Any]) -> DomainError | None:
+        for arg_name, checker in checkers:
+            value = arguments.get(arg_name)
+            if value is not None:
+                refusal = checker(value)
+                if refusal is not None:
+                    return refusal
+        return None
+
+    return check
 
 
 def _has_field_error(field: GraphQLField) -> bool:
@@ -111,9 +179,10 @@ def _as_error_type(refusal: DomainError) -> FieldError:
 def _guard_resolve(parent: str, name: str, field: GraphQLField) -> Callable[..., Any]:
     resolve = field.resolve or default_field_resolver
     typed = _has_field_error(field)
+    refused = field_checker(parent, name, field)
 
     def guarded(root: Any, info: Any, **arguments: Any) -> Any:
-        refusal = first_refusal(parent, name, field, arguments)
+        refusal = refused(arguments)
         if refusal is None:
             return resolve(root, info, **arguments)
         if typed:
@@ -127,9 +196,10 @@ def _guard_subscribe(parent: str, name: str, field: GraphQLField) -> Callable[..
     subscribe = field.subscribe
     assert subscribe is not None
     typed = _has_field_error(field)
+    refused = field_checker(parent, name, field)
 
     def guarded(root: Any, info: Any, **arguments: Any) -> Any:
-        refusal = first_refusal(parent, name, field, arguments)
+        refusal = refused(arguments)
         if refusal is None:
             return subscribe(root, info, **arguments)
         if not typed:

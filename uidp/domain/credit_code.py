@@ -12,6 +12,7 @@ Eighteen characters from a 31-character alphabet (digits and capitals without I,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from uidp.domain.errors import DomainError, ErrorCode
 
@@ -72,10 +73,12 @@ def make_credit_code(prefix: str, region_code: str, organisation_base: str) -> s
     return first17 + credit_code_check_char(first17)
 
 
+@lru_cache(maxsize=2048)  # pure; connected systems ask about the same few entities again and again
 def normalize_credit_code(raw: str | None, field: str = "creditCode") -> str:
     """Upper-case, fold full-width characters, drop spaces and hyphens, then check form and both check characters.
 
-    Raises INVALID_CREDIT_CODE: one message for length or characters, another for a wrong check character.
+    Raises INVALID_CREDIT_CODE: one message for length or characters, another for a wrong check character (a
+    refusal is not remembered: each one is worked out again).
     """
     cleaned = "".join(_FULL_WIDTH.get(char, char) for char in (raw or "")).upper()
     cleaned = "".join(char for char in cleaned if not char.isspace() and char != "-")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 
-from uidp.domain.delegation import check_use
+from uidp.domain.delegation import GrantFacts, check_use
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.grant import Grant
 from uidp.models.session import Session
@@ -28,19 +28,25 @@ _REFUSAL_ORDER = (
 )
 
 
-def chain_held(rt: Runtime, session: Session, chain: tuple[Grant, ...]) -> tuple[Grant, ...] | None:
-    """``chain`` (the session's grant and those above it, level 1 first, as read with the session in the same
-    statement: ``session_lookup``) if it is in force now (every link), held by the session's agent, for its
-    entity; None if not. The request's principal carries it, so the authorisation check judges the same chain
-    without reading it again."""
+def held_facts(rt: Runtime, session: Session, chain: tuple[Grant, ...]) -> tuple[GrantFacts, ...] | None:
+    """The rules' view of ``chain`` (the session's grant and those above it, level 1 first, as read with the
+    session in the same statement: ``session_lookup``) if it is in force now (every link), held by the
+    session's agent, for its entity; None if not. The request's principal carries chain and facts, so the
+    authorisation check judges the same chain again without reading or converting it again."""
     if session.grant_id is None or not chain or chain[-1].id != session.grant_id:
         return None
+    facts = chain_facts(chain)
     try:
-        check_use(chain_facts(chain), None, rt.clock.now())
+        check_use(facts, None, rt.clock.now())
     except DomainError:
         return None
     grant = chain[-1]
-    return chain if grant.entity_id == session.subject_id and grant.grantee_id == session.actor_id else None
+    return facts if grant.entity_id == session.subject_id and grant.grantee_id == session.actor_id else None
+
+
+def chain_held(rt: Runtime, session: Session, chain: tuple[Grant, ...]) -> tuple[Grant, ...] | None:
+    """``chain`` if :func:`held_facts` finds it in force, held by the session's agent, for its entity."""
+    return chain if held_facts(rt, session, chain) is not None else None
 
 
 async def held_chain(rt: Runtime, session: Session) -> tuple[Grant, ...] | None:

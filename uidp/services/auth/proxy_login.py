@@ -8,7 +8,7 @@ captcha rules apply unchanged; a wrong password, an unknown identifier and a loc
 not yet started, out of scope, none): the agent owns the account and may know what it was granted. The entity
 must be able to log in itself (the pipeline's status rule). The session is the entity's, with
 ``actor_id`` = the agent, ``actor_role`` = ``agent`` and ``grant_id`` = the grant (``Sessions.issue``), and
-``login.succeeded`` names both. The grant is checked again at every use (``grant_use.chain_held``).
+``login.succeeded`` names both. The grant is checked again at every use (``grant_use.held_facts``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Ending proxy sessions (E3): on the grants a cascade ends, and on a person's cancellation (P10).
 
 A proxy session is a Session of the entity with ``actor_id`` = the agent, ``actor_role`` = ``agent`` and
-``grant_id`` = the grant; ``grant_use.chain_held`` checks its grant at every use (``Sessions.resolve``). These
+``grant_id`` = the grant; ``grant_use.held_facts`` checks its grant at every use (``Sessions.resolve``). These
 end such sessions at once when their grant or their agent goes, so a watcher (``sessionEnded``) hears it.
 """
 

@@ -2,7 +2,7 @@
 round trip to the database.
 
 Every authenticated request needs the first two; a proxy session's request needs the chain too, checked at every
-use (``grant_use.chain_held``). Two ORM lookups (session by digest, then the account by id) cost two
+use (``grant_use.held_facts``). Two ORM lookups (session by digest, then the account by id) cost two
 round trips and, measured under `me` load, a third of a worker's time, half of it building the queries. Here
 the SQL is built once per dialect from the models' own column lists, the account is LEFT JOINed by the
 session's subject kind, the session's grant and the (at most two) grants above it by ``parent_id`` (NULL
@@ -26,7 +26,7 @@ from tortoise import connections, fields
 from tortoise.models import Model
 
 from uidp.domain.accounts import SubjectKind
-from uidp.domain.delegation import MAX_DEPTH
+from uidp.domain.delegation import MAX_DEPTH, GrantFacts
 from uidp.models.entity import Entity
 from uidp.models.grant import Grant
 from uidp.models.person import Person
@@ -54,6 +54,7 @@ class SessionRow:
     session: Session
     account: Model | None
     grant_chain: tuple[Grant, ...] | None = None
+    grant_facts: tuple[GrantFacts, ...] | None = None  # grant_chain as the delegation rules see it
     stored_chain: tuple[Grant, ...] = ()
 
 

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 from uidp.config import Settings
 from uidp.domain.accounts import SubjectKind
+from uidp.domain.delegation import GrantFacts
 from uidp.models.grant import Grant
 from uidp.models.session import Session
 from uidp.models.staff import StaffAccount
 from uidp.runtime import Runtime
 from uidp.security.tokens import new_token, token_digest
 from uidp.services.auth.api_tokens import ApiTokens, is_api_token
-from uidp.services.auth.grant_use import chain_held
+from uidp.services.auth.grant_use import held_facts
 from uidp.services.auth.session_lookup import SessionRow, session_with_account
 from uidp.services.shared.principal import ClientInfo, Principal
 
@@ -67,6 +68,7 @@ def principal_of(
     roles: tuple[str, ...] = (),
     account: object | None = None,
     grant_chain: tuple[Grant, ...] | None = None,
+    grant_facts: tuple[GrantFacts, ...] | None = None,
 ) -> Principal:
     """The principal a session speaks for, with the person acting in it for its subject (``actor_*``), and the
     account row and the checked grant chain read with the session, if any."""
@@ -80,6 +82,7 @@ def principal_of(
         grant_id=session.grant_id,
         account=account,
         grant_chain=grant_chain,
+        grant_facts=grant_facts,
     )
 
 
@@ -141,11 +144,11 @@ class Sessions:
             await self.revoke(session, "idle")
             return None
         if session.grant_id is not None:
-            chain = chain_held(self.rt, session, row.stored_chain)  # read in the same statement
-            if chain is None:
+            facts = held_facts(self.rt, session, row.stored_chain)  # read in the same statement
+            if facts is None:
                 await self.revoke(session, "grant_ended")  # E3: the grant is checked at every use
                 return None
-            row = replace(row, grant_chain=chain)
+            row = replace(row, grant_chain=row.stored_chain, grant_facts=facts)
         if now - session.last_seen_at >= TOUCH_EVERY:
             session.last_seen_at = now
             await Session.filter(id=session.id).update(last_seen_at=now)
@@ -203,4 +206,4 @@ class Sessions:
             if not isinstance(account, StaffAccount) or not account.active:
                 return None
             roles = tuple(account.roles)
-        return principal_of(session, roles, account, row.grant_chain)
+        return principal_of(session, roles, account, row.grant_chain, row.grant_facts)

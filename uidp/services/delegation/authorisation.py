@@ -148,14 +148,14 @@ class Authorisations:
         return entity.id if entity else None
 
     async def _session_grant(self, principal: Principal, item: str) -> tuple[AuthorisationReason, tuple[Grant, ...]]:
-        """The proxy session's own grant: the chain the session was resolved with (checked again here for the
-        item, at this moment), or read afresh for a principal that does not carry it."""
+        """The proxy session's own grant: the chain the session was resolved with (its facts judged again here
+        for the item, at this moment), or read afresh for a principal that does not carry it."""
         assert principal.grant_id is not None
         now = self.rt.clock.now()
         try:
             if principal.grant_chain is not None:
                 chain = principal.grant_chain
-                check_use(chain_facts(chain), item, now)
+                check_use(principal.grant_facts or chain_facts(chain), item, now)
             else:
                 chain = await check_grant_use(principal.grant_id, item, now)
         except DomainError as refusal:

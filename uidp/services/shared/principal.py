@@ -10,6 +10,7 @@ from functools import lru_cache
 from uuid import UUID
 
 from uidp.domain.accounts import ActorRole, SubjectKind
+from uidp.domain.delegation import GrantFacts
 from uidp.domain.errors import DomainError, ErrorCode
 from uidp.models.grant import Grant
 
@@ -82,6 +83,7 @@ class Principal:
     # A proxy session's grant chain (level 1 first) as checked when the session was resolved, so the
     # authorisation check judges it without reading it again; None when not loaded. Never compared.
     grant_chain: tuple[Grant, ...] | None = field(default=None, compare=False, repr=False)
+    grant_facts: tuple[GrantFacts, ...] | None = field(default=None, compare=False, repr=False)  # the same, as facts
 
     @property
     def via_token(self) -> bool:
