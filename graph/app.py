@@ -18,6 +18,7 @@ from graph.context import Context, bearer_token
 from graph.direct_arguments import call_resolvers_directly
 from graph.direct_fields import call_plain_resolvers
 from graph.documents import prepared_documents
+from graph.execution import ReleasingExecutionContext
 from graph.hardening import ProductionMaskErrors, QuietSchema, UidpMaskErrors, document_rules
 from graph.ide import ide_response, ide_routes
 from graph.input_guard import guard_schema
@@ -47,6 +48,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.is_production),
+        execution_context_class=ReleasingExecutionContext,  # no reference cycle left by an operation
     )
     call_plain_resolvers(schema._schema)
     call_resolvers_directly(schema)  # the other resolver fields, their arguments converted by prepared code
