@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import glob
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -154,5 +153,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("PYTHONHASHSEED", "0")
     main()

@@ -68,11 +68,8 @@ class _ArgumentCompiler:
             return self.converter(type_.resolve_type())
         if isinstance(type_, StrawberryList):
             inner = type_.of_type
-            if isinstance(inner, StrawberryOptional):
-                inner_leaf = inner.of_type is not GlobalID and _is_leaf_type(inner.of_type, self.scalars)
-            else:
-                inner_leaf = inner is not GlobalID and _is_leaf_type(inner, self.scalars)
-            if inner_leaf:
+            item_type = inner.of_type if isinstance(inner, StrawberryOptional) else inner
+            if item_type is not GlobalID and _is_leaf_type(item_type, self.scalars):
                 return _copied_list
             item = self.converter(inner)
             return lambda value: value if value is None or value is UNSET else [item(x) for x in value]
@@ -136,10 +133,9 @@ def direct_resolver(schema: strawberry.Schema, field: Any, compiler: _ArgumentCo
     resolver = field.base_resolver
     if resolver is None or schema.schema_converter._get_field_exception_handlers(field):
         return None
-    names = schema.config.name_converter
     try:
         arguments = tuple(
-            (names.from_argument(argument), argument.python_name, compiler.converter(argument.type))
+            (compiler.names.from_argument(argument), argument.python_name, compiler.converter(argument.type))
             for argument in field.arguments
         )
     except Unsupported:

@@ -80,10 +80,15 @@ def _check(value: Any, type_: GraphQLInputType, owner: str, name: str, path: str
     if isinstance(value, str) and isinstance(type_, GraphQLScalarType):
         return check_string(value, _limit(owner, name, type_.name), path)
     if isinstance(value, datetime):
-        try:
-            value.astimezone(UTC)
-        except (OverflowError, ValueError):
-            return DomainError(ErrorCode.INVALID_FORMAT, "日期时间超出范围", field=path)
+        return _datetime_refusal(value, path)
+    return None
+
+
+def _datetime_refusal(value: datetime, path: str) -> DomainError | None:
+    try:
+        value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return DomainError(ErrorCode.INVALID_FORMAT, "日期时间超出范围", field=path)
     return None
 
 
@@ -139,7 +144,7 @@ def _compile(type_: GraphQLInputType, owner: str, name: str, path: str, seen: fr
         def scalar(value: Any) -> DomainError | None:
             if isinstance(value, str):
                 return check_string(value, limit, path)
-            return _check(value, type_, owner, name, path) if isinstance(value, datetime) else None
+            return _datetime_refusal(value, path) if isinstance(value, datetime) else None
 
         return scalar
     return None  # enums: graphql-core has already matched the value to one of the type's names
